@@ -1,0 +1,344 @@
+"""The ``symml`` command line: a thin Typer app over the public API.
+
+Each command reads its arguments, calls one API function and prints the result, as Rich
+tables for people or as the JSON of ``design.md`` with ``--json``. Results go to stdout,
+diagnostics to stderr. ``main()`` turns a SymmlError into one line ``error: ...`` and exit
+status 2 (1 for a VerificationError: a check ran and failed); ``--debug`` adds the traceback.
+
+Heavy modules (SymPy, the LaTeX parser, Rich tables) are imported inside the commands so
+that ``symml --help`` and ``symml list`` start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from typing import Annotated, Any
+
+import typer
+
+from symml.errors import ParseError, SymmlError, VerificationError
+
+app = typer.Typer(
+    name="symml",
+    help="Parse, derive and verify the mathematics of machine learning.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+# --json, shared by every command that prints
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (see design.md).")]
+
+
+# --------------------------------------------------------------------------- output helpers
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` as indented JSON to stdout."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def console() -> Any:
+    """A Rich console on stdout (imported lazily: Rich costs start-up time)."""
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def expr_json(value: Any) -> dict[str, Any]:
+    """A parsed value as the JSON object ``{"sympy": str, "latex": str}``.
+
+    "sympy" is written in elementary functions so that ``sympy.parse_expr`` reads it back.
+    An equation also carries "lhs" and "rhs", an aligned block its "equations".
+    """
+    if hasattr(value, "equations"):  # Aligned
+        parts = [expr_json(eq) for eq in value.equations]
+        return {
+            "sympy": "[" + ", ".join(p["sympy"] for p in parts) + "]",
+            "latex": " \\\\ ".join(p["latex"] for p in parts),
+            "equations": parts,
+        }
+    if hasattr(value, "lhs") and hasattr(value, "rhs") and not _is_sympy(value):
+        lhs, rhs = expr_json(value.lhs), expr_json(value.rhs)
+        op = getattr(value, "op", "=")
+        sympy_op, latex_op = _RELATIONS.get(op, (op, op))
+        if sympy_op == "Eq":
+            text = f"Eq({lhs['sympy']}, {rhs['sympy']})"
+        elif sympy_op == "Ne":
+            text = f"Ne({lhs['sympy']}, {rhs['sympy']})"
+        else:
+            text = f"{lhs['sympy']} {sympy_op} {rhs['sympy']}"
+        return {
+            "sympy": text,
+            "latex": f"{lhs['latex']} {latex_op} {rhs['latex']}",
+            "lhs": lhs,
+            "rhs": rhs,
+        }
+    import sympy
+
+    return {"sympy": sympy_text(value), "latex": sympy.latex(value)}
+
+
+# relation operator as latex.py may give it -> (SymPy text, LaTeX)
+_RELATIONS = {
+    "=": ("Eq", "="),
+    ":=": ("Eq", ":="),
+    "==": ("Eq", "="),
+    "<": ("<", "<"),
+    ">": (">", ">"),
+    "<=": ("<=", "\\leq"),
+    "\\leq": ("<=", "\\leq"),
+    "\\le": ("<=", "\\leq"),
+    ">=": (">=", "\\geq"),
+    "\\geq": (">=", "\\geq"),
+    "\\ge": (">=", "\\geq"),
+    "!=": ("Ne", "\\neq"),
+    "\\neq": ("Ne", "\\neq"),
+    "\\ne": ("Ne", "\\neq"),
+}
+
+
+def _is_sympy(value: Any) -> bool:
+    return type(value).__module__.startswith("sympy.")
+
+
+def sympy_text(expr: Any) -> str:
+    """SymPy code for ``expr`` in elementary functions, readable by ``sympy.parse_expr``."""
+    from sympy.printing.str import StrPrinter
+
+    from symml.functions import to_elementary
+
+    class Readable(StrPrinter):
+        # x[i] and X.T are what str() prints, but parse_expr cannot read them back.
+        def _print_Indexed(self, e: Any) -> str:
+            args = ", ".join(self._print(i) for i in (e.base.label, *e.indices))
+            return f"Indexed({args})"
+
+        def _print_Transpose(self, e: Any) -> str:
+            return f"Transpose({self._print(e.arg)})"
+
+    return Readable().doprint(to_elementary(expr))
+
+
+def _symbol_options(symbol: list[str]) -> dict[str, str]:
+    """``-s x=real -s w=vector`` -> {"x": "real", "w": "vector"}, kinds validated."""
+    from symml.symbols import parse_kind
+
+    declared = {}
+    for item in symbol:
+        name, sep, kind = item.partition("=")
+        if not sep or not name.strip():
+            raise typer.BadParameter(f"expected NAME=KIND, got {item!r}", param_hint="--symbol")
+        parse_kind(name.strip(), kind.strip())
+        declared[name.strip()] = kind.strip()
+    return declared
+
+
+def _read_latex(text: str) -> str:
+    """A LaTeX argument; ``-`` reads standard input."""
+    return sys.stdin.read().strip() if text == "-" else text
+
+
+# --------------------------------------------------------------------------- root options
+
+
+def _version(value: bool) -> None:
+    if value:
+        import symml
+
+        typer.echo(f"symml {symml.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of errors.")] = False,
+) -> None:
+    """Parse, derive and verify the mathematics of machine learning."""
+
+
+# --------------------------------------------------------------------------- registry commands
+
+
+@app.command("list")
+def list_command(
+    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only this tag.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """List the registry's formulas (name, title, LaTeX, tags, sources)."""
+    from symml.registry import formulas
+
+    entries = formulas(tag)
+    if as_json:
+        print_json(
+            [
+                {
+                    "name": f.name,
+                    "title": f.title,
+                    "latex": f.latex,
+                    "tags": list(f.tags),
+                    "sources": list(f.sources),
+                }
+                for f in entries
+            ]
+        )
+        return
+    from rich.table import Table
+
+    table = Table(title=f"{len(entries)} formulas", show_lines=False)
+    for column in ("name", "title", "latex", "tags", "sources"):
+        table.add_column(column, overflow="fold")
+    for f in entries:
+        table.add_row(f.name, f.title, f.latex, ", ".join(f.tags), "\n".join(f.sources))
+    console().print(table)
+
+
+@app.command("show")
+def show_command(
+    name: Annotated[str, typer.Argument(help="A formula name (see `symml list`).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Show one formula: LaTeX, SymPy form, symbols, sources and claims."""
+    from symml.registry import get
+
+    f = get(name)
+    claims = [
+        {
+            "kind": c.kind.value,
+            "latex": c.latex,
+            "wrt": c.wrt,
+            "source": c.source,
+            "erratum": c.erratum,
+            "handwritten": c.handwritten,
+            "expr": expr_json(c.expr),
+        }
+        for c in f.claims
+    ]
+    data = {
+        "name": f.name,
+        "title": f.title,
+        "latex": f.latex,
+        "expr": expr_json(f.expr),
+        "symbols": dict(f.symbols),
+        "sources": list(f.sources),
+        "claims": claims,
+        "tags": list(f.tags),
+        "handwritten": f.handwritten,
+        "definitions": list(f.definitions),
+        "notes": f.notes,
+        "file": f.file,
+    }
+    if as_json:
+        print_json(data)
+        return
+    from rich.table import Table
+
+    out = console()
+    out.print(f"[bold]{f.name}[/bold]: {f.title}  ({f.file})")
+    out.print(f"LaTeX  {f.latex}", markup=False)
+    out.print(f"SymPy  {data['expr']['sympy']}", markup=False)
+    if f.symbols:
+        out.print("symbols  " + ", ".join(f"{k}: {v}" for k, v in f.symbols.items()), markup=False)
+    for source in f.sources:
+        out.print(f"source  {source}", markup=False)
+    if f.notes:
+        out.print(f"notes  {f.notes}", markup=False)
+    if claims:
+        table = Table(title="claims")
+        for column in ("kind", "wrt", "latex", "erratum"):
+            table.add_column(column, overflow="fold")
+        for c in claims:
+            table.add_row(c["kind"], c["wrt"] or "", c["latex"], c["erratum"] or "")
+        out.print(table)
+
+
+@app.command("parse")
+def parse_command(
+    latex: Annotated[str, typer.Argument(help="LaTeX to parse; '-' reads standard input.")],
+    symbol: Annotated[
+        list[str] | None,
+        typer.Option("--symbol", "-s", help="Declare NAME=KIND (e.g. w=vector); repeatable."),
+    ] = None,
+    function: Annotated[
+        list[str] | None,
+        typer.Option("--function", "-f", help="Apply NAME( as a function; repeatable."),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Parse LaTeX into SymPy with the meaning an ML reader intends."""
+    from symml.latex import parse_latex
+
+    text = _read_latex(latex)
+    value = parse_latex(
+        text, symbols=_symbol_options(symbol or []) or None, functions=function or None
+    )
+    parsed = expr_json(value)
+    if as_json:
+        if "lhs" in parsed and parsed["sympy"].startswith("Eq("):
+            print_json({"input": text, "lhs": parsed["lhs"], "rhs": parsed["rhs"]})
+        else:
+            print_json({"input": text, "expr": parsed})
+        return
+    out = console()
+    out.print(f"SymPy  {parsed['sympy']}", markup=False)
+    out.print(f"LaTeX  {parsed['latex']}", markup=False)
+
+
+# --------------------------------------------------------------------------- more commands
+# derive, verify, equiv, check and cheatsheet go here: one small function per command that
+# reads its arguments, calls the API (symml.derive, symml.verify, ...) and prints with
+# print_json/expr_json or Rich. Raise SymmlError for bad input; main() reports it.
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app, turn SymmlError into ``error: ...``."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        app(args=args, prog_name="symml")
+    except SymmlError as e:
+        if _debug(args):
+            traceback.print_exc()
+        _report(e)
+        raise SystemExit(1 if isinstance(e, VerificationError) else 2) from None
+
+
+def _debug(args: list[str]) -> bool:
+    """``--debug`` among the root options (before the command), or SYMML_DEBUG=1."""
+    if os.environ.get("SYMML_DEBUG", "").strip() not in ("", "0"):
+        return True
+    for arg in args:
+        if not arg.startswith("-"):
+            return False
+        if arg == "--debug":
+            return True
+    return False
+
+
+def _report(error: SymmlError) -> None:
+    """One line on stderr; a ParseError adds the input with a caret under the column."""
+    if isinstance(error, ParseError) and error.text is not None and error.column is not None:
+        prefix = f"error: {error.reason}, column {error.column + 1}: "
+        segment, caret = error.caret().split("\n")
+        typer.echo(_one_line(prefix + segment), err=True)
+        typer.echo(" " * len(prefix) + caret, err=True)
+        return
+    typer.echo(_one_line(f"error: {error}"), err=True)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split("\n"))
+
+
+if __name__ == "__main__":
+    main()
