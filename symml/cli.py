@@ -53,57 +53,40 @@ def expr_json(value: Any) -> dict[str, Any]:
     """A parsed value as the JSON object ``{"sympy": str, "latex": str}``.
 
     "sympy" is written in elementary functions so that ``sympy.parse_expr`` reads it back.
-    An equation also carries "lhs" and "rhs", an aligned block its "equations".
+    An equation also carries "lhs" and "rhs", a relation chain its "parts" and "ops", an
+    aligned block its "items".
     """
-    if hasattr(value, "equations"):  # Aligned
-        parts = [expr_json(eq) for eq in value.equations]
+    from symml.latex import Aligned, Equation, Relation
+
+    if isinstance(value, Aligned):
+        items = [expr_json(item) for item in value.items]
         return {
-            "sympy": "[" + ", ".join(p["sympy"] for p in parts) + "]",
-            "latex": " \\\\ ".join(p["latex"] for p in parts),
-            "equations": parts,
+            "sympy": "[" + ", ".join(i["sympy"] for i in items) + "]",
+            "latex": " \\\\ ".join(i["latex"] for i in items),
+            "items": items,
         }
-    if hasattr(value, "lhs") and hasattr(value, "rhs") and not _is_sympy(value):
+    if isinstance(value, Equation):
         lhs, rhs = expr_json(value.lhs), expr_json(value.rhs)
-        op = getattr(value, "op", "=")
-        sympy_op, latex_op = _RELATIONS.get(op, (op, op))
-        if sympy_op == "Eq":
-            text = f"Eq({lhs['sympy']}, {rhs['sympy']})"
-        elif sympy_op == "Ne":
-            text = f"Ne({lhs['sympy']}, {rhs['sympy']})"
-        else:
-            text = f"{lhs['sympy']} {sympy_op} {rhs['sympy']}"
         return {
-            "sympy": text,
-            "latex": f"{lhs['latex']} {latex_op} {rhs['latex']}",
+            "sympy": f"Eq({lhs['sympy']}, {rhs['sympy']})",
+            "latex": f"{lhs['latex']} {value.op} {rhs['latex']}",
             "lhs": lhs,
             "rhs": rhs,
+        }
+    if isinstance(value, Relation):
+        parts = [expr_json(part) for part in value.parts]
+        latex = parts[0]["latex"]
+        for op, part in zip(value.ops, parts[1:], strict=True):
+            latex += f" {op} {part['latex']}"
+        return {
+            "sympy": sympy_text(value.as_sympy()),
+            "latex": latex,
+            "parts": parts,
+            "ops": list(value.ops),
         }
     import sympy
 
     return {"sympy": sympy_text(value), "latex": sympy.latex(value)}
-
-
-# relation operator as latex.py may give it -> (SymPy text, LaTeX)
-_RELATIONS = {
-    "=": ("Eq", "="),
-    ":=": ("Eq", ":="),
-    "==": ("Eq", "="),
-    "<": ("<", "<"),
-    ">": (">", ">"),
-    "<=": ("<=", "\\leq"),
-    "\\leq": ("<=", "\\leq"),
-    "\\le": ("<=", "\\leq"),
-    ">=": (">=", "\\geq"),
-    "\\geq": (">=", "\\geq"),
-    "\\ge": (">=", "\\geq"),
-    "!=": ("Ne", "\\neq"),
-    "\\neq": ("Ne", "\\neq"),
-    "\\ne": ("Ne", "\\neq"),
-}
-
-
-def _is_sympy(value: Any) -> bool:
-    return type(value).__module__.startswith("sympy.")
 
 
 def sympy_text(expr: Any) -> str:
@@ -282,7 +265,7 @@ def parse_command(
     )
     parsed = expr_json(value)
     if as_json:
-        if "lhs" in parsed and parsed["sympy"].startswith("Eq("):
+        if "lhs" in parsed:
             print_json({"input": text, "lhs": parsed["lhs"], "rhs": parsed["rhs"]})
         else:
             print_json({"input": text, "expr": parsed})
@@ -296,6 +279,36 @@ def parse_command(
 # derive, verify, equiv, check and cheatsheet go here: one small function per command that
 # reads its arguments, calls the API (symml.derive, symml.verify, ...) and prints with
 # print_json/expr_json or Rich. Raise SymmlError for bad input; main() reports it.
+
+
+@app.command("cheatsheet")
+def cheatsheet_command(
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Write to FILE ('-': stdout), figures beside it."),
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also compile FILE into FILE.pdf (needs TeX).")
+    ] = False,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="Only this tag; repeatable.")
+    ] = None,
+    steps: Annotated[bool, typer.Option("--steps", help="Add step-by-step derivations.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="tex or md.")] = "tex",
+    verify: Annotated[
+        bool, typer.Option("--verify/--no-verify", help="Run the checks and show the marks.")
+    ] = True,
+) -> None:
+    """Write a cheat-sheet of the registry (LaTeX or Markdown); --pdf compiles it."""
+    from symml.cheatsheet import write_cheatsheet
+
+    text, written = write_cheatsheet(
+        output, pdf=pdf, tags=tag, steps=steps, fmt=fmt, verify=verify
+    )
+    if not written:
+        typer.echo(text, nl=False)
+    for path in written:
+        typer.echo(str(path))
 
 
 # --------------------------------------------------------------------------- entry point

@@ -1,0 +1,836 @@
+"""Cheat-sheets from the registry: LaTeX, Markdown and PDF.
+
+The pipeline reads top to bottom in :func:`cheatsheet`: select formulas -> build one
+:class:`Entry` per formula (definition, textbook derivatives, step-by-step derivations,
+verification marks, sources; each built in a bounded worker so one slow or broken formula
+costs a mark, never the sheet) -> collect the errata -> draw the activation plots ->
+render as LaTeX or Markdown. :func:`compile_pdf` turns the LaTeX into a PDF.
+
+Examples:
+    >>> from symml.cheatsheet import Entry, Sheet, render
+    >>> sheet = Sheet(sections=(("Activations", (Entry("f", "R&D_1", r"f(x) = x"),)),))
+    >>> print(render(sheet, "md").splitlines()[-3])
+    ### R&D\\_1
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import types
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from symml.errors import SymmlError
+from symml.texescape import escape, math_ok, md_escape
+
+__all__ = [
+    "Entry",
+    "Erratum",
+    "Mark",
+    "Sheet",
+    "Status",
+    "TexError",
+    "build_entry",
+    "build_sheet",
+    "cheatsheet",
+    "compile_pdf",
+    "render",
+    "write_atomic",
+    "write_cheatsheet",
+]
+
+#: Seconds for the whole sheet, and for one formula's derivation + verification.
+TIME_BUDGET = 600.0
+ENTRY_TIMEOUT = 90.0
+#: Seconds for one TeX compilation.
+TEX_TIMEOUT = 240.0
+TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-latex-extra latexmk"
+#: Registry names (without "_", lower case) that get a plot of function and derivative.
+PLOTTED = ("sigmoid", "tanh", "relu", "leakyrelu", "softplus", "softmax")
+
+
+class TexError(SymmlError):
+    """No TeX engine, or TeX failed; the message names the fix or the log line and log file."""
+
+
+class Status(enum.Enum):
+    VERIFIED = "verified"
+    REFUTED = "refuted"
+    ERRATUM = "erratum"  # refuted, as the registry says it should be: the document is wrong
+    FAILED = "failed"  # derive/verify raised or ran out of time: not evidence either way
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class Mark:
+    status: Status
+    text: str
+
+
+@dataclass(frozen=True)
+class Erratum:
+    title: str
+    source: str
+    claimed: str  # LaTeX math: what the document states
+    why: str  # text
+    counterexample: str = ""  # text
+    correction: str = ""  # LaTeX math
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One formula on the sheet. Math fields are LaTeX without dollars; text is raw."""
+
+    name: str
+    title: str
+    definition: str  # math; "" when no rendering compiles (then ``raw`` is shown as code)
+    raw: str = ""
+    derivatives: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()  # math, each an aligned block
+    marks: tuple[Mark, ...] = ()
+    sources: tuple[str, ...] = ()
+    errata: tuple[Erratum, ...] = ()
+    plot: str = ""  # figure file name inside the plots directory
+
+
+@dataclass(frozen=True)
+class Sheet:
+    sections: tuple[tuple[str, tuple[Entry, ...]], ...]
+    errata: tuple[Erratum, ...] = ()
+    plots_dir: str = ""  # directory name, relative to the document
+    notes: tuple[str, ...] = ()
+
+
+# ------------------------------------------------------------------------------ pipeline
+
+
+def cheatsheet(
+    names: Sequence[str] | None = None,
+    *,
+    tags: Sequence[str] | None = None,
+    steps: bool = False,
+    fmt: str = "tex",
+    verify: bool = True,
+    plots_dir: str | Path | None = None,
+    time_budget: float = TIME_BUDGET,
+) -> str:
+    """The cheat-sheet of the registry (or of ``names`` / ``tags``) as LaTeX or Markdown.
+
+    Args:
+        names: registry names; ``None`` means every formula (of ``tags`` if given).
+        tags: keep formulas carrying any of these tags.
+        steps: add step-by-step derivations where symml has them.
+        fmt: ``"tex"`` or ``"md"``.
+        verify: run the verification engine and show its marks.
+        plots_dir: where to draw the activation figures (PDF for tex, PNG for md). The
+            document refers to them by this directory's *name*, so put it next to the
+            output file. ``None``: no figures.
+        time_budget: seconds for all derivations and verifications; formulas left when it
+            runs out are shown without them, with a mark saying so.
+
+    Raises:
+        RegistryError: an unknown name or tag.
+    """
+    if fmt not in ("tex", "md"):
+        raise SymmlError(f"unknown cheat-sheet format {fmt!r}; valid: tex, md")
+    formulas = select(names, tags)
+    sheet = build_sheet(formulas, steps=steps, verify=verify, time_budget=time_budget)
+    if plots_dir is not None:
+        sheet = add_plots(sheet, formulas, Path(plots_dir), ext="pdf" if fmt == "tex" else "png")
+    return render(sheet, fmt)
+
+
+def write_cheatsheet(
+    output: str | Path | None,
+    *,
+    pdf: bool = False,
+    tags: Sequence[str] | None = None,
+    steps: bool = False,
+    fmt: str = "tex",
+    verify: bool = True,
+    time_budget: float = TIME_BUDGET,
+) -> tuple[str, list[Path]]:
+    """What ``symml cheatsheet`` does: write the sheet (and its figures, and the PDF).
+
+    With no ``output`` (or ``"-"``) and no ``pdf``, nothing is written and the text is
+    returned for stdout. Figures go to ``<stem>-figures/`` beside ``output``. Every file is
+    written through a temporary file and a rename.
+
+    Returns:
+        (text, files written).
+
+    Raises:
+        TexError: ``pdf`` and no TeX engine, or TeX failed.
+    """
+    if pdf and fmt != "tex":
+        raise SymmlError("--pdf compiles LaTeX: use it with --format tex")
+    if output in (None, "-") and not pdf:
+        return cheatsheet(
+            tags=tags, steps=steps, fmt=fmt, verify=verify, time_budget=time_budget
+        ), []
+    path = Path(output) if output not in (None, "-") else Path("symml-cheatsheet.tex")
+    if not path.parent.is_dir():
+        raise SymmlError(f"cannot write {path}: directory {path.parent} does not exist")
+    figures = path.parent / f"{path.stem}-figures"
+    text = cheatsheet(
+        tags=tags, steps=steps, fmt=fmt, verify=verify, plots_dir=figures, time_budget=time_budget
+    )
+    write_atomic(path, text)
+    written = [path]
+    if pdf:
+        written.append(compile_pdf(path, figures=figures))
+    return text, written
+
+
+def select(names: Sequence[str] | None, tags: Sequence[str] | None) -> list[Any]:
+    """Registry formulas by name, else by tag (any of), else all; registry order."""
+    from symml import registry
+
+    if names:
+        return [registry.get(n) for n in names]
+    if not tags:
+        return list(registry.formulas())
+    chosen: dict[str, Any] = {}
+    for tag in tags:
+        for f in registry.formulas(tag=tag):
+            chosen.setdefault(f.name, f)
+    order = {f.name: k for k, f in enumerate(registry.formulas())}
+    return sorted(chosen.values(), key=lambda f: order.get(f.name, 0))
+
+
+def build_sheet(
+    formulas: Iterable[Any],
+    *,
+    steps: bool = False,
+    verify: bool = True,
+    time_budget: float = TIME_BUDGET,
+    entry_fn: Callable[[Any, bool, bool], Entry] | None = None,
+    workers: int = 2,
+) -> Sheet:
+    """Entries grouped by topic; ``entry_fn(formula, steps, verify)`` builds one entry.
+
+    The default ``entry_fn`` rebuilds the formula by name in a worker process killed after
+    ``ENTRY_TIMEOUT`` seconds. After ``time_budget`` seconds the rest are built without
+    derivations or verification.
+    """
+    formulas = list(formulas)
+    entry_fn = entry_fn or _bounded_entry
+    deadline = time.monotonic() + time_budget
+
+    def one(formula: Any) -> Entry:
+        if time.monotonic() > deadline:
+            entry = build_entry(formula, steps=False, verify=False, derive_fn=_no_derive)
+            why = f"skipped: the sheet's time budget ({time_budget:g} s) ran out"
+            return replace(entry, marks=(Mark(Status.SKIPPED, why),))
+        return entry_fn(formula, steps, verify)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        entries = list(pool.map(one, formulas))
+    sections: dict[str, list[Entry]] = {}
+    for formula, entry in zip(formulas, entries, strict=True):
+        sections.setdefault(_topic(formula), []).append(entry)
+    errata = tuple(e for entry in entries for e in entry.errata)
+    return Sheet(tuple((t, tuple(es)) for t, es in sections.items()), errata)
+
+
+def _topic(formula: Any) -> str:
+    stem = Path(str(getattr(formula, "file", "") or "")).stem
+    if not stem:
+        tags = tuple(getattr(formula, "tags", ()) or ())
+        stem = tags[0] if tags else "other"
+    return stem.replace("_", " ").replace("-", " ").strip().capitalize()
+
+
+def _bounded_entry(formula: Any, steps: bool, verify: bool) -> Entry:
+    from symml.timeouts import run_bounded
+
+    try:
+        return run_bounded(_entry_by_name, formula.name, steps, verify, timeout=ENTRY_TIMEOUT)
+    except Exception as e:  # recorded on the sheet: one broken formula must not sink it
+        entry = build_entry(formula, steps=False, verify=False, derive_fn=_no_derive)
+        return replace(entry, marks=(Mark(Status.FAILED, _failure("derive/verify", e)),))
+
+
+def _entry_by_name(name: str, steps: bool, verify: bool) -> Entry:
+    """Runs in a worker process: look the formula up again and build its entry."""
+    from symml import registry
+
+    return build_entry(registry.get(name), steps=steps, verify=verify)
+
+
+def _no_derive(formula: Any, wrt: str) -> Any:
+    raise SymmlError("derivations skipped")
+
+
+def _failure(what: str, e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    return f"{what} failed: {type(e).__name__}{': ' + text[:200] if text else ''}"
+
+
+# ------------------------------------------------------------------------------ one entry
+
+
+def build_entry(
+    formula: Any,
+    *,
+    steps: bool = False,
+    verify: bool = True,
+    derive_fn: Callable[[Any, str], Any] | None = None,
+    verify_fn: Callable[[list[str]], Any] | None = None,
+) -> Entry:
+    """The entry of one Formula-like object; every failure becomes a mark."""
+    marks: list[Mark] = []
+    derivatives: list[str] = []
+    step_blocks: list[str] = []
+    if derive_fn is None:
+        from symml.derive import derive as derive_fn
+    for wrt in _derivative_vars(formula):
+        try:
+            d = derive_fn(formula, wrt)
+            derivatives.append(f"{_d_lhs(formula, wrt)} = {_latex_of(d.textbook)}")
+            if steps and getattr(d, "steps", None):
+                step_blocks.append(_steps_latex(d.steps))
+        except _BUGS_AND_ERRORS as e:
+            if not isinstance(e, SymmlError) or str(e) != "derivations skipped":
+                marks.append(Mark(Status.FAILED, _failure(f"derivative in {wrt}", e)))
+    errata = _claim_errata(formula)
+    if verify:
+        if verify_fn is None:
+            from symml.verify import verify as verify_fn
+        try:
+            report = verify_fn([formula.name])
+            marks.extend(_marks_of(report, formula))
+            errata = _merge_errata(errata, report, formula)
+        except _BUGS_AND_ERRORS as e:
+            marks.append(Mark(Status.FAILED, _failure("verification", e)))
+    definition, raw = _definition(formula)
+    return Entry(
+        name=formula.name,
+        title=str(formula.title),
+        definition=definition,
+        raw=raw,
+        derivatives=tuple(derivatives),
+        steps=tuple(step_blocks),
+        marks=tuple(marks),
+        sources=tuple(str(s) for s in formula.sources),
+        errata=errata,
+    )
+
+
+# Errors from code symml did not write (SymPy, NumPy) are recorded too: the sheet must be made.
+_BUGS_AND_ERRORS = (
+    SymmlError,
+    ArithmeticError,
+    AttributeError,
+    LookupError,
+    NotImplementedError,
+    RecursionError,
+    TypeError,
+    ValueError,
+)
+
+
+def _kind(claim: Any) -> str:
+    kind = getattr(claim, "kind", "")
+    return str(getattr(kind, "value", kind))
+
+
+def _derivative_vars(formula: Any) -> list[str]:
+    seen: list[str] = []
+    for claim in getattr(formula, "claims", ()) or ():
+        wrt = getattr(claim, "wrt", None)
+        if _kind(claim) == "derivative" and wrt and str(wrt) not in seen:
+            seen.append(str(wrt))
+    return seen
+
+
+def _latex_of(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    import sympy
+
+    if hasattr(value, "equations"):  # an Aligned block
+        rows = [_latex_of(eq).replace(" = ", " &= ", 1) for eq in value.equations]
+        return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+
+    if hasattr(value, "lhs") and hasattr(value, "rhs"):
+        op = {"==": "=", "<=": r"\leq", ">=": r"\geq", "!=": r"\neq"}.get(
+            str(getattr(value, "op", "=")), str(getattr(value, "op", "="))
+        )
+        return f"{sympy.latex(value.lhs)} {op} {sympy.latex(value.rhs)}"
+    return sympy.latex(value)
+
+
+def _d_lhs(formula: Any, wrt: str) -> str:
+    import sympy
+
+    var = sympy.latex(sympy.Symbol(wrt))
+    lhs = getattr(formula, "lhs", None)
+    rhs = getattr(formula, "rhs", None)
+    raw_lhs = _top_level_lhs(str(getattr(formula, "latex", "")))
+    body = raw_lhs if raw_lhs else (_latex_of(lhs) if lhs is not None else "f")
+    single = rhs is not None and len(getattr(rhs, "free_symbols", ())) <= 1
+    d = "d" if single else r"\partial "
+    return rf"\frac{{{d}}}{{{d}{var}}} {body}"
+
+
+def _top_level_lhs(latex: str) -> str:
+    """The registry's own left side (``\\sigma(x)`` of ``\\sigma(x) = ...``) when it compiles."""
+    depth = 0
+    for k, ch in enumerate(latex):
+        depth += {"{": 1, "}": -1, "(": 1, ")": -1}.get(ch, 0)
+        if ch == "=" and depth == 0 and latex[k - 1 : k] not in ("<", ">", "!", ":"):
+            lhs = latex[:k].strip()
+            return lhs if math_ok(lhs) else ""
+    return ""
+
+
+def _steps_latex(tree: Any) -> str:
+    from symml.steps import to_latex
+
+    block = to_latex(tree).strip()
+    block = re.sub(r"\\(begin|end)\{align\*?\}", r"\\\1{aligned}", block)
+    block = re.sub(r"\\(nonumber|notag)\b|\\label\{[^}]*\}", "", block)
+    if block.startswith(r"\begin{aligned}"):
+        return block
+    return rf"\begin{{aligned}}{block}\end{{aligned}}"
+
+
+def _definition(formula: Any) -> tuple[str, str]:
+    """(math, raw): the registry's LaTeX when it compiles, else SymPy's, else none."""
+    raw = str(formula.latex).strip()
+    if math_ok(raw):
+        return raw, raw
+    try:
+        lhs = getattr(formula, "lhs", None)
+        rhs = getattr(formula, "rhs", None)
+        if lhs is not None and rhs is not None:
+            return f"{_latex_of(lhs)} = {_latex_of(rhs)}", raw
+        return _latex_of(formula.expr), raw
+    except _BUGS_AND_ERRORS:
+        return "", raw
+
+
+def _status(value: Any) -> str:
+    return str(getattr(value, "value", value)).lower()
+
+
+def _claim_label(claim: Any) -> str:
+    if isinstance(claim, str) or claim is None:
+        return str(claim or "")
+    kind = _kind(claim)
+    wrt = getattr(claim, "wrt", None)
+    return f"{kind} in {wrt}" if wrt else kind
+
+
+def _marks_of(report: Any, formula: Any) -> list[Mark]:
+    marks = []
+    for fr in getattr(report, "formulas", ()) or ():
+        if getattr(fr, "name", formula.name) != formula.name:
+            continue
+        for check in getattr(fr, "checks", ()) or ():
+            status = _status(getattr(check, "status", ""))
+            label = _claim_label(getattr(check, "claim", ""))
+            message = str(getattr(check, "message", "")).strip()
+            text = f"{label}: {message}" if label else message
+            marks.append(Mark(_STATUS_WORDS.get(status, Status.FAILED), f"{status}: {text}"))
+    return marks
+
+
+_STATUS_WORDS = {
+    "verified": Status.VERIFIED,
+    "passed": Status.VERIFIED,
+    "pass": Status.VERIFIED,
+    "ok": Status.VERIFIED,
+    "refuted": Status.REFUTED,
+    "failed": Status.REFUTED,
+    "erratum": Status.ERRATUM,
+    "expected_refuted": Status.ERRATUM,
+    "known_erratum": Status.ERRATUM,
+    "confirmed_erratum": Status.ERRATUM,
+    "skipped": Status.SKIPPED,
+    "unverified": Status.SKIPPED,
+}
+
+
+def _claim_errata(formula: Any) -> tuple[Erratum, ...]:
+    out = []
+    for claim in getattr(formula, "claims", ()) or ():
+        why = getattr(claim, "erratum", None)
+        if why:
+            claimed = str(getattr(claim, "latex", "") or "")
+            out.append(
+                Erratum(
+                    title=f"{formula.title} ({_claim_label(claim)})",
+                    source=str(getattr(claim, "source", None) or (formula.sources or ("",))[0]),
+                    claimed=claimed if math_ok(claimed) else "",
+                    why=str(why),
+                )
+            )
+    return tuple(out)
+
+
+def _merge_errata(errata: tuple[Erratum, ...], report: Any, formula: Any) -> tuple[Erratum, ...]:
+    """Add the verifier's counterexample and correction to the registry's errata."""
+    found = [
+        e
+        for e in getattr(report, "errata", ()) or ()
+        if getattr(e, "name", formula.name) == formula.name
+    ]
+    if not found:
+        return errata
+    merged = list(errata)
+    for k, item in enumerate(found):
+        counter = str(getattr(item, "counterexample", "") or "")
+        correction = getattr(item, "correction", "") or ""
+        correction = _latex_of(correction) if correction != "" else ""
+        if k < len(merged):
+            merged[k] = replace(merged[k], counterexample=counter, correction=correction)
+        else:
+            merged.append(
+                Erratum(
+                    formula.title,
+                    str(getattr(item, "source", "")),
+                    "",
+                    str(getattr(item, "message", "")),
+                    counter,
+                    correction,
+                )
+            )
+    return tuple(merged)
+
+
+# ------------------------------------------------------------------------------ plots
+
+
+def add_plots(sheet: Sheet, formulas: Sequence[Any], plots_dir: Path, *, ext: str) -> Sheet:
+    """Draw the activation figures into ``plots_dir`` and attach them to their entries."""
+    from symml import plots
+
+    if not plots.available():
+        note = f"Plots of the activation functions: {plots.PLOTS_HINT}"
+        return replace(sheet, notes=sheet.notes + (note,))
+    curves, notes = [], []
+    for formula in formulas:
+        key = formula.name.replace("_", "").lower()
+        if key in PLOTTED:
+            try:
+                curves.append(_curve(formula, key))
+            except _BUGS_AND_ERRORS as e:
+                notes.append(_failure(f"plot of {formula.name}", e))
+    files = plots.draw(curves, plots_dir, ext=ext)
+    sections = tuple(
+        (topic, tuple(replace(e, plot=files[e.name].name) if e.name in files else e for e in es))
+        for topic, es in sheet.sections
+    )
+    notes_all = sheet.notes + tuple(notes)
+    return replace(sheet, sections=sections, plots_dir=plots_dir.name, notes=notes_all)
+
+
+def _curve(formula: Any, key: str) -> Any:
+    """A one-variable Curve from the registry definition (parameters fixed, softmax at K=2)."""
+    import sympy
+
+    from symml.functions import to_elementary
+    from symml.plots import Curve
+
+    expr = formula.definition() if hasattr(formula, "definition") else formula.rhs
+    expr = to_elementary(expr)
+    label = sympy.latex(getattr(formula, "lhs", None) or sympy.Symbol(formula.name))
+    if key == "softmax":  # two classes: p_1 as a function of z_1 with z_2 = 0
+        t = sympy.Symbol("t", real=True)
+        ints = sorted((s for s in expr.free_symbols if s.is_integer), key=str)
+        idx = {s: 1 for s in ints if str(s) in ("i", "c", "k")}
+        idx.update({s: 2 for s in ints if s not in idx})
+        expr = expr.subs(idx).doit()
+        bases = {b for b in expr.atoms(sympy.Indexed)}
+        expr = expr.subs({b: (t if b.indices == (1,) else 0) for b in bases})
+        return Curve(formula.name, r"\mathrm{softmax}(t, 0)_1", sympy.simplify(expr), t)
+    params = sorted(expr.free_symbols, key=str)
+    var = next((s for s in params if str(s) in ("x", "z", "t", "a")), params[0] if params else None)
+    if var is None:
+        raise SymmlError(f"{formula.name} has no variable to plot")
+    fixed = {s: sympy.Rational(1, 10) for s in params if s != var}
+    if fixed:
+        label += r",\ " + ", ".join(f"{sympy.latex(s)} = 0.1" for s in fixed)
+    return Curve(formula.name, label, expr.subs(fixed), var)
+
+
+# ------------------------------------------------------------------------------ render
+
+
+def render(sheet: Sheet, fmt: str = "tex") -> str:
+    """The sheet as a LaTeX document (``"tex"``) or Markdown (``"md"``)."""
+    return _render_md(sheet) if fmt == "md" else _render_tex(sheet)
+
+
+_PREAMBLE = r"""\documentclass[10pt]{article}
+\usepackage[utf8]{inputenc}
+\usepackage[a4paper,landscape,margin=8mm,footskip=4mm]{geometry}
+\usepackage{amsmath,amssymb,mathtools,bm}
+\usepackage{multicol,graphicx}
+\usepackage[dvipsnames]{xcolor}
+\DeclareMathOperator*{\argmax}{arg\,max}
+\DeclareMathOperator*{\argmin}{arg\,min}
+\DeclareMathOperator{\sign}{sign}
+\DeclareMathOperator{\softmax}{softmax}
+\DeclareMathOperator{\diag}{diag}
+\DeclareMathOperator{\tr}{tr}
+\DeclareMathOperator{\Var}{Var}
+\DeclareMathOperator{\Cov}{Cov}
+\DeclareMathOperator{\KL}{KL}
+\providecommand{\E}{\mathbb{E}}
+\definecolor{ink}{HTML}{1F4E9C}
+\setlength{\parindent}{0pt}
+\setlength{\columnsep}{5mm}
+\setlength{\columnseprule}{0.2pt}
+\setlength{\abovedisplayskip}{2pt}
+\setlength{\belowdisplayskip}{2pt}
+\pagestyle{plain}
+\newsavebox{\fitbox}
+% display math scaled down to the column width when it would not fit
+\newcommand{\fitmath}[1]{\par\sbox{\fitbox}{$\displaystyle #1$}%
+  \ifdim\wd\fitbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\fitbox}}%
+  \else\makebox[\linewidth]{\usebox{\fitbox}}\fi\par\smallskip}
+\newcommand{\topic}[1]{\colorbox{ink}{\parbox{\dimexpr\linewidth-2\fboxsep}%
+  {\color{white}\bfseries\small #1}}\par\smallskip}
+% an entry never breaks across columns; a topic bar travels with the topic's first entry
+\newenvironment{entry}[2][]{\par\addvspace{4pt}\begin{minipage}{\linewidth}%
+  \if\relax\detokenize{#1}\relax\else\topic{#1}\fi
+  {\color{ink}\bfseries #2}\par\nopagebreak\smallskip}{\end{minipage}\par}
+\newcommand{\field}[1]{{\scriptsize\color{gray}#1}\par}
+\newcommand{\chk}[2]{{\scriptsize #1\ #2}\par}
+\newcommand{\ok}{\textcolor{ForestGreen}{$\checkmark$}}
+\newcommand{\bad}{\textcolor{BrickRed}{$\times$}}
+\newcommand{\errmark}{\textcolor{BrickRed}{$\bm{!}$}}
+\newcommand{\unk}{\textcolor{Gray}{$\circ$}}
+"""
+
+_GLYPH_TEX = {
+    Status.VERIFIED: r"\ok",
+    Status.REFUTED: r"\bad",
+    Status.ERRATUM: r"\errmark",
+    Status.FAILED: r"\unk",
+    Status.SKIPPED: r"\unk",
+}
+_GLYPH_MD = {
+    Status.VERIFIED: "✓",
+    Status.REFUTED: "✗",
+    Status.ERRATUM: "!",
+    Status.FAILED: "○",
+    Status.SKIPPED: "○",
+}
+
+_SHOWN = (Status.VERIFIED, Status.REFUTED, Status.ERRATUM, Status.FAILED)
+_LEGEND = (
+    "verified symbolically and numerically",
+    "refuted",
+    "a documented erratum, confirmed",
+    "not checked",
+)
+
+
+def _count(sheet: Sheet) -> int:
+    return sum(len(es) for _, es in sheet.sections)
+
+
+def _render_tex(sheet: Sheet) -> str:
+    g = _GLYPH_TEX
+    out = [_PREAMBLE]
+    if sheet.plots_dir:
+        out.append(rf"\graphicspath{{{{{sheet.plots_dir}/}}}}" + "\n")
+    out.append("\\begin{document}\n\\footnotesize\n")
+    legend = r"\quad ".join(rf"{g[st]}~{word}" for st, word in zip(_SHOWN, _LEGEND, strict=True))
+    out.append(
+        r"{\LARGE\bfseries\color{ink} symml}\quad"
+        r"{\large the mathematics of machine learning, checked}\hfill"
+        rf"{{\scriptsize {_count(sheet)} formulas\quad {legend}}}\par"
+        "\n\\vspace{2pt}\\hrule\\vspace{3pt}\n"
+    )
+    out.append("\\begin{multicols}{3}\n\\raggedcolumns\n")
+    for note in sheet.notes:
+        out.append(rf"\field{{{escape(note)}}}" + "\n")
+    for topic, entries in sheet.sections:
+        out += [_entry_tex(e, escape(topic) if k == 0 else "") for k, e in enumerate(entries)]
+    heading = "Errata: what the documents got wrong"
+    out += [_erratum_tex(er, heading if k == 0 else "") for k, er in enumerate(sheet.errata)]
+    out.append("\\end{multicols}\n\\end{document}\n")
+    return "".join(out)
+
+
+def _entry_tex(e: Entry, topic: str = "") -> str:
+    lines = [rf"\begin{{entry}}[{topic}]{{{escape(e.title)}}}"]
+    if e.definition:
+        lines.append(rf"\fitmath{{{e.definition}}}")
+    else:
+        lines.append(rf"\field{{\texttt{{{escape(e.raw)}}}}}")
+    lines += [rf"\fitmath{{{d}}}" for d in e.derivatives]
+    if e.steps:
+        lines.append(r"\field{Step by step:}")
+        lines += [rf"\fitmath{{{s}}}" for s in e.steps]
+    if e.plot:
+        figure = rf"\includegraphics[width=0.8\linewidth]{{{Path(e.plot).stem}}}"
+        lines.append(rf"\makebox[\linewidth]{{{figure}}}\par")
+    lines += [rf"\chk{{{_GLYPH_TEX[m.status]}}}{{{escape(m.text)}}}" for m in e.marks]
+    if e.sources:
+        lines.append(rf"\field{{Sources: {escape('; '.join(e.sources))}}}")
+    lines.append(r"\end{entry}")
+    return "\n".join(lines) + "\n"
+
+
+def _erratum_tex(er: Erratum, topic: str = "") -> str:
+    lines = [rf"\begin{{entry}}[{topic}]{{{escape(er.title)}}}"]
+    if er.claimed:
+        lines += [r"\field{The document says:}", rf"\fitmath{{{er.claimed}}}"]
+    lines.append(rf"{{\scriptsize\errmark\ {escape(er.why)}}}\par")
+    if er.counterexample:
+        lines.append(rf"\field{{Counterexample: {escape(er.counterexample)}}}")
+    if er.correction:
+        lines += [r"\field{Correct:}", rf"\fitmath{{{er.correction}}}"]
+    if er.source:
+        lines.append(rf"\field{{Source: {escape(er.source)}}}")
+    lines.append(r"\end{entry}")
+    return "\n".join(lines) + "\n"
+
+
+def _render_md(sheet: Sheet) -> str:
+    g = _GLYPH_MD
+    legend = ", ".join(f"{g[s]} {w}" for s, w in zip(_SHOWN, _LEGEND, strict=True))
+    out = [
+        "# symml cheat-sheet: the mathematics of machine learning, checked",
+        "",
+        f"{_count(sheet)} formulas. {legend}.",
+        "",
+    ]
+    out += [f"> {md_escape(n)}" for n in sheet.notes] + ([""] if sheet.notes else [])
+    for topic, entries in sheet.sections:
+        out += [f"## {md_escape(topic)}", ""]
+        for e in entries:
+            out += [f"### {md_escape(e.title)}", ""]
+            out += [f"$$\n{e.definition}\n$$", ""] if e.definition else [f"`{e.raw}`", ""]
+            for d in e.derivatives:
+                out += [f"$$\n{d}\n$$", ""]
+            if e.steps:
+                out += ["Step by step:", ""] + [x for s in e.steps for x in (f"$$\n{s}\n$$", "")]
+            if e.plot:
+                out += [f"![{md_escape(e.title)}]({sheet.plots_dir}/{e.plot})", ""]
+            out += [f"- {g[m.status]} {md_escape(m.text)}" for m in e.marks]
+            if e.sources:
+                out.append(f"- Sources: {md_escape('; '.join(e.sources))}")
+            out.append("")
+    if sheet.errata:
+        out += ["## Errata: what the documents got wrong", ""]
+        for er in sheet.errata:
+            out += [f"### {md_escape(er.title)}", ""]
+            if er.claimed:
+                out += ["The document says:", "", f"$$\n{er.claimed}\n$$", ""]
+            out.append(f"- ! {md_escape(er.why)}")
+            if er.counterexample:
+                out.append(f"- Counterexample: {md_escape(er.counterexample)}")
+            if er.correction:
+                out.append(f"- Correct: ${er.correction}$")
+            if er.source:
+                out.append(f"- Source: {md_escape(er.source)}")
+            out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+# ------------------------------------------------------------------------------ PDF
+
+
+def compile_pdf(
+    tex_path: Path, *, figures: Path | None = None, timeout: float = TEX_TIMEOUT
+) -> Path:
+    """Compile ``tex_path`` in a temporary directory; write the PDF next to it.
+
+    Shell escape is off. On failure the full log is copied next to ``tex_path``.
+
+    Raises:
+        TexError: no TeX engine on PATH (the message names the Debian packages), or TeX
+            failed (the message quotes the log line and gives the log's path).
+    """
+    tex_path = Path(tex_path)
+    engine = shutil.which("latexmk") or shutil.which("pdflatex")
+    if engine is None:
+        raise TexError(
+            f"no TeX engine (latexmk or pdflatex) on PATH; install: apt-get install {TEX_PACKAGES}"
+        )
+    flags = ["-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
+    with tempfile.TemporaryDirectory(prefix="symml-tex-") as tmp:
+        work = Path(tmp)
+        shutil.copy(tex_path, work / "sheet.tex")
+        if figures is not None and Path(figures).is_dir():
+            shutil.copytree(figures, work / Path(figures).name)
+        if Path(engine).name == "latexmk":
+            cmd = [engine, "-pdf", "-quiet", *flags, "sheet.tex"]
+        else:
+            cmd = [engine, *flags, "sheet.tex"]
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=work,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                stdin=subprocess.DEVNULL,
+            )
+            code = proc.returncode
+        except subprocess.TimeoutExpired:
+            code = None
+        pdf = work / "sheet.pdf"
+        log = work / "sheet.log"
+        if code == 0 and pdf.exists():
+            target = tex_path.with_suffix(".pdf")
+            write_atomic(target, pdf.read_bytes())
+            return target
+        kept = tex_path.with_suffix(".log")
+        text = log.read_text(errors="replace") if log.exists() else (proc.stdout if code else "")
+        write_atomic(kept, text)
+        why = f"timed out after {timeout:g} s" if code is None else _tex_error_line(text)
+        raise TexError(f"LaTeX failed on {tex_path}: {why} (full log: {kept})")
+
+
+def _tex_error_line(log: str) -> str:
+    lines = log.splitlines()
+    for k, line in enumerate(lines):
+        if line.startswith("!") or re.match(r"^[^:\s]+:\d+: ", line):
+            context = next((x.strip() for x in lines[k + 1 : k + 6] if x.startswith("l.")), "")
+            return f"{line.strip()} {context}".strip()
+    return "no error line in the log"
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write ``path`` through a temporary file in the same directory and a rename."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode() if isinstance(data, str) else data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class _CallableModule(types.ModuleType):
+    """``symml.cheatsheet(...)`` works even after ``import symml.cheatsheet``.
+
+    Importing the submodule binds the *module* to the name ``cheatsheet`` in the package,
+    hiding the lazily resolved function of the same name; calling the module calls it.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> str:
+        return cheatsheet(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

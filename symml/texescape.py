@@ -1,0 +1,161 @@
+"""Make registry strings safe for LaTeX and Markdown.
+
+Two jobs: ``escape`` turns any text (a title, a source, an error message) into LaTeX
+that typesets literally, and ``math_ok`` decides whether a LaTeX math string from the
+registry can be put into the sheet as it is, or whether the sheet must fall back to
+SymPy's rendering of the parsed expression.
+
+Examples:
+    >>> escape("P&L of 50% on x_1 #2")
+    'P\\\\&L of 50\\\\% on x\\\\_1 \\\\#2'
+    >>> math_ok(r"\\sigma(x) = \\frac{1}{1 + e^{-x}}")
+    True
+    >>> math_ok(r"\\foo{x}")
+    False
+"""
+
+from __future__ import annotations
+
+import re
+
+_TEX_SPECIALS = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "_": r"\_",
+    "#": r"\#",
+    "$": r"\$",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+}
+
+# Characters the documents use that pdflatex's utf8 input cannot typeset by itself.
+_UNICODE = {
+    "σ": r"\ensuremath{\sigma}",
+    "μ": r"\ensuremath{\mu}",
+    "α": r"\ensuremath{\alpha}",
+    "β": r"\ensuremath{\beta}",
+    "γ": r"\ensuremath{\gamma}",
+    "λ": r"\ensuremath{\lambda}",
+    "θ": r"\ensuremath{\theta}",
+    "ε": r"\ensuremath{\varepsilon}",
+    "η": r"\ensuremath{\eta}",
+    "Σ": r"\ensuremath{\Sigma}",
+    "π": r"\ensuremath{\pi}",
+    "∇": r"\ensuremath{\nabla}",
+    "∂": r"\ensuremath{\partial}",
+    "→": r"\ensuremath{\to}",
+    "≤": r"\ensuremath{\leq}",
+    "≥": r"\ensuremath{\geq}",
+    "≠": r"\ensuremath{\neq}",
+    "≈": r"\ensuremath{\approx}",
+    "×": r"\ensuremath{\times}",
+    "·": r"\ensuremath{\cdot}",
+    "−": "-",
+    "–": "--",
+    "—": "---",
+    "…": r"\dots{}",
+    "‘": "`",
+    "’": "'",
+    "“": "``",
+    "”": "''",
+    "²": r"\textsuperscript{2}",
+}
+
+
+def escape(text: str) -> str:
+    """Return ``text`` as LaTeX (text mode) that prints every character literally."""
+    out = []
+    for ch in str(text):
+        if ch in _TEX_SPECIALS:
+            out.append(_TEX_SPECIALS[ch])
+        elif ch in _UNICODE:
+            out.append(_UNICODE[ch])
+        elif ch == "\n":
+            out.append(" ")
+        elif ord(ch) < 32:
+            continue
+        elif ord(ch) > 0x24F:  # beyond Latin Extended-B: not in pdflatex's T1 fonts
+            out.append(f"[U+{ord(ch):04X}]")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+_MD_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|$])")
+
+
+def md_escape(text: str) -> str:
+    """Return ``text`` as Markdown that renders literally (no emphasis, links or math)."""
+    return _MD_SPECIALS.sub(r"\\\1", str(text).replace("\n", " "))
+
+
+# Macros that compile with the sheet's preamble (amsmath, amssymb, bm, mathtools and the
+# operators it declares). Anything else sends the entry to SymPy's rendering.
+KNOWN_MACROS = frozenset(
+    """
+    alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu
+    xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma Delta Theta
+    Lambda Xi Pi Sigma Upsilon Phi Psi Omega ell nabla partial infty
+    frac dfrac tfrac sqrt sum prod int iint oint lim limsup liminf max min sup inf arg det exp log
+    ln lg sin cos tan cot sec csc sinh cosh tanh coth arcsin arccos arctan dim ker Pr gcd deg hom
+    left right middle big Big bigg Bigg bigl bigr Bigl Bigr biggl biggr langle rangle lvert rvert
+    lVert rVert vert Vert lfloor rfloor lceil rceil mid parallel top intercal perp
+    cdot cdots ldots dots ddots vdots times div pm mp circ bullet odot oplus otimes ast star
+    leq geq le ge neq ne approx sim simeq propto equiv coloneqq eqqcolon triangleq defeq ll gg
+    in notin subset subseteq supset supseteq cup cap setminus emptyset varnothing forall exists
+    to mapsto rightarrow leftarrow Rightarrow Leftarrow leftrightarrow Leftrightarrow implies iff
+    quad qquad hat bar tilde vec dot ddot overline underline widehat widetilde overbrace underbrace
+    mathbf mathbb mathcal mathrm mathit mathsf mathtt mathfrak boldsymbol bm text textrm textbf
+    textit operatorname operatornamewithlimits displaystyle textstyle scriptstyle limits nolimits
+    begin end prime land lor neg lnot mathbin mathrel mathop underset overset stackrel substack
+    binom tbinom dbinom pmod bmod choose not colon
+    argmax argmin sign softmax diag tr Var Cov KL E
+    """.split()
+)
+
+KNOWN_ENVIRONMENTS = frozenset(
+    "cases dcases aligned gathered split matrix pmatrix bmatrix vmatrix Vmatrix smallmatrix"
+    " array".split()
+)
+
+_MACRO = re.compile(r"\\([A-Za-z]+)")
+_ENV = re.compile(r"\\(?:begin|end)\{([^}]*)\}")
+
+
+def math_ok(latex: str) -> bool:
+    """Whether ``latex`` can go inside ``$...$`` in the sheet and compile.
+
+    Conservative: balanced braces and ``\\left``/``\\right``, no math-mode switches or
+    blank lines, only macros and environments the preamble provides.
+    """
+    if not latex.strip() or "$" in latex or "\n\n" in latex:
+        return False
+    if re.search(r"\\[\[\]()]", latex) or "%" in latex.replace(r"\%", ""):
+        return False
+    depth = 0
+    prev = ""
+    for ch in latex:
+        if prev != "\\":
+            depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+        prev = "" if prev == "\\" else ch
+    if depth:
+        return False
+    lefts = re.findall(r"\\left(?![a-zA-Z])", latex)
+    if len(lefts) != len(re.findall(r"\\right(?![a-zA-Z])", latex)):
+        return False
+    if any(m not in KNOWN_MACROS for m in _MACRO.findall(latex)):
+        return False
+    envs = _ENV.findall(latex)
+    if any(e not in KNOWN_ENVIRONMENTS for e in envs):
+        return False
+    if ("&" in latex.replace(r"\&", "") or r"\\" in latex) and not envs:
+        return False
+    return True
