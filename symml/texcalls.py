@@ -144,17 +144,20 @@ def apply_function(self, name, args, primes=0):
             value = ml(*args)
         except (TypeError, ValueError):
             value = sp.Function(name)(*args)
+    elif len(args) == 1 and isinstance(args[0], MatrixExpr) and args[0].shape != (1, 1):
+        # \sigma(Xw): a scalar function of a matrix applies element-wise
+        u = sp.Dummy("u")
+        ml = _ml_function(name)
+        f = ml if ml is not None else sp.Function(name)
+        from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+        value = ElementwiseApplyFunction(sp.Lambda(u, f(u)), args[0])
     else:
-        if any(isinstance(a, MatrixExpr) for a in args):
-            args = [_matrix_arg(a) for a in args]
-        value = sp.Function(name)(*args)
+        value = sp.Function(name)(*[self.scalar(a) if isinstance(a, MatrixExpr) and
+                                    a.shape == (1, 1) else a for a in args])
     for _ in range(primes):
         value = _derivative_of_call(self, value)
     return value
-
-
-def _matrix_arg(a):
-    return a
 
 
 def _derivative_of_call(self, value):

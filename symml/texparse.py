@@ -77,10 +77,12 @@ def parse(text: str, kinds: dict[str, str], functions: frozenset[str]):
     """Parse ``text``; ``kinds`` maps symbol names to declared kinds."""
     vectors = {n for n, k in kinds.items() if k.startswith("vector") or k == "simplex"}
     matrices = {n for n, k in kinds.items() if k.startswith("matrix")}
+    column_vectors: set[str] = set()  # vectors found by a transpose or a matrix product
     dims: dict[str, str] = {}
     tokens = tokenize(text)
     for _ in range(25):
-        p = _Parser(text, tokens, kinds, functions, vectors, matrices, dims)
+        p = _Parser(text, tokens, kinds, functions, vectors | column_vectors, matrices, dims,
+                    bool(column_vectors))
         try:
             return p.parse_top()
         except (TypeError, ValueError, AttributeError, NotImplementedError, IndexError,
@@ -91,9 +93,9 @@ def parse(text: str, kinds: dict[str, str], functions: frozenset[str]):
             raise ParseError(f"cannot represent this ({type(e).__name__}: {e})", text,
                              p.peek().col) from e
         except _Restart as r:
-            if not (r.vectors - vectors or r.matrices - matrices or r.dims):
+            if not (r.vectors - column_vectors or r.matrices - matrices or r.dims):
                 raise ParseError("cannot give this formula consistent shapes", text) from None
-            vectors |= r.vectors
+            column_vectors |= r.vectors
             matrices |= r.matrices
             for a, b in r.dims.items():
                 dims[a] = b
@@ -106,7 +108,8 @@ def parse(text: str, kinds: dict[str, str], functions: frozenset[str]):
 
 
 class _Parser(AtomMixin):
-    def __init__(self, text, tokens, kinds, functions, vectors, matrices, dims):
+    def __init__(self, text, tokens, kinds, functions, vectors, matrices, dims,
+                 matrix_mode=False):
         self.text = text
         self.toks: list[Token] = tokens
         self.pos = 0
@@ -115,7 +118,7 @@ class _Parser(AtomMixin):
         self.vectors = vectors
         self.matrices = matrices
         self.dims = dims
-        self.matrix_mode = bool(matrices) or _transposes_capital(tokens)
+        self.matrix_mode = matrix_mode or bool(matrices) or _transposes_capital(tokens)
         self.bound: dict[str, sp.Symbol] = {}
         self.closers: list[str] = []  # what ends the innermost |...|, ||...|| or call
         self.integral_depth = 0
@@ -348,6 +351,8 @@ class _Parser(AtomMixin):
         if isinstance(a, _Vec) or isinstance(b, _Vec):
             a, b = self.scalar(a), self.scalar(b)
         am, bm = isinstance(a, MatrixExpr), isinstance(b, MatrixExpr)
+        if am != bm:
+            self._promote(b if am else a)
         if am and bm:
             if a.shape != b.shape:
                 self._unify(a.shape, b.shape)
@@ -357,6 +362,17 @@ class _Parser(AtomMixin):
         if bm and not am:
             return self._broadcast(a, b.shape) + b
         return a + b
+
+    def _promote(self, value):
+        """X w, X w - y: undeclared lowercase symbols next to a matrix are column vectors."""
+        if not isinstance(value, sp.Expr) or value.is_number:
+            return
+        names = {s.name for s in value.free_symbols if isinstance(s, sp.Symbol)}
+        names = {n for n in names if n not in self.bound and n[:1].islower()
+                 and n not in self.kinds and n not in self.vectors}
+        if names and all(isinstance(s, sp.Symbol) for s in value.atoms(sp.Symbol)) and not \
+                value.atoms(sp.Indexed, sp.Function):
+            raise _Restart(vectors=names)
 
     def _broadcast(self, s, shape):
         if s == 0:
@@ -369,6 +385,8 @@ class _Parser(AtomMixin):
         if isinstance(a, _Vec) or isinstance(b, _Vec):
             a, b = self.scalar(a), self.scalar(b)
         am, bm = isinstance(a, MatrixExpr), isinstance(b, MatrixExpr)
+        if am and not bm and a.shape[1] != 1:
+            self._promote(b)
         if am and bm:
             if a.shape[1] != b.shape[0]:
                 if a.shape == (1, 1) or b.shape == (1, 1):
@@ -416,7 +434,8 @@ class _Parser(AtomMixin):
     def symbol(self, name: str):
         if name in self.bound:
             return self.bound[name]
-        kind = self.kinds.get(name, "real").split("[")[0]
+        default = "index" if name in INDEX_LETTERS else "real"
+        kind = self.kinds.get(name, default).split("[")[0]
         if kind == "imaginary":
             return sp.I
         assumptions = {

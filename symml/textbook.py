@@ -1,0 +1,392 @@
+"""Textbook forms: a derivative written in terms of the function it came from.
+
+Two passes, both algorithms (no table keyed by formula name):
+
+* :func:`recognize` rewrites known ML forms inside any expression into symml's functions:
+  ``1/(1 + e^{-u})`` -> ``sigmoid(u)``, ``e^{u}/(1 + e^{u})`` -> ``sigmoid(u)``,
+  ``log(1 + e^{u})`` -> ``softplus(u)``, ``e^{z_i}/\\sum_j e^{z_j}`` -> ``softmax(z, i, K)``,
+  ``log \\sum_j e^{z_j}`` -> ``logsumexp(z, K)``, ``Max(0, u)`` -> ``relu(u)``.
+* :func:`eliminate` expresses a derivative ``D(x)`` of ``f(x) = E(x)`` through ``s = f(x)``:
+  it picks a building block ``b`` of ``E`` (an exponential, or ``x`` itself), writes ``E``
+  and ``D`` as functions of ``t = b`` (sums over an index become opaque symbols), solves
+  ``s = E(t)`` for ``t``, substitutes, simplifies, and keeps the result if it no longer
+  mentions ``x``. For ``sigma = 1/(1+e^{-x})`` this finds ``s(1 - s)``; for
+  ``(1 - e^{-2x})/(1 + e^{-2x})`` it finds ``1 - s^2``; for softmax ``s_i(delta_ij - s_j)``.
+
+:func:`textbook_form` runs both and keeps the shortest candidate (elimination wins ties,
+since it speaks of the formula's own function). Every candidate returned here is checked
+numerically against ``D``; ``symml.derive`` checks the final choice again.
+
+Examples:
+    >>> import sympy
+    >>> from symml.textbook import textbook_form
+    >>> x = sympy.Symbol("x", real=True)
+    >>> f = sympy.Function("f")(x)
+    >>> E = (1 - sympy.exp(-2*x)) / (1 + sympy.exp(-2*x))
+    >>> textbook_form(sympy.diff(E, x), E, f, x)
+    1 - f(x)**2
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+
+import sympy as sp
+
+from symml.errors import SymmlTimeout
+from symml.functions import MLFunction, logsumexp, relu, sigmoid, softmax, softplus, to_elementary
+from symml.timeouts import SOLVE_TIMEOUT, run_bounded
+
+__all__ = ["eliminate", "prettify", "recognize", "textbook_form"]
+
+
+# --- recognition -----------------------------------------------------------------------
+
+
+def _one_plus_exp(base: sp.Basic) -> sp.Expr | None:
+    """``a`` if ``base`` is ``1 + exp(a)``, else None."""
+    if isinstance(base, sp.Add) and len(base.args) == 2 and sp.S.One in base.args:
+        other = base.args[0] if base.args[1] == 1 else base.args[1]
+        if isinstance(other, sp.exp):
+            return other.args[0]
+    return None
+
+
+def _sum_of_exp(expr: sp.Basic) -> tuple[sp.IndexedBase, sp.Symbol, sp.Expr] | None:
+    """``(z, j, K)`` if ``expr`` is ``Sum(exp(z[j]), (j, 1, K))``."""
+    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
+        j, lo, hi = expr.limits[0]
+        body = expr.function
+        if (
+            lo == 1
+            and isinstance(body, sp.exp)
+            and isinstance(body.args[0], sp.Indexed)
+            and body.args[0].indices == (j,)
+        ):
+            return body.args[0].base, j, hi
+    return None
+
+
+def _recognize_node(e: sp.Basic) -> sp.Basic:
+    if isinstance(e, sp.Pow) and e.exp.is_negative:
+        a = _one_plus_exp(e.base)
+        if a is not None:
+            return sigmoid(-a) ** (-e.exp)
+        agg = _sum_of_exp(e.base)
+        if agg is not None:
+            return e  # handled at the Mul level (softmax needs the numerator)
+    if isinstance(e, sp.log):
+        a = _one_plus_exp(e.args[0])
+        if a is not None:
+            return softplus(a)
+        agg = _sum_of_exp(e.args[0])
+        if agg is not None:
+            z, _, hi = agg
+            return logsumexp(z, hi)
+    if isinstance(e, sp.Max) and len(e.args) == 2 and sp.S.Zero in e.args:
+        other = e.args[0] if e.args[1] == 0 else e.args[1]
+        return relu(other)
+    if isinstance(e, sp.Mul):
+        return _recognize_mul(e)
+    return e
+
+
+def _recognize_mul(e: sp.Mul) -> sp.Expr:
+    factors = list(e.args)
+    changed = True
+    while changed:
+        changed = False
+        # exp(a) * sigmoid(-a)**k -> sigmoid(a) * sigmoid(-a)**(k-1)
+        for n, f in enumerate(factors):
+            if not isinstance(f, sp.exp):
+                continue
+            a = f.args[0]
+            for m, g in enumerate(factors):
+                base, k = g.as_base_exp()
+                if isinstance(base, sigmoid) and base.args[0] == -a and k.is_positive:
+                    factors[n] = sigmoid(a)
+                    factors[m] = base ** (k - 1)
+                    changed = True
+                    break
+            if changed:
+                break
+            # exp(z[i]) / Sum(exp(z[j]), (j, 1, K)) -> softmax(z, i, K)
+            if isinstance(a, sp.Indexed) and len(a.indices) == 1:
+                for m, g in enumerate(factors):
+                    base, k = g.as_base_exp()
+                    agg = _sum_of_exp(base)
+                    if agg and agg[0] == a.base and k.is_negative:
+                        factors[n] = softmax(a.base, a.indices[0], agg[2])
+                        factors[m] = base ** (k + 1)
+                        changed = True
+                        break
+            if changed:
+                break
+    result = sp.Mul(*factors)
+    # sigmoid(-a) next to sigmoid(a) reads as 1 - sigmoid(a)
+    pos = {s.args[0] for s in result.atoms(sigmoid)}
+    flips = {sigmoid(-a): 1 - sigmoid(a) for a in pos if -a in pos and _is_negated(a)}
+    return result.xreplace(flips) if flips else result
+
+
+def _is_negated(a: sp.Expr) -> bool:
+    return a.could_extract_minus_sign()
+
+
+def recognize(expr: sp.Expr) -> sp.Expr:
+    """Rewrite known ML forms into symml functions (``1/(1+e^{-u})`` -> ``sigmoid(u)``, ...).
+
+    Examples:
+        >>> import sympy
+        >>> x = sympy.Symbol("x")
+        >>> recognize(sympy.exp(-x) / (1 + sympy.exp(-x))**2)
+        (1 - sigmoid(x))*sigmoid(x)
+        >>> recognize(sympy.log(1 + sympy.exp(x)))
+        softplus(x)
+    """
+    out = sp.sympify(expr)
+    for _ in range(3):  # a rewrite may expose another (sigmoid**2 * exp -> sigmoid*(1-sigmoid))
+        new = out.replace(lambda e: isinstance(e, (sp.Pow, sp.log, sp.Max, sp.Mul)), _recognize_node)
+        if new == out:
+            break
+        out = new
+    return out
+
+
+# --- elimination -----------------------------------------------------------------------
+
+
+def _aggregates(expr: sp.Expr, var: sp.Basic) -> list[sp.Expr]:
+    """Sums over an index that mention ``var``'s base: held fixed as opaque symbols."""
+    base = var.base if isinstance(var, sp.Indexed) else None
+    if base is None:
+        return []
+    return sorted((s for s in expr.atoms(sp.Sum) if s.has(base)), key=sp.default_sort_key)
+
+
+def _blocks(definition: sp.Expr, var: sp.Basic) -> list[sp.Expr]:
+    """Building blocks to solve for: exponentials of ``var``, then ``var`` itself."""
+    base = var.base if isinstance(var, sp.Indexed) else var
+    exps = [
+        e
+        for e in definition.atoms(sp.exp)
+        if e.has(base) and not any(isinstance(a, sp.Sum) for a in sp.preorder_traversal(e))
+    ]
+    exps.sort(key=lambda e: (sp.count_ops(e), sp.default_sort_key(e)))
+    return [*exps, var] if not isinstance(var, sp.Indexed) else exps
+
+
+def _index_copies(block: sp.Expr, derivative: sp.Expr, var: sp.Basic) -> list[dict]:
+    """For an indexed block like exp(z[i]), the index renamings that occur in ``derivative``."""
+    if not isinstance(var, sp.Indexed):
+        return [{}]
+    own = [a for a in block.atoms(sp.Indexed) if a.base == var.base]
+    if len(own) != 1 or len(own[0].indices) != 1:
+        return []
+    idx = own[0].indices[0]
+    seen = {a.indices[0] for a in derivative.atoms(sp.Indexed) if a.base == var.base}
+    return [{idx: other} for other in sorted(seen, key=sp.default_sort_key)]
+
+
+def eliminate(
+    derivative: sp.Expr,
+    definition: sp.Expr,
+    var: sp.Basic,
+    *,
+    timeout: float = SOLVE_TIMEOUT,
+) -> list[tuple[sp.Expr, sp.Symbol]]:
+    """Candidate forms of ``derivative`` in ``s = definition``, free of ``var``.
+
+    Returns a list of ``(form, s)``: ``form`` uses the Dummy ``s``; for an indexed family
+    it uses ``_s_<n>(idx)``, ``s`` at the index ``idx`` (see ``textbook_form``).
+    Every candidate has passed a numeric check against ``derivative``.
+    """
+    E = to_elementary(definition)
+    base = var.base if isinstance(var, sp.Indexed) else var
+    s = sp.Dummy("s")
+    t = sp.Dummy("t")
+    aggs = _aggregates(E, var)
+    agg_syms = {a: sp.Dummy(f"A{n}") for n, a in enumerate(aggs)}
+    E_a = E.xreplace(agg_syms)
+    D = to_elementary(derivative)
+    variants = [D]
+    if D.has(*_HYPERBOLIC):  # hyperbolic/trig forms hide the exponentials E is built from
+        variants.append(D.rewrite(sp.exp))
+    found: list[tuple[sp.Expr, sp.Symbol]] = []
+    for block in _blocks(E_a, var):
+        E_t = E_a.subs(block, t)
+        if E_t.has(base):
+            continue
+        try:
+            sols = run_bounded(sp.solve, sp.Eq(s, E_t), t, timeout=timeout)
+        except (SymmlTimeout, NotImplementedError, ValueError):
+            continue
+        for D_v in variants:
+            form = _solution_form(D_v.xreplace(agg_syms), block, t, s, sols, var, E, D, timeout)
+            if form is not None and not form.has(base, *agg_syms.values()):
+                found.append((form, s))
+    return found
+
+
+_HYPERBOLIC = (sp.sinh, sp.cosh, sp.tanh, sp.sech, sp.csch, sp.coth)
+
+
+def _solution_form(D_a, block, t, s, sols, var, E, D, timeout) -> sp.Expr | None:
+    """``D`` with ``block`` replaced by the first solution ``t(s)`` that checks out."""
+    for sol in sols:
+        if isinstance(var, sp.Indexed):
+            subs = {
+                block.xreplace(ren): sol.xreplace({s: _s_at(s, ren)})
+                for ren in _index_copies(block, D_a, var)
+            }
+            form = D_a.subs(subs)
+        else:
+            form = D_a.subs(block, t).subs(t, sol)
+        form = _simplify(form, timeout)
+        if form is None or form.has(t):
+            continue
+        if _numerically_equal(form, s, E, D, var):
+            return form
+    return None
+
+
+def _s_at(s: sp.Symbol, ren: dict) -> sp.Expr:
+    """``s`` at another index: a Function of the index so that renamings stay symbolic."""
+    if not ren:
+        return s
+    (idx,) = ren.values()
+    return sp.Function(f"_s_{s.dummy_index}")(idx)
+
+
+def _simplify(expr: sp.Expr, timeout: float) -> sp.Expr | None:
+    try:
+        out = run_bounded(sp.simplify, expr, timeout=timeout)
+        return run_bounded(sp.factor, out, timeout=timeout)
+    except SymmlTimeout:
+        return None
+
+
+def _numerically_equal(form, s, E, D, var, points: int = 4, seed: int = 0) -> bool:
+    """Spot-check ``form(s = E) == D`` (branch choice of ``solve``); not the final proof."""
+    if isinstance(var, sp.Indexed):
+        return True  # indexed forms are proved by derive's check, which knows the ranges
+    rng = random.Random(seed)
+    back = form.subs(s, E)
+    free = sorted((back.free_symbols | D.free_symbols), key=sp.default_sort_key)
+    for _ in range(points):
+        vals = {sym: sp.Float(rng.uniform(0.1, 0.9)) for sym in free}
+        a, b = sp.N(back.subs(vals), 20), sp.N(D.subs(vals), 20)
+        if not (a.is_number and b.is_number):
+            return False
+        if abs(complex(a) - complex(b)) > 1e-10 * (1 + abs(complex(b))):
+            return False
+    return True
+
+
+def prettify(expr: sp.Expr) -> sp.Expr:
+    """The shortest of the factored and expanded forms, written as a textbook would.
+
+    A leading minus moves into a difference (``-s(s-1)`` -> ``s(1-s)``), and plain
+    factors print before parenthesised ones (``s(1 - s)``, not ``(1 - s)s``): the
+    product is built unevaluated so that ``latex(..., order="none")`` keeps the order.
+
+    Examples:
+        >>> import sympy
+        >>> s = sympy.Symbol("s")
+        >>> prettify(s - s**2)
+        s*(1 - s)
+        >>> prettify(-(s - 1)*(s + 1))
+        1 - s**2
+    """
+    factored = sp.factor(expr)
+    expanded = sp.expand(expr)
+    coeff, factors = factored.as_coeff_mul()
+    factors = list(factors)
+    adds = [f for f in factors if isinstance(f, sp.Add)]
+    if coeff.is_negative and len(adds) == 1:
+        coeff = -coeff
+        factors = [(-f if f is adds[0] else f) for f in factors]
+    if len(factors) + (coeff != 1) < 2:
+        pretty = sp.Mul(coeff, *factors)
+    else:
+        plain = [f for f in factors if not isinstance(f.as_base_exp()[0], sp.Add)]
+        parens = [f for f in factors if isinstance(f.as_base_exp()[0], sp.Add)]
+        lead = [coeff] if coeff != 1 else []
+        pretty = sp.Mul(*lead, *plain, *parens, evaluate=False)
+    return expanded if _size(expanded) < _size(pretty) else pretty
+
+
+# --- choice ----------------------------------------------------------------------------
+
+
+def _size(expr: sp.Expr) -> int:
+    return int(sp.count_ops(expr, visual=False)) + len(list(sp.preorder_traversal(expr))) // 100
+
+
+def textbook_form(
+    derivative: sp.Expr,
+    definition: sp.Expr | None,
+    value: sp.Expr | None,
+    var: sp.Basic,
+    *,
+    timeout: float = SOLVE_TIMEOUT,
+) -> sp.Expr:
+    """The shortest of: ``derivative`` with ML forms recognised, and its eliminations.
+
+    Args:
+        derivative: the derivative, any form.
+        definition: ``E`` in ``f(x) = E``, or None when the input defines no function.
+        value: what ``f(x)`` should print as (``sigma(x)``, ``f(x)``, ``softmax(z, i, K)``);
+            for indexed families, ``value`` carries the family's free index.
+        var: the variable (a Symbol or an Indexed component).
+        timeout: the bound for each solve/simplify.
+
+    Returns:
+        An expression equal to ``derivative`` (spot-checked here, proved by the caller).
+    """
+    best = _pretty_or_same(recognize(derivative))
+    if definition is None or value is None:
+        return best
+    for form, s in eliminate(derivative, definition, var, timeout=timeout):
+        candidate = _apply_value(form, s, value, definition, var)
+        if candidate is None:
+            continue
+        candidate = _pretty_or_same(candidate)
+        if _size(candidate) <= _size(best):
+            best = candidate
+    return best
+
+
+def _pretty_or_same(expr: sp.Expr) -> sp.Expr:
+    pretty = prettify(expr)
+    return pretty if _size(pretty) <= _size(expr) else expr
+
+
+def _apply_value(form, s, value, definition, var) -> sp.Expr | None:
+    """Replace ``s`` (and ``s`` at other indices) by ``value`` at those indices."""
+    out = form.subs(s, value)
+    indexed = [f for f in out.atoms(sp.Function) if f.func.__name__ == f"_s_{s.dummy_index}"]
+    if indexed:
+        own = _family_index(definition, var)
+        if own is None:
+            return None
+        out = out.xreplace({f: value.xreplace({own: f.args[0]}) for f in indexed})
+    return out
+
+
+def _family_index(definition: sp.Expr, var: sp.Basic) -> sp.Symbol | None:
+    """The free index ``i`` of an indexed family like ``exp(z[i]) / sum_j exp(z[j])``."""
+    if not isinstance(var, sp.Indexed):
+        return None
+    free = {
+        a.indices[0]
+        for a in definition.atoms(sp.Indexed)
+        if a.base == var.base and len(a.indices) == 1 and a.indices[0] in definition.free_symbols
+    }
+    return free.pop() if len(free) == 1 else None
+
+
+def free_of(expr: sp.Expr, names: Iterable[sp.Basic]) -> bool:
+    """True if ``expr`` mentions none of ``names`` (used by tests)."""
+    return not any(expr.has(n) for n in names)
