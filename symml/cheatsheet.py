@@ -298,11 +298,15 @@ def build_entry(
         try:
             d = derive_fn(formula, wrt)
             derivatives.append(f"{_d_lhs(formula, wrt)} = {_latex_of(d.textbook)}")
-            if steps and getattr(d, "steps", None):
-                step_blocks.append(_steps_latex(d.steps))
         except _BUGS_AND_ERRORS as e:
             if not isinstance(e, SymmlError) or str(e) != "derivations skipped":
                 marks.append(Mark(Status.FAILED, _failure(f"derivative in {wrt}", e)))
+            continue
+        if steps and getattr(d, "steps", None):
+            try:
+                step_blocks.append(_steps_latex(d.steps))
+            except _BUGS_AND_ERRORS as e:
+                marks.append(Mark(Status.FAILED, _failure(f"steps in {wrt}", e)))
     errata = _claim_errata(formula)
     if verify:
         if verify_fn is None:
@@ -330,6 +334,7 @@ def build_entry(
 # Errors from code symml did not write (SymPy, NumPy) are recorded too: the sheet must be made.
 _BUGS_AND_ERRORS = (
     SymmlError,
+    ImportError,
     ArithmeticError,
     AttributeError,
     LookupError,
@@ -355,20 +360,28 @@ def _derivative_vars(formula: Any) -> list[str]:
 
 
 def _latex_of(value: Any) -> str:
+    """LaTeX of a SymPy value or of latex.py's Equation, Relation and Aligned."""
     if isinstance(value, str):
         return value
     import sympy
 
-    if hasattr(value, "equations"):  # an Aligned block
-        rows = [_latex_of(eq).replace(" = ", " &= ", 1) for eq in value.equations]
+    items = getattr(value, "items", getattr(value, "equations", None))
+    if isinstance(items, (tuple, list)):  # Aligned
+        rows = [_latex_of(item) for item in items]
+        rows = [re.sub(r" (=|\\leq|\\geq|<|>|\\neq) ", r" &\1 ", r, count=1) for r in rows]
         return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
-
-    if hasattr(value, "lhs") and hasattr(value, "rhs"):
-        op = {"==": "=", "<=": r"\leq", ">=": r"\geq", "!=": r"\neq"}.get(
-            str(getattr(value, "op", "=")), str(getattr(value, "op", "="))
-        )
-        return f"{sympy.latex(value.lhs)} {op} {sympy.latex(value.rhs)}"
+    if hasattr(value, "parts") and hasattr(value, "ops"):  # Relation chain
+        text = _latex_of(value.parts[0])
+        for op, part in zip(value.ops, value.parts[1:], strict=False):
+            text += f" {_OPS.get(str(op), op)} {_latex_of(part)}"
+        return text
+    if hasattr(value, "lhs") and hasattr(value, "rhs") and not isinstance(value, sympy.Basic):
+        op = str(getattr(value, "op", "="))
+        return f"{_latex_of(value.lhs)} {_OPS.get(op, op)} {_latex_of(value.rhs)}"
     return sympy.latex(value)
+
+
+_OPS = {"==": "=", ":=": r"\coloneqq", "<=": r"\leq", ">=": r"\geq", "!=": r"\neq"}
 
 
 def _d_lhs(formula: Any, wrt: str) -> str:
@@ -396,9 +409,12 @@ def _top_level_lhs(latex: str) -> str:
 
 
 def _steps_latex(tree: Any) -> str:
-    from symml.steps import to_latex
+    if isinstance(tree, str):
+        block = tree.strip()
+    else:
+        from symml.steps import to_latex
 
-    block = to_latex(tree).strip()
+        block = to_latex(tree).strip()
     block = re.sub(r"\\(begin|end)\{align\*?\}", r"\\\1{aligned}", block)
     block = re.sub(r"\\(nonumber|notag)\b|\\label\{[^}]*\}", "", block)
     if block.startswith(r"\begin{aligned}"):
@@ -576,6 +592,8 @@ def render(sheet: Sheet, fmt: str = "tex") -> str:
 
 _PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[utf8]{inputenc}
+% T1 Latin Modern makes _ < > | ~ real glyphs (copyable, found by pdftotext)
+\IfFileExists{lmodern.sty}{\usepackage[T1]{fontenc}\usepackage{lmodern}}{}
 \usepackage[a4paper,landscape,margin=8mm,footskip=4mm]{geometry}
 \usepackage{amsmath,amssymb,mathtools,bm}
 \usepackage{multicol,graphicx}

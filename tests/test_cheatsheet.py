@@ -1,0 +1,404 @@
+"""Cheat-sheets: escaping, the LaTeX/Markdown emitters (golden files), robustness, PDF.
+
+Golden files live in tests/golden/; regenerate them with ``SYMML_REGEN_GOLDEN=1 pytest
+tests/test_cheatsheet.py`` and review the diff. TeX tests need latexmk or pdflatex on PATH
+(CI installs texlive); PDF text is read back with pdftotext (poppler-utils).
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from symml.errors import SymmlError
+from symml.texescape import escape, math_ok, md_escape
+
+# the module (``from symml import cheatsheet`` is the API function of the same name)
+cs = importlib.import_module("symml.cheatsheet")
+GOLDEN = Path(__file__).parent / "golden"
+REGEN = os.environ.get("SYMML_REGEN_GOLDEN", "") not in ("", "0")
+HAS_TEX = bool(shutil.which("latexmk") or shutil.which("pdflatex"))
+needs_tex = pytest.mark.skipif(not HAS_TEX, reason="no TeX engine (latexmk/pdflatex) on PATH")
+SPECIAL_TITLE = "Loss % & _ # $ { } ~ ^ \\ <a|b> σ→μ"
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if REGEN or not path.exists():
+        if not REGEN:
+            pytest.fail(f"missing golden file {path}; run with SYMML_REGEN_GOLDEN=1")
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text)
+    assert text == path.read_text(), f"{name} differs; SYMML_REGEN_GOLDEN=1 to regenerate"
+
+
+# ------------------------------------------------------------------------------ escaping
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("plain", "plain"),
+        ("50%", r"50\%"),
+        ("R&D", r"R\&D"),
+        ("x_1", r"x\_1"),
+        ("#1", r"\#1"),
+        ("$5", r"\$5"),
+        ("{a}", r"\{a\}"),
+        ("a~b", r"a\textasciitilde{}b"),
+        ("a^b", r"a\textasciicircum{}b"),
+        ("a\\b", r"a\textbackslash{}b"),
+        ("σ(x)", r"\ensuremath{\sigma}(x)"),
+        ("line\nbreak", "line break"),
+        ("日", "[U+65E5]"),
+    ],
+    ids=lambda v: repr(v)[:20],
+)
+def test_escape(text: str, expected: str) -> None:
+    assert escape(text) == expected
+
+
+def test_md_escape() -> None:
+    assert md_escape("x_1 *b* [l](u) $m$") == r"x\_1 \*b\* \[l\](u) \$m\$"
+
+
+@pytest.mark.parametrize(
+    ("latex", "ok"),
+    [
+        (r"\sigma(x) = \frac{1}{1 + e^{-x}}", True),
+        (r"\text{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}", True),
+        (r"\mathbb{E}_{x \sim p}[\log q(x)]", True),
+        (r"\begin{cases} x & x > 0 \\ 0 & \text{else} \end{cases}", True),
+        (r"\frac{1}{2", False),
+        (r"\left( x", False),
+        (r"\foo{x}", False),
+        (r"a $b$", False),
+        (r"a & b", False),
+        (r"\begin{tikzpicture}\end{tikzpicture}", False),
+        (r"x % comment", False),
+    ],
+)
+def test_math_ok(latex: str, ok: bool) -> None:
+    assert math_ok(latex) is ok
+
+
+# ------------------------------------------------------------------------------ fakes
+
+
+@dataclass(frozen=True)
+class FakeClaim:
+    kind: str
+    wrt: str | None = None
+    latex: str = ""
+    erratum: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class FakeFormula:
+    """What the cheat-sheet reads from a registry Formula, with SymPy values."""
+
+    name: str
+    title: str
+    latex: str
+    lhs: Any
+    rhs: Any
+    claims: tuple = ()
+    sources: tuple = ("001_ccc9e13ff71ddb5d.txt: 7. Activation Functions",)
+    tags: tuple = ("activation",)
+    file: str = "activations.toml"
+
+    @property
+    def expr(self) -> Any:
+        return self.rhs
+
+    def definition(self) -> Any:
+        return self.rhs
+
+
+@dataclass(frozen=True)
+class FakeDerivation:
+    textbook: Any
+    steps: Any = None
+
+
+@dataclass(frozen=True)
+class FakeCheck:
+    claim: Any
+    status: str
+    message: str
+
+
+@dataclass(frozen=True)
+class FakeFormulaReport:
+    name: str
+    checks: tuple
+
+
+@dataclass(frozen=True)
+class FakeReport:
+    formulas: tuple
+    errata: tuple = field(default=())
+
+
+def fake_formulas() -> list[FakeFormula]:
+    import sympy as sp
+
+    from symml.functions import relu, softplus
+
+    x = sp.Symbol("x", real=True)
+    return [
+        FakeFormula(
+            "sigmoid",
+            "Sigmoid",
+            r"\sigma(x) = \frac{1}{1 + e^{-x}}",
+            sp.Function("sigma")(x),
+            1 / (1 + sp.exp(-x)),
+            claims=(FakeClaim("derivative", "x", r"\sigma(x)(1 - \sigma(x))"),),
+        ),
+        FakeFormula(
+            "relu",
+            SPECIAL_TITLE,
+            r"\operatorname{ReLU}(x) = \max(0, x)",
+            sp.Function("ReLU")(x),
+            relu(x),
+            claims=(FakeClaim("derivative", "x"),),
+        ),
+        FakeFormula(
+            "bad_latex",
+            "Unusual macro",
+            r"\myop{x} = x^2",
+            sp.Function("f")(x),
+            x**2,
+            file="calculus.toml",
+        ),
+        FakeFormula(
+            "softplus",
+            "Softplus",
+            r"\zeta(x) = \log(1 + e^{x})",
+            sp.Function("zeta")(x),
+            softplus(x),
+            claims=(
+                FakeClaim("derivative", "x", r"\sigma(x)"),
+                FakeClaim(
+                    "identity",
+                    None,
+                    r"\zeta(x) = \log_2(1 + e^{x})",
+                    erratum="bits vs nats: the document uses log_2 here",
+                    source="doc: 5%",
+                ),
+            ),
+        ),
+    ]
+
+
+def fake_derive(formula: Any, wrt: str) -> FakeDerivation:
+    import sympy as sp
+
+    from symml.functions import sigmoid
+
+    if formula.name == "sigmoid":
+        x = sp.Symbol("x", real=True)
+        steps = (
+            r"\begin{align*} \sigma'(x) &= \frac{e^{-x}}{(1+e^{-x})^2} \\"
+            r" &= \sigma(x)(1-\sigma(x)) \end{align*}"
+        )
+        return FakeDerivation(sigmoid(x) * (1 - sigmoid(x)), steps)
+    return FakeDerivation(sp.diff(formula.rhs, sp.Symbol(wrt, real=True)))
+
+
+def fake_verify(names: list[str]) -> FakeReport:
+    (name,) = names
+    check = FakeCheck(
+        FakeClaim("derivative", "x"),
+        "verified",
+        f"symbolic + 2000 points, max rel. error 2e-16 vs hand-written {name}_prime",
+    )
+    errata = ()
+    if name == "softplus":
+        check2 = FakeCheck(FakeClaim("identity"), "erratum", "refuted as expected at x = 1")
+        errata = (
+            type(
+                "E",
+                (),
+                {
+                    "name": name,
+                    "counterexample": "x = 1: 1.313 != 0.910",
+                    "correction": r"\log(1 + e^{x})",
+                },
+            )(),
+        )
+        return FakeReport((FakeFormulaReport(name, (check, check2)),), errata)
+    return FakeReport((FakeFormulaReport(name, (check,)),))
+
+
+def fake_entry(formula: Any, steps: bool, verify: bool) -> cs.Entry:
+    return cs.build_entry(
+        formula, steps=steps, verify=verify, derive_fn=fake_derive, verify_fn=fake_verify
+    )
+
+
+def fake_sheet(**kw: Any) -> cs.Sheet:
+    return cs.build_sheet(fake_formulas(), entry_fn=fake_entry, **kw)
+
+
+# ------------------------------------------------------------------------------ golden
+
+
+@pytest.mark.parametrize("fmt", ["tex", "md"])
+def test_golden_fake_sheet(fmt: str) -> None:
+    sheet = fake_sheet(steps=True)
+    check_golden(f"cheatsheet_fake.{fmt}", cs.render(sheet, fmt))
+
+
+def test_sheet_content() -> None:
+    sheet = fake_sheet(steps=True)
+    tex = cs.render(sheet, "tex")
+    assert [t for t, _ in sheet.sections] == ["Activations", "Calculus"]
+    assert escape(SPECIAL_TITLE) in tex
+    assert r"\frac{d}{dx} \sigma(x) = " in tex  # the registry's own left side
+    assert r"\begin{aligned}" in tex and "align*" not in tex  # steps fit a column
+    assert "max rel. error 2e-16 vs hand-written sigmoid\\_prime" in tex
+    assert r"\myop" not in tex and "f{\\left(x \\right)} = x^{2}" in tex  # SymPy fallback
+    (erratum,) = sheet.errata
+    assert erratum.counterexample == "x = 1: 1.313 != 0.910"
+    assert erratum.correction == r"\log(1 + e^{x})"
+    assert "Errata: what the documents got wrong" in tex
+
+
+def test_steps_off_by_default() -> None:
+    assert "aligned" not in cs.render(fake_sheet(), "tex")
+
+
+def test_no_verify_has_no_marks_but_keeps_registry_errata() -> None:
+    sheet = fake_sheet(verify=False)
+    assert all(not e.marks for _, es in sheet.sections for e in es)
+    assert [e.why for e in sheet.errata] == ["bits vs nats: the document uses log_2 here"]
+
+
+# ------------------------------------------------------------------------------ robustness
+
+
+def test_failures_become_marks() -> None:
+    def broken_derive(formula: Any, wrt: str) -> Any:
+        raise ZeroDivisionError("boom")
+
+    def broken_verify(names: list[str]) -> Any:
+        raise SymmlError("verifier exploded\nsecond line")
+
+    entry = cs.build_entry(fake_formulas()[0], derive_fn=broken_derive, verify_fn=broken_verify)
+    assert [m.status for m in entry.marks] == [cs.Status.FAILED, cs.Status.FAILED]
+    assert entry.marks[0].text == "derivative in x failed: ZeroDivisionError: boom"
+    assert entry.marks[1].text == "verification failed: SymmlError: verifier exploded"
+    assert entry.definition  # the entry is still there
+    assert "verification failed" in cs.render(cs.Sheet((("T", (entry,)),)), "tex")
+
+
+def test_time_budget_exhausted_marks_the_rest() -> None:
+    sheet = cs.build_sheet(fake_formulas(), entry_fn=fake_entry, time_budget=0)
+    marks = [m for _, es in sheet.sections for e in es for m in e.marks]
+    assert marks and all(m.status is cs.Status.SKIPPED for m in marks)
+    assert "time budget (0 s) ran out" in marks[0].text
+
+
+def test_unknown_format() -> None:
+    with pytest.raises(SymmlError, match="unknown cheat-sheet format 'html'; valid: tex, md"):
+        cs.cheatsheet(["sigmoid"], fmt="html")
+
+
+# ------------------------------------------------------------------------------ plots
+
+
+def test_without_matplotlib_the_sheet_says_how_to_get_plots(monkeypatch, tmp_path) -> None:
+    from symml import plots
+
+    monkeypatch.setattr(plots, "available", lambda: False)
+    sheet = cs.add_plots(fake_sheet(verify=False), fake_formulas(), tmp_path / "f", ext="pdf")
+    assert "pip install symml[plots]" in cs.render(sheet, "tex").replace("\\", "")
+    assert not (tmp_path / "f").exists()
+
+
+def test_plots_drawn_from_expressions(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    sheet = cs.add_plots(
+        fake_sheet(verify=False), fake_formulas(), tmp_path / "s-figures", ext="pdf"
+    )
+    drawn = sorted(p.name for p in (tmp_path / "s-figures").iterdir())
+    assert drawn == ["relu.pdf", "sigmoid.pdf", "softplus.pdf"]
+    tex = cs.render(sheet, "tex")
+    assert r"\graphicspath{{s-figures/}}" in tex and r"{sigmoid}}" in tex
+
+
+def test_plot_curves_match_their_expressions() -> None:
+    import numpy as np
+    import sympy as sp
+
+    from symml.plots import Curve, _numeric
+
+    x = sp.Symbol("x", real=True)
+    curve = Curve("sigmoid", r"\sigma", 1 / (1 + sp.exp(-x)), x)
+    xs = np.array([-2.0, 0.0, 3.0])
+    s = 1 / (1 + np.exp(-xs))
+    np.testing.assert_allclose(_numeric(curve.derivative, x)(xs), s * (1 - s), rtol=1e-14)
+
+
+def test_lazy_imports() -> None:
+    code = (
+        "import sys, symml.cheatsheet, symml.plots, symml.cli; "
+        "bad = [m for m in ('matplotlib', 'sympy', 'numpy') if m in sys.modules]; "
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_api_name_is_the_function_even_after_importing_the_module() -> None:
+    import symml
+    import symml.cheatsheet  # noqa: F401  (binds the module to symml.cheatsheet)
+
+    assert callable(symml.cheatsheet)
+
+
+# ------------------------------------------------------------------------------ PDF
+
+
+def write_fake(tmp_path: Path, **kw: Any) -> Path:
+    path = tmp_path / "sheet.tex"
+    path.write_text(cs.render(fake_sheet(**kw), "tex"))
+    return path
+
+
+def test_no_tex_engine_names_the_packages(monkeypatch, tmp_path) -> None:
+    monkeypatch.setattr(cs.shutil, "which", lambda name: None)
+    with pytest.raises(cs.TexError, match="apt-get install texlive-latex-base .*latexmk"):
+        cs.compile_pdf(write_fake(tmp_path))
+    assert not (tmp_path / "sheet.pdf").exists()
+
+
+@needs_tex
+def test_special_title_compiles(tmp_path) -> None:
+    pdf = cs.compile_pdf(write_fake(tmp_path, steps=True))
+    assert pdf == tmp_path / "sheet.pdf" and pdf.read_bytes().startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+        assert "Loss % & _ # $ { } ~ ^ \\ <a|b>" in " ".join(text.split())
+    assert not list(tmp_path.glob(".sheet*"))  # no temporary files left
+
+
+@needs_tex
+def test_tex_error_quotes_the_log_line(tmp_path) -> None:
+    path = tmp_path / "broken.tex"
+    path.write_text("\\documentclass{article}\\begin{document}\\undefinedmacro\\end{document}\n")
+    with pytest.raises(cs.TexError) as info:
+        cs.compile_pdf(path)
+    message = str(info.value)
+    assert "Undefined control sequence" in message and "\\undefinedmacro" in message
+    assert f"full log: {tmp_path / 'broken.log'}" in message
+    assert (tmp_path / "broken.log").exists() and not (tmp_path / "broken.pdf").exists()
