@@ -91,15 +91,19 @@ def expr_json(value: Any) -> dict[str, Any]:
 
 def sympy_text(expr: Any) -> str:
     """SymPy code for ``expr`` in elementary functions, readable by ``sympy.parse_expr``."""
+    from sympy import Indexed
     from sympy.printing.str import StrPrinter
 
     from symml.functions import to_elementary
 
     class Readable(StrPrinter):
-        # x[i] and X.T are what str() prints, but parse_expr cannot read them back.
-        def _print_Indexed(self, e: Any) -> str:
-            args = ", ".join(self._print(i) for i in (e.base.label, *e.indices))
-            return f"Indexed({args})"
+        # str() prints x[i] and X.T, which parse_expr cannot read back. Indexed is caught
+        # before dispatch because its own _sympystr would win over a _print_Indexed method.
+        def _print(self, expr: Any, **kwargs: Any) -> str:
+            if isinstance(expr, Indexed):
+                args = ", ".join(self._print(i) for i in (expr.base.label, *expr.indices))
+                return f"Indexed({args})"
+            return super()._print(expr, **kwargs)
 
         def _print_Transpose(self, e: Any) -> str:
             return f"Transpose({self._print(e.arg)})"
@@ -302,9 +306,7 @@ def cheatsheet_command(
     """Write a cheat-sheet of the registry (LaTeX or Markdown); --pdf compiles it."""
     from symml.cheatsheet import write_cheatsheet
 
-    text, written = write_cheatsheet(
-        output, pdf=pdf, tags=tag, steps=steps, fmt=fmt, verify=verify
-    )
+    text, written = write_cheatsheet(output, pdf=pdf, tags=tag, steps=steps, fmt=fmt, verify=verify)
     if not written:
         typer.echo(text, nl=False)
     for path in written:

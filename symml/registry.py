@@ -76,8 +76,8 @@ _FORMULA_FIELDS: dict[str, tuple[bool, str]] = {
     "title": (True, "str"),
     "latex": (True, "str"),
     "symbols": (True, "table"),
-    "sources": (True, "list"),
-    "tags": (True, "list"),
+    "sources": (True, "nonempty list"),
+    "tags": (True, "nonempty list"),
     "handwritten": (False, "ref"),
     "adapter": (False, "table"),
     "notes": (False, "str"),
@@ -192,19 +192,26 @@ class Formula:
 
     @property
     def lhs(self) -> Any:
-        """The left side of an equation or relation; None for a bare expression."""
-        return getattr(self.expr, "lhs", None)
+        """The left side of an equation (``sigma(x)`` in a definition); None otherwise."""
+        from symml.latex import Equation
+
+        value = self.expr
+        return value.lhs if isinstance(value, Equation) else None
 
     @property
     def rhs(self) -> Any:
-        """The right side of an equation or relation, the expression itself otherwise.
+        """The right side of an equation, or the expression itself.
 
-        None for an ``Aligned`` block (several equations: use ``expr.equations``).
+        None for a relation chain or an aligned block (see ``expr.parts`` / ``expr.items``).
         """
+        from sympy import Basic
+
+        from symml.latex import Equation
+
         value = self.expr
-        if hasattr(value, "rhs"):
+        if isinstance(value, Equation):
             return value.rhs
-        return None if hasattr(value, "equations") else value
+        return value if isinstance(value, Basic) else None
 
     def definition(self) -> Any:
         """The right-hand side with the functions of ``definitions`` replaced by their bodies.
@@ -214,7 +221,10 @@ class Formula:
         """
         body = self.rhs
         if body is None:
-            raise RegistryError(f"{self.where}: an aligned block has no single right-hand side")
+            raise RegistryError(
+                f"{self.where}: field 'latex' is a relation or an aligned block, "
+                "which has no single right-hand side"
+            )
         for name in self.definitions:
             body = _substitute(body, self._lookup(name))
         return body
@@ -294,6 +304,19 @@ class Registry:
         if close:
             raise RegistryError(f"unknown formula {name!r}; did you mean: {', '.join(close)}?")
         raise RegistryError(f"unknown formula {name!r}; `symml list` shows the {len(self)} names")
+
+    def parse_all(self) -> None:
+        """Parse every formula and claim; raise one RegistryError naming each failure."""
+        problems = []
+        for formula in self._entries.values():
+            for item in (formula, *formula.claims):
+                try:
+                    item.expr  # noqa: B018 - parsing is the point
+                except RegistryError as e:
+                    problems.append(str(e))
+        if problems:
+            more = f" ({len(problems)} problems)" if len(problems) > 1 else ""
+            raise RegistryError("; ".join(problems) + more)
 
     def formulas(self, tag: str | None = None) -> list[Formula]:
         """All formulas, or those carrying ``tag``; an unknown tag is a RegistryError."""
@@ -491,9 +514,11 @@ def _check_value(value: Any, expected: str) -> str | None:
     elif expected == "ref":
         if not isinstance(value, str) or not _REF_RE.match(value):
             return f"expected 'package.module:function', got {value!r}"
-    elif expected == "list":
+    elif expected in ("list", "nonempty list"):
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             return f"expected a list of non-empty strings, got {value!r}"
+        if expected == "nonempty list" and not value:
+            return "expected at least one entry, got []"
     elif expected == "table":
         if not isinstance(value, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()

@@ -85,6 +85,7 @@ KINDS: tuple[str, ...] = (
     "matrix[m,n]",
     "simplex",
     "function",
+    "imaginary",
 )
 
 _KIND_RE = re.compile(r"^\s*([a-z]+)\s*(?:\[\s*([^\]]*?)\s*\])?\s*$")
@@ -98,7 +99,9 @@ class SymbolSpec:
     Attributes:
         name: the symbol's Python name (``alpha_bar_t``).
         kind: the base kind, one of ``real positive nonnegative negative probability unit
-            integer natural index constant vector matrix simplex function``.
+            integer natural index constant vector matrix simplex function imaginary``
+            (``imaginary`` declares the name to be the imaginary unit, e.g. the ``i`` of a
+            Fourier transform).
         domain: where the symbol (or each element of a vector/matrix) lives; None for functions.
         shape: ``()`` for scalars, one entry per axis for vectors and matrices (an int, a
             dimension name such as ``'n'``, or None when not given); None for functions.
@@ -127,6 +130,8 @@ class SymbolSpec:
         """The SymPy Symbol for a scalar declaration (imports SymPy)."""
         import sympy
 
+        if self.kind == "imaginary":
+            return sympy.I
         if not self.is_scalar:
             raise RegistryError(f"symbol {self.name!r} is a {self.kind}, not a scalar")
         return sympy.Symbol(self.name, **self.assumptions())
@@ -147,6 +152,8 @@ def parse_kind(name: str, kind: str) -> SymbolSpec:
         return SymbolSpec(name, base, _SCALARS[base][0], ())
     if base == "function" and dims is None:
         return SymbolSpec(name, base, None, None)
+    if base == "imaginary" and dims is None:  # the symbol is the imaginary unit (the parser's sp.I)
+        return SymbolSpec(name, base, None, ())
     if base in _ARRAYS:
         rank = 2 if base == "matrix" else 1
         shape = _parse_dims(name, kind, dims, rank)
