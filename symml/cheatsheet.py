@@ -562,7 +562,7 @@ def _curve(formula: Any, key: str) -> Any:
 
     expr = formula.definition() if hasattr(formula, "definition") else formula.rhs
     expr = to_elementary(expr)
-    label = sympy.latex(getattr(formula, "lhs", None) or sympy.Symbol(formula.name))
+    label = str(formula.title).split(" (")[0]
     if key == "softmax":  # two classes: p_1 as a function of z_1 with z_2 = 0
         t = sympy.Symbol("t", real=True)
         ints = sorted((s for s in expr.free_symbols if s.is_integer), key=str)
@@ -571,14 +571,15 @@ def _curve(formula: Any, key: str) -> Any:
         expr = expr.subs(idx).doit()
         bases = {b for b in expr.atoms(sympy.Indexed)}
         expr = expr.subs({b: (t if b.indices == (1,) else 0) for b in bases})
-        return Curve(formula.name, r"\mathrm{softmax}(t, 0)_1", sympy.simplify(expr), t)
+        label = r"softmax$(t, 0)_1$"
+        return Curve(formula.name, label, sympy.simplify(expr), t)
     params = sorted(expr.free_symbols, key=str)
     var = next((s for s in params if str(s) in ("x", "z", "t", "a")), params[0] if params else None)
     if var is None:
         raise SymmlError(f"{formula.name} has no variable to plot")
     fixed = {s: sympy.Rational(1, 10) for s in params if s != var}
     if fixed:
-        label += r",\ " + ", ".join(f"{sympy.latex(s)} = 0.1" for s in fixed)
+        label += " ($" + ", ".join(f"{sympy.latex(s)} = 0.1" for s in fixed) + "$)"
     return Curve(formula.name, label, expr.subs(fixed), var)
 
 
@@ -623,9 +624,10 @@ _PREAMBLE = r"""\documentclass[10pt]{article}
 \newcommand{\topic}[1]{\colorbox{ink}{\parbox{\dimexpr\linewidth-2\fboxsep}%
   {\color{white}\bfseries\small #1}}\par\smallskip}
 % an entry never breaks across columns; a topic bar travels with the topic's first entry
-\newenvironment{entry}[2][]{\par\addvspace{4pt}\begin{minipage}{\linewidth}%
+\newenvironment{entry}[2][]{\par\addvspace{4pt}\begin{minipage}{\linewidth}\raggedright%
   \if\relax\detokenize{#1}\relax\else\topic{#1}\fi
-  {\color{ink}\bfseries #2}\par\nopagebreak\smallskip}{\end{minipage}\par}
+  {\color{ink}\bfseries\hyphenpenalty=10000 \exhyphenpenalty=10000 #2\par}%
+  \nopagebreak\smallskip}{\end{minipage}\par}
 \newcommand{\field}[1]{{\scriptsize\color{gray}#1}\par}
 \newcommand{\chk}[2]{{\scriptsize #1\ #2}\par}
 \newcommand{\ok}{\textcolor{ForestGreen}{$\checkmark$}}
@@ -667,7 +669,7 @@ def _render_tex(sheet: Sheet) -> str:
     out = [_PREAMBLE]
     if sheet.plots_dir:
         out.append(rf"\graphicspath{{{{{sheet.plots_dir}/}}}}" + "\n")
-    out.append("\\begin{document}\n\\footnotesize\n")
+    out.append("\\begin{document}\n\\footnotesize\\raggedright\n")
     legend = r"\quad ".join(rf"{g[st]}~{word}" for st, word in zip(_SHOWN, _LEGEND, strict=True))
     out.append(
         r"{\LARGE\bfseries\color{ink} symml}\quad"
@@ -697,7 +699,7 @@ def _entry_tex(e: Entry, topic: str = "") -> str:
         lines.append(r"\field{Step by step:}")
         lines += [rf"\fitmath{{{s}}}" for s in e.steps]
     if e.plot:
-        figure = rf"\includegraphics[width=0.8\linewidth]{{{Path(e.plot).stem}}}"
+        figure = rf"\includegraphics[width=0.72\linewidth]{{{Path(e.plot).stem}}}"
         lines.append(rf"\makebox[\linewidth]{{{figure}}}\par")
     lines += [rf"\chk{{{_GLYPH_TEX[m.status]}}}{{{escape(m.text)}}}" for m in e.marks]
     if e.sources:

@@ -38,7 +38,7 @@ class Curve:
 
     Attributes:
         name: file stem of the figure (a registry name).
-        label: how the legend names the function (LaTeX math, no dollars).
+        label: how the legend names the function (matplotlib text, ``$...$`` for math).
         expr: SymPy expression in ``var`` only.
         var: the SymPy symbol on the horizontal axis.
         derivative: ``d expr / d var``; computed with SymPy when not given.
@@ -114,11 +114,11 @@ def draw(curves: Iterable[Curve], out_dir: Path, *, ext: str = "pdf") -> dict[st
             fig, ax = plt.subplots(figsize=(2.6, 1.2), layout="constrained")
             ax.axhline(0, color="0.75", lw=0.5)
             ax.axvline(0, color="0.75", lw=0.5)
-            ax.plot(xs, f, color="#1f4e9c", lw=1.2, label=f"${curve.label}$")
+            ax.plot(xs, f, color="#1f4e9c", lw=1.2, label=curve.label)
             ax.plot(xs, df, color="#c0392b", lw=1.0, ls="--", label="derivative")
             ax.set_xlim(*X_RANGE)
             ax.grid(True, lw=0.3, color="0.88")
-            ax.legend(loc="upper left", frameon=False, handlelength=1.6, fontsize=6)
+            ax.legend(loc="best", frameon=False, handlelength=1.6, fontsize=6)
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)
             path = out_dir / f"{curve.name}.{ext}"

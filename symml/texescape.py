@@ -84,7 +84,8 @@ def escape(text: str) -> str:
             out.append(f"[U+{ord(ch):04X}]")
         else:
             out.append(ch)
-    return "".join(out)
+    # T1 fonts turn -- into a dash and !` ?` into inverted marks: keep them literal
+    return re.sub(r"([-!?])(?=[-`])", r"\1{}", "".join(out))
 
 
 _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|$])")

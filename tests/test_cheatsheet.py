@@ -8,7 +8,9 @@ tests/test_cheatsheet.py`` and review the diff. TeX tests need latexmk or pdflat
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -402,3 +404,98 @@ def test_tex_error_quotes_the_log_line(tmp_path) -> None:
     assert "Undefined control sequence" in message and "\\undefinedmacro" in message
     assert f"full log: {tmp_path / 'broken.log'}" in message
     assert (tmp_path / "broken.log").exists() and not (tmp_path / "broken.pdf").exists()
+
+
+# ------------------------------------------------------------------------------ registry
+
+REGISTRY_SET = ["sigmoid", "tanh", "relu", "softmax"]
+_FLOAT = re.compile(r"\d+(?:\.\d+)?(?:e[-+]?\d+)")
+
+
+def scrub(text: str) -> str:
+    """Measured errors (1e-16 here, 2.2e-16 there) are not part of the golden files."""
+    return _FLOAT.sub("<x>", text)
+
+
+@pytest.mark.parametrize("fmt", ["tex", "md"])
+def test_golden_registry_sheet(fmt: str) -> None:
+    text = cs.cheatsheet(REGISTRY_SET, steps=True, fmt=fmt)
+    check_golden(f"cheatsheet_registry.{fmt}", scrub(text))
+
+
+def test_cli_writes_markdown_and_figures(tmp_path) -> None:
+    out = tmp_path / "sheet.md"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "symml.cli",
+            "cheatsheet",
+            "-t",
+            "activation",
+            "--format",
+            "md",
+            "--no-verify",
+            "-o",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == str(out)
+    text = out.read_text()
+    assert text.startswith("# symml cheat-sheet") and "$$" in text
+    if importlib.util.find_spec("matplotlib"):
+        assert "](sheet-figures/sigmoid.png)" in text
+        assert (tmp_path / "sheet-figures" / "sigmoid.png").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_cli_pdf_needs_tex_format() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "symml.cli", "cheatsheet", "--pdf", "--format", "md"],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --pdf compiles LaTeX: use it with --format tex"
+
+
+def _pdf_text(pdf: Path) -> str:
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    # ligatures and typographic quotes are how TeX prints fi, ' and ''
+    pairs = {"ﬁ": "fi", "ﬂ": "fl", "ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "’": "'", "‘": "'"}
+    for lig, plain in pairs.items():
+        text = text.replace(lig, plain)
+    return " ".join(text.split())
+
+
+@pytest.mark.slow
+@needs_tex
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) missing")
+def test_full_registry_sheet_compiles_with_every_title(tmp_path) -> None:
+    from symml.registry import formulas
+
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "symml.cli",
+            "cheatsheet",
+            "--steps",
+            "--pdf",
+            "-o",
+            str(tmp_path / "sheet.tex"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    pdf = tmp_path / "sheet.pdf"
+    pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 2
+    text = _pdf_text(pdf)
+    missing = [f.title for f in formulas() if " ".join(f.title.split()) not in text]
+    assert not missing, f"titles not found in the PDF text: {missing}"
+    assert "Errata: what the documents got wrong" in text
