@@ -313,6 +313,51 @@ def cheatsheet_command(
         typer.echo(str(path))
 
 
+@app.command("check")
+def check_command(
+    documents: Annotated[
+        list[str], typer.Argument(help="Markdown/LaTeX/text files; '-' reads standard input.")
+    ],
+    as_json: JsonFlag = False,
+) -> None:
+    """Find every formula of the documents, parse it and check its claims, by line.
+
+    Exit status 1 when a claim is refuted or a math block is broken, 2 for a missing file.
+    """
+    from pathlib import Path
+
+    from symml.documents import Status, check_document, summary
+
+    texts = []
+    for doc in documents:
+        if doc == "-":
+            texts.append(("<stdin>", sys.stdin.read()))
+        elif not Path(doc).is_file():
+            raise SymmlError(f"no such document: {doc}")
+        else:
+            texts.append((doc, Path(doc).read_text(encoding="utf-8")))
+    results = [(name, check_document(text, name=name)) for name, text in texts]
+    if as_json:
+        print_json([c.to_json() for _, checks in results for c in checks])
+    else:
+        from rich.table import Table
+
+        out = console()
+        for name, checks in results:
+            table = Table(title=name, show_lines=False)
+            for column in ("line", "status", "latex", "message", "registry"):
+                table.add_column(column, overflow="fold")
+            for c in checks:
+                table.add_row(
+                    f"{c.line}:{c.column}", c.status.value, c.latex, c.message, c.registry or ""
+                )
+            out.print(table)
+            out.print(summary(checks, name), markup=False, soft_wrap=True)
+    bad = {Status.REFUTED, Status.BROKEN}
+    if any(c.status in bad for _, checks in results for c in checks):
+        raise typer.Exit(1)
+
+
 # --------------------------------------------------------------------------- entry point
 
 
