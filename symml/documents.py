@@ -35,7 +35,7 @@ from pathlib import Path
 
 from symml.unicode_math import to_latex
 
-__all__ = ["Found", "FormulaCheck", "Status", "check_document", "extract"]
+__all__ = ["Found", "FormulaCheck", "Status", "check_document", "extract", "summary"]
 
 
 class Status(str, Enum):
@@ -1092,3 +1092,17 @@ def _table_derivative(found: Found, ctx: _Context) -> tuple[Status, str, str | N
     if verdict is False:
         return Status.REFUTED, f"{what} is wrong: {detail}", None
     return Status.UNCHECKED, f"{what} not checked: {detail}", None
+
+
+def summary(checks: list[FormulaCheck], name: str = "") -> str:
+    """One line: found, parsed, verified, refuted, broken (the CLI prints it per document).
+
+    Examples:
+        >>> summary(check_document("$$\\n$$\\n# Next", name="d.md"), "d.md")
+        'd.md: 1 found, 0 parsed, 0 verified, 0 refuted, 1 broken'
+    """
+    count = {s: sum(c.status is s for c in checks) for s in Status}
+    parsed = len(checks) - count[Status.UNPARSED] - count[Status.BROKEN]
+    prefix = f"{name}: " if name else ""
+    return (f"{prefix}{len(checks)} found, {parsed} parsed, {count[Status.VERIFIED]} verified, "
+            f"{count[Status.REFUTED]} refuted, {count[Status.BROKEN]} broken")
