@@ -35,10 +35,10 @@ from collections.abc import Iterable
 import sympy as sp
 
 from symml.errors import SymmlTimeout
-from symml.functions import MLFunction, logsumexp, relu, sigmoid, softmax, softplus, to_elementary
+from symml.functions import logsumexp, relu, sigmoid, softmax, softplus, to_elementary
 from symml.timeouts import SOLVE_TIMEOUT, run_bounded
 
-__all__ = ["eliminate", "prettify", "recognize", "textbook_form"]
+__all__ = ["arrange", "eliminate", "prettify", "recognize", "textbook_form"]
 
 
 # --- recognition -----------------------------------------------------------------------
@@ -125,8 +125,8 @@ def _recognize_mul(e: sp.Mul) -> sp.Expr:
                 break
     result = sp.Mul(*factors)
     # sigmoid(-a) next to sigmoid(a) reads as 1 - sigmoid(a)
-    pos = {s.args[0] for s in result.atoms(sigmoid)}
-    flips = {sigmoid(-a): 1 - sigmoid(a) for a in pos if -a in pos and _is_negated(a)}
+    args = {s.args[0] for s in result.atoms(sigmoid)}
+    flips = {sigmoid(a): 1 - sigmoid(-a) for a in args if -a in args and _is_negated(a)}
     return result.xreplace(flips) if flips else result
 
 
@@ -147,7 +147,9 @@ def recognize(expr: sp.Expr) -> sp.Expr:
     """
     out = sp.sympify(expr)
     for _ in range(3):  # a rewrite may expose another (sigmoid**2 * exp -> sigmoid*(1-sigmoid))
-        new = out.replace(lambda e: isinstance(e, (sp.Pow, sp.log, sp.Max, sp.Mul)), _recognize_node)
+        new = out.replace(
+            lambda e: isinstance(e, (sp.Pow, sp.log, sp.Max, sp.Mul)), _recognize_node
+        )
         if new == out:
             break
         out = new
@@ -285,11 +287,8 @@ def _numerically_equal(form, s, E, D, var, points: int = 4, seed: int = 0) -> bo
 
 
 def prettify(expr: sp.Expr) -> sp.Expr:
-    """The shortest of the factored and expanded forms, written as a textbook would.
-
-    A leading minus moves into a difference (``-s(s-1)`` -> ``s(1-s)``), and plain
-    factors print before parenthesised ones (``s(1 - s)``, not ``(1 - s)s``): the
-    product is built unevaluated so that ``latex(..., order="none")`` keeps the order.
+    """The shorter of the factored and expanded forms; a leading minus moves into a
+    difference (``-s(s-1)`` -> ``s(1-s)``).
 
     Examples:
         >>> import sympy
@@ -302,19 +301,138 @@ def prettify(expr: sp.Expr) -> sp.Expr:
     factored = sp.factor(expr)
     expanded = sp.expand(expr)
     coeff, factors = factored.as_coeff_mul()
-    factors = list(factors)
     adds = [f for f in factors if isinstance(f, sp.Add)]
     if coeff.is_negative and len(adds) == 1:
-        coeff = -coeff
-        factors = [(-f if f is adds[0] else f) for f in factors]
-    if len(factors) + (coeff != 1) < 2:
-        pretty = sp.Mul(coeff, *factors)
-    else:
-        plain = [f for f in factors if not isinstance(f.as_base_exp()[0], sp.Add)]
-        parens = [f for f in factors if isinstance(f.as_base_exp()[0], sp.Add)]
-        lead = [coeff] if coeff != 1 else []
-        pretty = sp.Mul(*lead, *plain, *parens, evaluate=False)
-    return expanded if _size(expanded) < _size(pretty) else pretty
+        factored = sp.Mul(-coeff, *[(-f if f is adds[0] else f) for f in factors])
+    return expanded if _size(expanded) < _size(factored) else factored
+
+
+def arrange(expr: sp.Expr) -> sp.Expr:
+    """For printing only: plain factors before parenthesised ones, ``s(1 - s)`` not
+    ``(1 - s)s``. The product is unevaluated; print it with ``latex(..., order="none")``.
+    """
+
+    def order(e: sp.Mul) -> sp.Expr:
+        def paren(f: sp.Expr) -> bool:
+            return isinstance(f.as_base_exp()[0], sp.Add) and not f.as_base_exp()[1].is_negative
+
+        factors = list(e.args)
+        lead = [f for f in factors if f.is_Number]
+        plain = [f for f in factors if not f.is_Number and not paren(f)]
+        parens = [f for f in factors if paren(f)]
+        if not parens or not plain:
+            return e
+        return sp.Mul(*lead, *plain, *parens, evaluate=False)
+
+    return expr.replace(lambda e: isinstance(e, sp.Mul), order)
+
+
+# --- levels of sums ---------------------------------------------------------------------
+
+
+def map_levels(expr: sp.Expr, fn) -> sp.Expr:
+    """Apply ``fn`` to every level of ``expr`` separately, sums at each level as atoms.
+
+    A gradient over samples nests sums (``Sum_i g(Sum_k w_k x_ik) x_ij``); rewriting it as
+    one expression drowns SymPy. Here ``fn`` sees each summand with its inner sums
+    replaced by symbols, factors free of the summation index leave the sum, and a
+    summand that reads better negated takes the minus outside.
+    """
+    if isinstance(expr, sp.Sum):
+        idx = [lim[0] for lim in expr.limits]
+        body = map_levels(expr.function, fn)
+        outside, inside = body.as_independent(*idx, as_Add=False)
+        if inside == 1:
+            return body * sp.Mul(*[(hi - lo + 1) for _, lo, hi in expr.limits])
+        if inside.could_extract_minus_sign():
+            outside, inside = -outside, -inside
+        return outside * sp.Sum(inside, *expr.limits)
+    outer = _outer_sums(expr)
+    if not outer:
+        return fn(expr)
+    done = {s: map_levels(s, fn) for s in outer}
+    atoms = {s: sp.Dummy("S", real=True) for s in outer}
+    out = fn(expr.xreplace(atoms))
+    return out.xreplace({atoms[s]: done[s] for s in outer})
+
+
+def _outer_sums(expr: sp.Basic) -> list[sp.Sum]:
+    if isinstance(expr, sp.Sum):
+        return [expr]
+    found: list[sp.Sum] = []
+    for a in expr.args:
+        for s in _outer_sums(a):
+            if s not in found:
+                found.append(s)
+    return found
+
+
+def recognize_deep(expr: sp.Expr) -> sp.Expr:
+    """:func:`recognize` at every level of sums, after splitting fractions in ``e^u``.
+
+    ``((y-1)e^t + y)/(e^t + 1)`` becomes ``y - sigmoid(t)``: the summand is written as a
+    polynomial plus partial fractions in ``e^{t}`` (and in ``e^{-t}``), each candidate is
+    recognised, and the shortest wins.
+
+    Examples:
+        >>> import sympy
+        >>> t, y = sympy.symbols("t y")
+        >>> recognize_deep(((y - 1)*sympy.exp(t) + y) / (sympy.exp(t) + 1))
+        y - sigmoid(t)
+    """
+    return _push_sign(map_levels(expr, _best_local))
+
+
+def _push_sign(expr: sp.Expr) -> sp.Expr:
+    """``-c Sum((y - s) x)`` -> ``c Sum((s - y) x)``: a minus moves into the one difference."""
+    if isinstance(expr, sp.Add):
+        return sp.Add(*[_push_sign(a) for a in expr.args])
+    if not isinstance(expr, sp.Mul):
+        return expr
+    coeff, factors = expr.as_coeff_mul()
+    if not coeff.is_negative:
+        return expr
+    for n, f in enumerate(factors):
+        flipped = _negate_inside(f)
+        if flipped is not None:
+            rest = list(factors)
+            rest[n] = flipped
+            return sp.Mul(-coeff, *rest)
+    return expr
+
+
+def _negate_inside(f: sp.Expr) -> sp.Expr | None:
+    """``-f`` written without a leading minus, if ``f`` has one difference to flip."""
+    if isinstance(f, sp.Add):
+        return -f
+    if isinstance(f, sp.Sum):
+        inner = _negate_inside(f.function)
+        return sp.Sum(inner, *f.limits) if inner is not None else None
+    if isinstance(f, sp.Mul):
+        adds = [g for g in f.args if isinstance(g, (sp.Add, sp.Sum))]
+        if len(adds) == 1:
+            inner = _negate_inside(adds[0])
+            if inner is not None:
+                return sp.Mul(*[inner if g is adds[0] else g for g in f.args])
+    return None
+
+
+def _best_local(expr: sp.Expr) -> sp.Expr:
+    candidates = [expr]
+    for e in sorted(expr.atoms(sp.exp), key=sp.default_sort_key)[:4]:
+        u = sp.Dummy("u", positive=True)
+        for block in (e, sp.exp(-e.args[0])):
+            form = expr.subs(block, u)
+            if form.has(e.args[0]) and not form.free_symbols.isdisjoint(e.args[0].free_symbols):
+                continue
+            if not form.is_rational_function(u):
+                continue
+            try:
+                split = sp.apart(sp.together(form), u)
+            except (sp.PolynomialError, NotImplementedError):
+                continue
+            candidates.append(split.subs(u, block))
+    return min((_pretty_or_same(recognize(c)) for c in candidates), key=_size)
 
 
 # --- choice ----------------------------------------------------------------------------
@@ -330,6 +448,7 @@ def textbook_form(
     value: sp.Expr | None,
     var: sp.Basic,
     *,
+    alternatives: Iterable[sp.Expr] = (),
     timeout: float = SOLVE_TIMEOUT,
 ) -> sp.Expr:
     """The shortest of: ``derivative`` with ML forms recognised, and its eliminations.
@@ -340,21 +459,25 @@ def textbook_form(
         value: what ``f(x)`` should print as (``sigma(x)``, ``f(x)``, ``softmax(z, i, K)``);
             for indexed families, ``value`` carries the family's free index.
         var: the variable (a Symbol or an Indexed component).
+        alternatives: other forms of the same derivative to start from (the unsimplified
+            one keeps the exponentials that the definition is built from).
         timeout: the bound for each solve/simplify.
 
     Returns:
         An expression equal to ``derivative`` (spot-checked here, proved by the caller).
     """
-    best = _pretty_or_same(recognize(derivative))
+    starts = [derivative, *alternatives]
+    best = min((recognize_deep(d) for d in starts), key=_size)
     if definition is None or value is None:
         return best
-    for form, s in eliminate(derivative, definition, var, timeout=timeout):
-        candidate = _apply_value(form, s, value, definition, var)
-        if candidate is None:
-            continue
-        candidate = _pretty_or_same(candidate)
-        if _size(candidate) <= _size(best):
-            best = candidate
+    for start in starts:
+        for form, s in eliminate(start, definition, var, timeout=timeout):
+            candidate = _apply_value(form, s, value, definition, var)
+            if candidate is None:
+                continue
+            candidate = _pretty_or_same(candidate)
+            if _size(candidate) <= _size(best):
+                best = candidate
     return best
 
 
