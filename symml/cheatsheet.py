@@ -293,7 +293,11 @@ def build_entry(
     derivatives: list[str] = []
     step_blocks: list[str] = []
     if derive_fn is None:
-        from symml.derive import derive as derive_fn
+        from symml.derive import derive
+
+        def derive_fn(f: Any, wrt: str) -> Any:
+            return derive(f, wrt, steps=steps)
+
     for wrt in _derivative_vars(formula):
         try:
             d = derive_fn(formula, wrt)
@@ -309,9 +313,9 @@ def build_entry(
                 marks.append(Mark(Status.FAILED, _failure(f"steps in {wrt}", e)))
     errata = _claim_errata(formula)
     if verify:
-        if verify_fn is None:
-            from symml.verify import verify as verify_fn
         try:
+            if verify_fn is None:
+                from symml.verify import verify as verify_fn
             report = verify_fn([formula.name])
             marks.extend(_marks_of(report, formula))
             errata = _merge_errata(errata, report, formula)
@@ -378,7 +382,20 @@ def _latex_of(value: Any) -> str:
     if hasattr(value, "lhs") and hasattr(value, "rhs") and not isinstance(value, sympy.Basic):
         op = str(getattr(value, "op", "="))
         return f"{_latex_of(value.lhs)} {_OPS.get(op, op)} {_latex_of(value.rhs)}"
-    return sympy.latex(value)
+    return _sympy_latex(value)
+
+
+def _sympy_latex(expr: Any) -> str:
+    """SymPy's LaTeX, read like a textbook: ``\\sigma(x)``, not ``\\sigma{\\left(x \\right)}``."""
+    from sympy.printing.latex import LatexPrinter
+
+    class Printer(LatexPrinter):
+        def _print_Heaviside(self, e: Any, exp: Any = None) -> str:
+            text = rf"H\left({self._print(e.args[0])}\right)"
+            return rf"{text}^{{{exp}}}" if exp else text
+
+    text = Printer().doprint(expr)
+    return re.sub(r"\{\\left\(([^()]*?) \\right\)\}", r"(\1)", text)
 
 
 _OPS = {"==": "=", ":=": r"\coloneqq", "<=": r"\leq", ">=": r"\geq", "!=": r"\neq"}

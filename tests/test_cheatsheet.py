@@ -269,7 +269,7 @@ def test_sheet_content() -> None:
     assert r"\frac{d}{dx} \sigma(x) = " in tex  # the registry's own left side
     assert r"\begin{aligned}" in tex and "align*" not in tex  # steps fit a column
     assert "max rel. error 2e-16 vs hand-written sigmoid\\_prime" in tex
-    assert r"\myop" not in tex and "f{\\left(x \\right)} = x^{2}" in tex  # SymPy fallback
+    assert r"\myop" not in tex and "f(x) = x^{2}" in tex  # SymPy fallback
     (erratum,) = sheet.errata
     assert erratum.counterexample == "x = 1: 1.313 != 0.910"
     assert erratum.correction == r"\log(1 + e^{x})"
