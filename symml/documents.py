@@ -179,6 +179,16 @@ def _block(
         if problem:
             content = "\n".join(parts).strip()
             what = "an empty" if not content else "an unterminated"
+            closed = _closer_after_blank(lines, j, closer) if content and not line.strip() \
+                else None
+            if closed is not None:
+                # a block split by a blank line and closed below: one broken block, so that
+                # its closing line is not read as the opening of another
+                found.append(Found(i + 1, start_col, lines[i].strip(), "", "display",
+                                   problem=f"a {opener} block split by the blank line {j + 1}"
+                                           f" (closed at line {closed + 1}): Markdown ends "
+                                           f"the math at the blank line"))
+                return closed + 1
             found.append(Found(i + 1, start_col, lines[i].strip(), "", "display",
                                problem=f"{what} {opener} block: {problem} "
                                        f"(no closing {closer} before it)"))
@@ -202,6 +212,17 @@ def _block(
                        problem=f"an unterminated {opener} block: no closing {closer} "
                                f"before the end of the document"))
     return j
+
+
+def _closer_after_blank(lines: list[str], j: int, closer: str) -> int | None:
+    """The line that closes a block after the blank line ``j``, if no structure comes first."""
+    for k in range(j + 1, len(lines)):
+        line = lines[k]
+        if _HEADING.match(line) or _RULE.match(line) or _FENCE.match(line) or not line.strip():
+            return None
+        if line.strip() == closer or line.rstrip().endswith(closer):
+            return k
+    return None
 
 
 def _position(content: str, offset: int, line: int, col: int) -> tuple[int, int]:
