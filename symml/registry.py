@@ -28,16 +28,11 @@ Examples:
 
 from __future__ import annotations
 
-import difflib
 import functools
-import hashlib
-import json
 import logging
 import os
-import pickle
 import re
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -270,9 +265,18 @@ def _substitute(body: Any, definition: Formula) -> Any:
 class Registry:
     """Formulas by name, in file order. Build one with ``load_registry``."""
 
-    def __init__(self, entries: Mapping[str, Formula], root: Path):
+    def __init__(
+        self,
+        entries: Mapping[str, Formula],
+        root: Path,
+        problems: tuple[str, ...] = (),
+        broken: Mapping[str, str] | None = None,
+    ):
         self._entries = dict(entries)
         self.root = root
+        #: every validation error, each naming file, table and field (non-strict loads only)
+        self.problems = problems
+        self._broken = dict(broken or {})
 
     def __getitem__(self, name: str) -> Formula:
         return self.get(name)
@@ -297,10 +301,12 @@ class Registry:
         """The formula called ``name``; an unknown name is a RegistryError with suggestions."""
         if name in self._entries:
             return self._entries[name]
+        if name in self._broken:
+            raise RegistryError(self._broken[name])
         normal = name.strip().lower().replace("-", "_").replace(" ", "_")
         if normal in self._entries:
             return self._entries[normal]
-        close = difflib.get_close_matches(normal, list(self._entries), n=3, cutoff=0.6)
+        close = _close(normal, list(self._entries), n=3, cutoff=0.6)
         if close:
             raise RegistryError(f"unknown formula {name!r}; did you mean: {', '.join(close)}?")
         raise RegistryError(f"unknown formula {name!r}; `symml list` shows the {len(self)} names")
@@ -325,7 +331,7 @@ class Registry:
         found = [f for f in self._entries.values() if tag in f.tags]
         if not found:
             tags = sorted({t for f in self._entries.values() for t in f.tags})
-            close = difflib.get_close_matches(tag, tags, n=3, cutoff=0.6)
+            close = _close(tag, tags, n=3, cutoff=0.6)
             hint = f"did you mean: {', '.join(close)}?" if close else f"tags: {', '.join(tags)}"
             raise RegistryError(f"no formula has tag {tag!r}; {hint}")
         return found
@@ -342,8 +348,14 @@ def formulas_dir() -> Path:
     return _PACKAGE.parent / "formulas"
 
 
-def load_registry(path: str | os.PathLike[str] | None = None) -> Registry:
+def load_registry(path: str | os.PathLike[str] | None = None, *, strict: bool = True) -> Registry:
     """Read and validate every ``*.toml`` under ``path`` (default: ``formulas_dir()``).
+
+    Args:
+        path: a directory of registry files.
+        strict: raise on any problem. With ``strict=False`` the broken tables are left out,
+            ``Registry.problems`` lists what is wrong and ``get`` of a broken name raises
+            its own error, so one mistake does not stop the rest of a run.
 
     Raises:
         RegistryError: naming file, table and field of every problem found
@@ -353,9 +365,10 @@ def load_registry(path: str | os.PathLike[str] | None = None) -> Registry:
     if not root.is_dir():
         raise RegistryError(f"registry directory {str(root)!r} does not exist")
     problems: list[str] = []
+    broken: dict[str, str] = {}
     entries: dict[str, Formula] = {}
     for file in sorted(root.glob("*.toml")):
-        for formula in _load_file(file, root, problems):
+        for formula in _load_file(file, root, problems, broken):
             if formula.name in entries:
                 problems.append(
                     f"{formula.where}: duplicate formula name, "
@@ -363,11 +376,11 @@ def load_registry(path: str | os.PathLike[str] | None = None) -> Registry:
                 )
             else:
                 entries[formula.name] = formula
-    _check_definitions(entries, problems)
-    if problems:
+    _check_definitions(entries, problems, broken)
+    if problems and strict:
         more = f" ({len(problems)} problems)" if len(problems) > 1 else ""
         raise RegistryError("; ".join(problems) + more)
-    registry = Registry(entries, root)
+    registry = Registry(entries, root, tuple(problems), broken)
     for formula in entries.values():
         object.__setattr__(formula, "registry", registry)
     return registry
@@ -375,8 +388,12 @@ def load_registry(path: str | os.PathLike[str] | None = None) -> Registry:
 
 @functools.lru_cache(maxsize=1)
 def default_registry() -> Registry:
-    """The registry shipped with symml, loaded once per process."""
-    return load_registry()
+    """The registry shipped with symml, loaded once per process.
+
+    Loaded non-strictly: a broken table is reported in ``problems`` (and by ``get``) while
+    the other formulas stay usable.
+    """
+    return load_registry(strict=False)
 
 
 def get(name: str) -> Formula:
@@ -392,7 +409,9 @@ def formulas(tag: str | None = None) -> list[Formula]:
 # --------------------------------------------------------------------------- validation
 
 
-def _load_file(file: Path, root: Path, problems: list[str]) -> list[Formula]:
+def _load_file(
+    file: Path, root: Path, problems: list[str], broken: dict[str, str]
+) -> list[Formula]:
     label = _label(file, root)
     try:
         with file.open("rb") as fh:
@@ -417,6 +436,8 @@ def _load_file(file: Path, root: Path, problems: list[str]) -> list[Formula]:
         claims = _claims(table, name, label, problems)
         if len(problems) == before:
             result.append(_formula(name, table, claims, label))
+        else:
+            broken[name] = "; ".join(problems[before:])
     return result
 
 
@@ -530,19 +551,34 @@ def _check_value(value: Any, expected: str) -> str | None:
     return None
 
 
-def _check_definitions(entries: Mapping[str, Formula], problems: list[str]) -> None:
-    for formula in entries.values():
-        for used in formula.definitions:
-            if used not in entries:
-                problems.append(
-                    f"{formula.where}: field 'definitions': unknown formula {used!r}"
-                    f"{_suggest(used, list(entries))}"
-                )
-            elif _reaches(entries, used, formula.name, set()):
-                problems.append(
-                    f"{formula.where}: field 'definitions': {used!r} leads back to "
-                    f"{formula.name!r} (circular definitions)"
-                )
+def _check_definitions(
+    entries: dict[str, Formula], problems: list[str], broken: dict[str, str]
+) -> None:
+    """Remove (and report) formulas whose definitions are unknown, broken or circular."""
+    changed = True
+    while changed:
+        changed = False
+        for formula in list(entries.values()):
+            issue = _definition_problem(formula, entries, broken)
+            if issue:
+                problems.append(issue)
+                broken[formula.name] = issue
+                del entries[formula.name]
+                changed = True
+
+
+def _definition_problem(
+    formula: Formula, entries: Mapping[str, Formula], broken: Mapping[str, str]
+) -> str | None:
+    where = f"{formula.where}: field 'definitions'"
+    for used in formula.definitions:
+        if used in broken:
+            return f"{where}: {used!r} has errors of its own"
+        if used not in entries:
+            return f"{where}: unknown formula {used!r}{_suggest(used, list(entries))}"
+        if _reaches(entries, used, formula.name, set()):
+            return f"{where}: {used!r} leads back to {formula.name!r} (circular definitions)"
+    return None
 
 
 def _reaches(entries: Mapping[str, Formula], start: str, target: str, seen: set[str]) -> bool:
@@ -554,8 +590,14 @@ def _reaches(entries: Mapping[str, Formula], start: str, target: str, seen: set[
     return any(_reaches(entries, d, target, seen) for d in entries[start].definitions)
 
 
+def _close(word: str, choices: list[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
+    import difflib  # only on the error path: keeps `symml list` start-up small
+
+    return difflib.get_close_matches(word, choices, n=n, cutoff=cutoff)
+
+
 def _suggest(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(str(word), choices, n=1, cutoff=0.6)
+    close = _close(str(word), choices, n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
@@ -591,6 +633,7 @@ def cache_dir() -> Path | None:
 @functools.lru_cache(maxsize=1)
 def _fingerprint() -> str:
     """Everything besides the input that can change a parse: versions and parser sources."""
+    import hashlib
     from importlib import metadata
 
     parts = [str(_CACHE_FORMAT), sys.version.split()[0]]
@@ -599,39 +642,32 @@ def _fingerprint() -> str:
             parts.append(f"{dist}={metadata.version(dist)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{dist}=none")
-    # During development the version stays put while the parser changes: hash its sources.
+    # During development the version stays put while the parser changes, and the parser is
+    # spread over several modules (latex, tex*, functions, symbols): hash every module.
     digest = hashlib.sha256()
-    for module in ("latex.py", "functions.py", "symbols.py"):
-        source = _PACKAGE / module
-        if source.exists():
-            digest.update(source.read_bytes())
+    for source in sorted(_PACKAGE.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
     parts.append(digest.hexdigest())
     return "|".join(parts)
 
 
 def _cache_key(latex: str, symbols: Mapping[str, str], functions: tuple[str, ...]) -> str:
+    import hashlib
+    import json
+
     blob = json.dumps([_fingerprint(), latex, sorted(symbols.items()), sorted(functions)])
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-# What a damaged or foreign cache file can raise while unpickling; such an entry is a miss.
-_CORRUPT = (
-    pickle.UnpicklingError,
-    EOFError,
-    AttributeError,
-    ImportError,
-    IndexError,
-    KeyError,
-    TypeError,
-    ValueError,
-    OSError,
-)
-
-
 def _cached_parse(latex: str, symbols: dict[str, str], functions: tuple[str, ...]) -> Any:
+    import pickle
+
     directory = cache_dir()
     key = _cache_key(latex, symbols, functions) if directory is not None else ""
-    entry = directory / "parse" / f"{key[:2]}" / f"{key}.pickle" if directory else None
+    entry = directory / "parse" / key[:2] / f"{key}.pickle" if directory else None
+    # What a damaged or foreign cache file can raise while unpickling: a miss, not an error.
+    corrupt = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError,
+               KeyError, TypeError, ValueError, OSError)  # fmt: skip
     if entry is not None and entry.exists():
         try:
             with entry.open("rb") as fh:
@@ -639,7 +675,7 @@ def _cached_parse(latex: str, symbols: dict[str, str], functions: tuple[str, ...
             if stored_key == key:
                 return value
             log.debug("cache entry %s has a foreign key; rewriting", entry)
-        except _CORRUPT as e:
+        except corrupt as e:
             log.debug("cache entry %s is unreadable (%s); rewriting", entry, e)
     from symml.latex import parse_latex
 
@@ -651,6 +687,9 @@ def _cached_parse(latex: str, symbols: dict[str, str], functions: tuple[str, ...
 
 def _write_atomically(entry: Path, payload: Any) -> None:
     """Write to a temporary file beside ``entry`` then rename, so readers never see half."""
+    import pickle
+    import tempfile
+
     try:
         data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as e:

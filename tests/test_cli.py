@@ -187,10 +187,16 @@ def test_usage_errors_exit_2(capsys, monkeypatch, args):
     assert code == 2
 
 
-def test_broken_registry_exits_2(capsys, monkeypatch, tiny_registry):
+def test_broken_table_is_reported_and_the_rest_listed(capsys, monkeypatch, tiny_registry):
     (tiny_registry / "broken.toml").write_text("[x]\ntitle = 1\n")
     registry.default_registry.cache_clear()
-    code, _, err = run(capsys, monkeypatch, "list")
+    code, out, err = run(capsys, monkeypatch, "list", "--json")
+    assert code == 2
+    assert [d["name"] for d in json.loads(out)] == ["sigmoid", "mse"]
+    lines = err.splitlines()
+    assert lines and all(line.startswith("error: formulas/broken.toml: [x]: ") for line in lines)
+    assert any("field 'title'" in line for line in lines)
+    code, _, err = run(capsys, monkeypatch, "show", "x")
     assert code == 2 and err.startswith("error: formulas/broken.toml: [x]: ")
     assert len(err.splitlines()) == 1
 

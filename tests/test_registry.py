@@ -186,6 +186,23 @@ def test_several_problems_are_reported_together(tmp_path):
         load_registry(tmp_path)
 
 
+def test_non_strict_load_keeps_the_good_tables(tmp_path):
+    bad = GOOD.replace("[line]", "[bent]").replace("line.claims", "bent.claims")
+    bad = bad.replace("latex = 'a x + b'", "latx = 'a x + b'")
+    user = GOOD.replace("[line]", "[user]").replace("line.claims", "user.claims")
+    user = user.replace('tags = ["demo"]', 'tags = ["demo"]\ndefinitions = ["bent"]')
+    write(tmp_path, {"a.toml": GOOD, "b.toml": bad, "c.toml": user, "d.toml": "[oops"})
+    with pytest.raises(RegistryError):
+        load_registry(tmp_path)
+    registry = load_registry(tmp_path, strict=False)
+    assert registry.names == ["line"]
+    assert len(registry.problems) == 4  # bent: 2 fields, user: 1, d.toml: 1
+    with pytest.raises(RegistryError, match=r"/b\.toml: \[bent\]: unknown field 'latx'"):
+        registry.get("bent")
+    with pytest.raises(RegistryError, match=r"\[user\]: field 'definitions': 'bent' has errors"):
+        registry.get("user")
+
+
 def test_missing_directory(tmp_path):
     with pytest.raises(RegistryError, match="does not exist"):
         load_registry(tmp_path / "nowhere")
