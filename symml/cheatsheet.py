@@ -611,7 +611,11 @@ def render(sheet: Sheet, fmt: str = "tex") -> str:
 _PREAMBLE = r"""\documentclass[10pt]{article}
 \usepackage[utf8]{inputenc}
 % T1 Latin Modern makes _ < > | ~ real glyphs (copyable, found by pdftotext)
-\IfFileExists{lmodern.sty}{\usepackage[T1]{fontenc}\usepackage{lmodern}}{}
+\IfFileExists{lmodern.sty}{\usepackage[T1]{fontenc}\usepackage{lmodern}}{%
+  % without it (apt --no-install-recommends), OT1 text fonts have no _ ^ ~: use typewriter's
+  \renewcommand{\textunderscore}{\texttt{\char95}}%
+  \renewcommand{\textasciicircum}{\texttt{\char94}}%
+  \renewcommand{\textasciitilde}{\texttt{\char126}}}
 \usepackage[a4paper,landscape,margin=8mm,footskip=4mm]{geometry}
 \usepackage{amsmath,amssymb,mathtools,bm}
 \usepackage{multicol,graphicx}
