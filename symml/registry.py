@@ -293,9 +293,12 @@ class Registry:
     def __repr__(self) -> str:
         return f"<Registry of {len(self)} formulas from {str(self.root)!r}>"
 
-    @property
-    def names(self) -> list[str]:
-        return list(self._entries)
+    def names(self, *, broken: bool = False) -> list[str]:
+        """Formula names in file order; with ``broken=True`` also the tables that failed
+        validation (``get`` of one raises its error, so a run can report it and go on)."""
+        if not broken:
+            return list(self._entries)
+        return list(self._entries) + [n for n in self._broken if n not in self._entries]
 
     def get(self, name: str) -> Formula:
         """The formula called ``name``; an unknown name is a RegistryError with suggestions."""
