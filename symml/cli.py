@@ -235,21 +235,27 @@ def show_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Show one formula: LaTeX, SymPy form, symbols, sources and claims."""
+    from symml.errors import RegistryError
     from symml.registry import get
 
     f = get(name)
-    claims = [
-        {
+    claims, broken = [], []
+    for c in f.claims:
+        claim = {
             "kind": c.kind.value,
             "latex": c.latex,
             "wrt": c.wrt,
             "source": c.source,
             "erratum": c.erratum,
             "handwritten": c.handwritten,
-            "expr": expr_json(c.expr),
+            "expr": None,
         }
-        for c in f.claims
-    ]
+        try:  # one claim that does not parse should not hide the rest of the formula
+            claim["expr"] = expr_json(c.expr)
+        except RegistryError as e:
+            claim["error"] = str(e)
+            broken.append(str(e))
+        claims.append(claim)
     data = {
         "name": f.name,
         "title": f.title,
@@ -266,25 +272,36 @@ def show_command(
     }
     if as_json:
         print_json(data)
-        return
+    else:
+        _print_formula(data)
+    for problem in broken:
+        typer.echo(_one_line(f"error: {problem}"), err=True)
+    if broken:
+        raise typer.Exit(2)
+
+
+def _print_formula(data: dict[str, Any]) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     out = console()
-    out.print(f"[bold]{f.name}[/bold]: {f.title}  ({f.file})")
-    out.print(f"LaTeX  {f.latex}", markup=False)
+    out.print(f"[bold]{escape(data['name'])}[/bold]: {escape(data['title'])}  ({data['file']})")
+    out.print(f"LaTeX  {data['latex']}", markup=False)
     out.print(f"SymPy  {data['expr']['sympy']}", markup=False)
-    if f.symbols:
-        out.print("symbols  " + ", ".join(f"{k}: {v}" for k, v in f.symbols.items()), markup=False)
-    for source in f.sources:
+    if data["symbols"]:
+        kinds = ", ".join(f"{k}: {v}" for k, v in data["symbols"].items())
+        out.print(f"symbols  {kinds}", markup=False)
+    for source in data["sources"]:
         out.print(f"source  {source}", markup=False)
-    if f.notes:
-        out.print(f"notes  {f.notes}", markup=False)
-    if claims:
+    if data["notes"]:
+        out.print(f"notes  {data['notes']}", markup=False)
+    if data["claims"]:
         table = Table(title="claims")
         for column in ("kind", "wrt", "latex", "erratum"):
             table.add_column(column, overflow="fold")
-        for c in claims:
-            table.add_row(c["kind"], c["wrt"] or "", c["latex"], c["erratum"] or "")
+        for c in data["claims"]:
+            erratum = c["erratum"] or ("does not parse" if "error" in c else "")
+            table.add_row(c["kind"], c["wrt"] or "", escape(c["latex"]), escape(erratum))
         out.print(table)
 
 

@@ -201,6 +201,19 @@ def test_broken_table_is_reported_and_the_rest_listed(capsys, monkeypatch, tiny_
     assert len(err.splitlines()) == 1
 
 
+def test_a_claim_that_does_not_parse_does_not_hide_the_formula(capsys, monkeypatch, tiny_registry):
+    demo = tiny_registry / "demo.toml"
+    demo.write_text(demo.read_text().replace(r"latex = '\sigma(x)\left(", r"latex = '\frac{(", 1))
+    registry.default_registry.cache_clear()
+    code, out, err = run(capsys, monkeypatch, "show", "sigmoid", "--json")
+    assert code == 2
+    [claim] = json.loads(out)["claims"]
+    assert claim["expr"] is None and "field 'latex' does not parse" in claim["error"]
+    assert err.startswith("error: formulas/demo.toml: [[sigmoid.claims]] #1: field 'latex'")
+    code, out, _ = run(capsys, monkeypatch, "show", "sigmoid")
+    assert code == 2 and "does not parse" in out
+
+
 def test_version(capsys, monkeypatch):
     from importlib.metadata import version
 
