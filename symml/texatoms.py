@@ -49,6 +49,20 @@ class _Vec:
     transposed: bool = False
 
 
+class GradientVector(MatrixExpr):
+    """\\nabla_\\theta J in a formula with matrices: a column vector of the parameter's size."""
+
+    def __new__(cls, body, wrt, rows):
+        return MatrixExpr.__new__(cls, sp.sympify(body), sp.sympify(wrt), sp.sympify(rows))
+
+    @property
+    def shape(self):
+        return (self.args[2], sp.Integer(1))
+
+    def _latex(self, printer):
+        return rf"\\nabla_{{{printer._print(self.args[1])}}} {printer._print(self.args[0])}"
+
+
 def _fn(name):
     return sp.Function(name)
 
@@ -147,6 +161,10 @@ class AtomMixin:
                 self.next()
                 wrt = self.scalar(self.parse_arg())
             body = self.scalar(self.parse_postfix(self.parse_atom()))
+            if self.matrix_mode and wrt is not None:
+                rows = wrt.shape[0] if isinstance(wrt, MatrixExpr) else self._auto_dim(
+                    f"{AUTO_DIM_PREFIX}{wrt}_rows")
+                return GradientVector(body, wrt, rows)
             return _fn("Grad")(body, wrt) if wrt is not None else _fn("Grad")(body)
         if v == r"\begin":
             return self.parse_environment()
@@ -206,6 +224,10 @@ class AtomMixin:
                 return sp.Determinant(inner)
             return sp.Abs(self.scalar(inner))
         if opener in ("||", r"\|", r"\lVert"):
+            if self.at("_"):  # \|x\|_1, ||x||_p
+                self.next()
+                p = self.scalar(self.parse_arg())
+                return self.norm(inner, p)
             return self.norm(inner)
         if opener == r"\lceil":
             return sp.ceiling(self.scalar(inner))
@@ -213,12 +235,19 @@ class AtomMixin:
             return sp.floor(self.scalar(inner))
         return inner
 
-    def norm(self, v):
+    def norm(self, v, p=None):
         if isinstance(v, _Vec) and not v.transposed:
             j = sp.Symbol("j" if "j" not in {str(x) for x in v.index} else "k", integer=True)
             comp = sp.Indexed(sp.IndexedBase(v.name), *v.index, j)
-            return sp.sqrt(sp.Sum(comp**2, (j, 1, self._dim_of(v.name))))
-        return _fn("Norm")(self.scalar(v))
+            n = self._dim_of(v.name)
+            if p is None or p == 2:
+                return sp.sqrt(sp.Sum(comp**2, (j, 1, n)))
+            if p == 1:
+                return sp.Sum(sp.Abs(comp), (j, 1, n))
+            return sp.Sum(sp.Abs(comp) ** p, (j, 1, n)) ** (1 / p)
+        if isinstance(v, MatrixExpr) and v.shape[1] == 1 and (p is None or p == 2):
+            return sp.sqrt((v.T * v)[0, 0])
+        return _fn("Norm")(self.scalar(v)) if p is None else _fn("Norm")(self.scalar(v), p)
 
     def parse_arg(self):
         """One TeX argument: {group} or a single token (\\frac12, x^2, \\sqrt x)."""
@@ -422,6 +451,8 @@ class AtomMixin:
             if full == "I":
                 return sp.Identity(self._auto_dim(f"{AUTO_DIM_PREFIX}I_rows"))
             return self.matrix(full)
+        if indices and not vector and full in self.vectors:
+            return sp.Indexed(sp.IndexedBase(full), *indices)  # x_i of a vector x: a component
         if vector or full in self.vectors:
             if capital and not indices:
                 return self.matrix(full) if self.matrix_mode else _Vec(full)

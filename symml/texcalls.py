@@ -9,7 +9,10 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from symml.texatoms import _ml_function, _Restart, _Vec
 from symml.texnames import FUNCTION_COMMANDS, GREEK, SYMPY_NAMED
 
-MAX_EXPONENT_DIGITS = 6  # 10^{10^{10}} stays symbolic; SymPy must not expand it
+MAX_EXPONENT_DIGITS = 6
+# Activations applied to a vector or matrix act element-wise (sigma(Xw), g'(z)); other
+# functions of a vector (J(theta), f(x), P(x)) are functions of the whole vector.
+ELEMENTWISE = frozenset({"sigma", "g", "phi", "h", "tanh", "exp", "log", "act"})  # 10^{10^{10}} stays symbolic; SymPy must not expand it
 
 
 def parse_postfix(self, base):
@@ -22,9 +25,8 @@ def parse_postfix(self, base):
         elif self.at("'") and isinstance(base, sp.Symbol):
             self.next()
             base = self.symbol(f"{base.name}_prime")
-        elif self.at("_") and isinstance(base, (sp.Tuple, sp.Basic)) and not isinstance(
-                base, sp.Symbol):
-            self.fail("a subscript on an expression: put the subscript on a name")
+        elif self.at("_") and not isinstance(base, sp.Symbol):
+            base = _component(self, base)
         else:
             return base
 
@@ -45,13 +47,15 @@ def _power(self, base):
         for _ in range(skip):
             self.next()
         return _transpose(self, base, tok)
-    if special == "I" and isinstance(base, MatrixExpr):
+    if special == "I" and isinstance(base, (MatrixExpr, sp.MatrixBase)):
         for _ in range(skip):
             self.next()
-        return base.I
+        return base.I if isinstance(base, MatrixExpr) else base.inv()
     exponent = self.scalar(self.parse_arg())
     if isinstance(base, _Vec):
         base = self.scalar(base)
+    if isinstance(base, sp.MatrixBase):
+        return base**exponent
     if isinstance(base, MatrixExpr):
         if base.shape == (1, 1):
             return base[0, 0] ** exponent
@@ -66,8 +70,28 @@ def _power(self, base):
     return sp.Pow(base, exponent)
 
 
-def _transpose(self, base, tok):
+def _component(self, base):
+    """(A + B)_{ij}, (c v)_i, (A^T)_{ij}: an element of a vector or matrix expression."""
+    tok = self.next()  # _
+    kind, value = self.parse_subscript()
+    if kind != "index":
+        if kind == "name" and value.isdigit():  # \|x\|_1 after a norm is handled there
+            value = (sp.Integer(value),)
+        else:
+            self.fail("a subscript on an expression must be an index (i, j or a bound one)", tok)
+    if isinstance(base, _Vec):
+        return sp.Indexed(sp.IndexedBase(base.name), *base.index, *value)
     if isinstance(base, MatrixExpr):
+        if len(value) == 1 and base.shape[1] == 1:
+            value = (value[0], 0)
+        if len(value) != 2:
+            self.fail("a matrix element needs two indices", tok)
+        return base[value[0], value[1]]
+    return sp.Function("Component")(self.scalar(base), *value)
+
+
+def _transpose(self, base, tok):
+    if isinstance(base, (MatrixExpr, sp.MatrixBase)):
         return base.T
     if isinstance(base, _Vec):
         return _Vec(base.name, base.index, not base.transposed)
@@ -128,6 +152,8 @@ def _arg(self, v):
 
 def apply_function(self, name, args, primes=0):
     args = [_arg(self, a) for a in args]
+    if primes:
+        return _derivative_call(self, name, args, primes)
     lname = name.lower()
     if name in SYMPY_NAMED or lname in ("sign", "sgn"):
         target = SYMPY_NAMED.get(name, "sign")
@@ -144,7 +170,8 @@ def apply_function(self, name, args, primes=0):
             value = ml(*args)
         except (TypeError, ValueError):
             value = sp.Function(name)(*args)
-    elif len(args) == 1 and isinstance(args[0], MatrixExpr) and args[0].shape != (1, 1):
+    elif len(args) == 1 and isinstance(args[0], MatrixExpr) and args[0].shape != (1, 1) and (
+            name in ELEMENTWISE or _ml_function(name) is not None):
         # \sigma(Xw): a scalar function of a matrix applies element-wise
         u = sp.Dummy("u")
         ml = _ml_function(name)
@@ -155,19 +182,24 @@ def apply_function(self, name, args, primes=0):
     else:
         value = sp.Function(name)(*[self.scalar(a) if isinstance(a, MatrixExpr) and
                                     a.shape == (1, 1) else a for a in args])
-    for _ in range(primes):
-        value = _derivative_of_call(self, value)
     return value
 
 
-def _derivative_of_call(self, value):
-    if not isinstance(value, sp.Basic) or not value.args:
-        self.fail("a prime on something that is not a function call")
-    arg = value.args[0]
-    if isinstance(arg, sp.Symbol) and len(value.args) == 1:
-        return sp.Derivative(value, arg)
-    u = sp.Dummy("u")
-    return sp.Subs(sp.Derivative(value.func(u, *value.args[1:]), u), u, arg)
+def _derivative_call(self, name, args, primes):
+    """f'(x), \\sigma'(z), ReLU'(0), g'(\\mathbf{z}): the derivative of the named function."""
+    first, rest = args[0], args[1:]
+    u = sp.Dummy("u", real=True)
+    inner = apply_function(self, name, [u, *rest])
+    if not inner.has(u):
+        self.fail(f"a prime on {name}, which does not depend on its argument")
+    d = sp.Derivative(inner, (u, primes))
+    if isinstance(first, MatrixExpr) and first.shape != (1, 1):
+        from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+
+        return ElementwiseApplyFunction(sp.Lambda(u, d), first)
+    if isinstance(first, sp.Symbol) and not rest:
+        return sp.Derivative(apply_function(self, name, [first]), (first, primes))
+    return sp.Subs(d, u, self.scalar(first))
 
 
 def parse_function_command(self):
@@ -478,7 +510,7 @@ def parse_environment(self):
         value = _cases(self)
     elif name in ("matrix", "pmatrix", "bmatrix", "vmatrix", "Vmatrix", "Bmatrix"):
         rows = _rows(self)
-        m = sp.Matrix(rows)
+        m = sp.ImmutableMatrix(rows)
         value = m.det() if name == "vmatrix" else m
     else:
         self.fail(f"environment {name} is not supported inside a formula", tok)

@@ -65,6 +65,10 @@ class Aligned:
     items: tuple
 
 
+SET_OPERATORS = {r"\cap": "Intersection", r"\cup": "Union", r"\setminus": "SetMinus",
+                 r"\land": "And", r"\wedge": "And", r"\lor": "Or", r"\vee": "Or"}
+
+
 def _relational(a, op, b):
     table = {"<": sp.StrictLessThan, ">": sp.StrictGreaterThan, r"\leq": sp.LessThan,
              r"\geq": sp.GreaterThan, r"\neq": sp.Ne, "=": sp.Eq}
@@ -274,6 +278,10 @@ class _Parser(AtomMixin):
                     left = sp.Function("Cross")(self.scalar(left), self.scalar(right))
                 else:
                     left = self.mul(left, right)
+            elif t.kind == "cmd" and t.value in SET_OPERATORS:
+                self.next()
+                right = self.parse_unary()
+                left = sp.Function(SET_OPERATORS[t.value])(self.scalar(left), self.scalar(right))
             elif t.kind == "cmd" and t.value == r"\odot":
                 self.next()
                 right = self.parse_unary()
@@ -291,6 +299,9 @@ class _Parser(AtomMixin):
                 return left
 
     def parse_unary(self):
+        if self.at(r"\neg") or self.at(r"\lnot"):
+            self.next()
+            return sp.Function("Not")(self.scalar(self.parse_unary()))
         if self.at("-"):
             self.next()
             return self.neg(self.parse_unary())
@@ -305,6 +316,8 @@ class _Parser(AtomMixin):
                 return False
             return True
         if t.kind == "cmd":
+            if t.value in SET_OPERATORS:
+                return False
             if t.value in (r"\right", r"\end", r"\\", r"\cdot", r"\times", r"\odot", r"\pm",
                            r"\mp", r"\mid", r"\ast") or t.value in RELATIONS or t.value in ROW_SPACERS:
                 return False
@@ -354,6 +367,10 @@ class _Parser(AtomMixin):
         if am != bm:
             self._promote(b if am else a)
         if am and bm:
+            if a.shape != b.shape and a.shape[1] != 1 and b.shape[1] == 1:
+                return self._row_bias(a, b)
+            if a.shape != b.shape and b.shape[1] != 1 and a.shape[1] == 1:
+                return self._row_bias(b, a)
             if a.shape != b.shape:
                 self._unify(a.shape, b.shape)
             return sp.MatAdd(a, b).doit() if False else a + b
@@ -362,6 +379,14 @@ class _Parser(AtomMixin):
         if bm and not am:
             return self._broadcast(a, b.shape) + b
         return a + b
+
+    def _row_bias(self, a, v):
+        """X W + b with b a vector: b is added to every row (broadcasting), as in NumPy."""
+        if v.shape[0] == a.shape[0]:
+            return a + v * sp.OneMatrix(1, a.shape[1])
+        if v.shape[0] != a.shape[1]:
+            self._unify((v.shape[0],), (a.shape[1],))
+        return a + sp.OneMatrix(a.shape[0], 1) * v.T
 
     def _promote(self, value):
         """X w, X w - y: undeclared lowercase symbols next to a matrix are column vectors."""

@@ -268,3 +268,39 @@ def test_latex2sympy2_baseline_is_isolated():
 def test_latex2sympy2_baseline_has_the_wrong_log():
     # documents why symml does not use it as the parser of record
     assert str(latex2sympy_isolated(r"\log x")) == "log(x, 10)"
+
+
+MORE_NOTATION = [
+    (r"P(A \cap B)", lambda v: v == P(Function("Intersection")(S("A"), S("B")))),
+    (r"P(B|\neg A)", lambda v: v == P(Given(S("B"), Function("Not")(S("A"))))),
+    (r"(\mathbf{u} + \mathbf{v})_i", lambda v: v == Function("Component")(S("u") + S("v"), i)),
+    (r"\|\mathbf{x}\|_1", lambda v: v == Sum(Abs(Ix("x", j)), (j, 1, nn))),
+    (r"\|\mathbf{x}\|", lambda v: v == sqrt(Sum(Ix("x", j) ** 2, (j, 1, nn)))),
+    (r"\operatorname{ReLU}'(0)", lambda v: isinstance(v, sp.Subs) and v.point == (0,)),
+    (r"\frac{1}{m} X^T (\sigma(X w) - y)",
+     lambda v: v.shape[1] == 1 and v.has(sp.matrices.expressions.applyfunc
+                                         .ElementwiseApplyFunction)),
+    (r"X W + \mathbf{b}", lambda v: v.has(sp.OneMatrix) and isinstance(v, sp.MatrixExpr)),
+    (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}^{-1}",
+     lambda v: v == sp.Matrix([[-2, 1], [Rational(3, 2), Rational(-1, 2)]])),
+]
+
+
+@pytest.mark.parametrize("text,check", MORE_NOTATION, ids=[t for t, _ in MORE_NOTATION])
+def test_more_notation(text, check):
+    value = parse_latex(text)
+    assert check(value), value
+
+
+def test_component_of_a_declared_vector_is_indexed():
+    # x_i of a vector x is its i-th component; \mathbf{x}_i is the i-th sample vector
+    assert parse_latex("x_i", symbols={"x": "vector"}) == Ix("x", i)
+    sample = parse_latex(r"\mathbf{w}^T\mathbf{x}_i")
+    assert sample == Sum(Ix("w", j) * Ix("x", i, j), (j, 1, nn))
+
+
+def test_newton_step_keeps_the_inverse_hessian_and_a_gradient_vector():
+    eq = parse_latex(r"\theta_{t+1} = \theta_t - H^{-1} \nabla_\theta J(\theta_t)",
+                     symbols={"theta_t": "vector", "H": "matrix", "J": "function"})
+    assert eq.rhs.has(sp.Inverse)
+    assert eq.rhs.shape[1] == 1
