@@ -508,12 +508,22 @@ class _Context:
         self.timeout = timeout
         self.defs: dict[str, tuple[tuple, object]] = {}  # name -> (parameters, body)
         self._registry: list | None = None
+        self._shapes: list | None = None
 
     def registry(self) -> list:
         """Registry definitions as (name, title, head, parameters, body) tuples."""
         if self._registry is None:
             self._registry = _registry_definitions()
         return self._registry
+
+    def shapes(self) -> list:
+        """Registry bodies as preorder node lists, for matching up to renaming."""
+        import sympy as sp
+
+        if self._shapes is None:
+            self._shapes = [(e[0], list(sp.preorder_traversal(e[4]))) for e in self.registry()
+                            if isinstance(e[4], sp.Basic)]
+        return self._shapes
 
     def lookup(self, head: str) -> tuple[tuple, object] | None:
         """A function defined earlier in the document, else in the registry."""
@@ -647,7 +657,7 @@ def _definition_head(value):
     if isinstance(value, sp.Indexed):
         return str(value.base), ()
     if isinstance(value, AppliedUndef):
-        if all(isinstance(a, (sp.Symbol, sp.Indexed)) for a in value.args):
+        if all(isinstance(a, (sp.Symbol, sp.Indexed, sp.MatrixSymbol)) for a in value.args):
             return value.func.__name__, tuple(value.args)
         return sp.sstr(value), ()  # q(x_t | x_{t-1}) = ...: defines that expression
     if isinstance(value, sp.Function) and not isinstance(value, AppliedUndef) and all(
@@ -997,33 +1007,67 @@ def _match_registry(name: str, params: tuple, body, ctx: _Context,
     for rname, _title, _head, rparams, rbody in entries:
         if len(rparams) != len(params) or not isinstance(rbody, sp.Basic):
             continue
-        renamed = canon.xreplace(_renaming(params, rparams))
+        renamed = canon.xreplace(_renaming(params, rparams, canon, rbody))
         if renamed == _canon(rbody):
             return rname, f"same as registry: {rname}"
-    wanted = {name.lower()} if not _GENERIC.match(name) else set()
-    if title:
-        wanted |= {title.lower(), title.lower().replace(" ", "_").replace("-", "_")}
+    nodes = list(sp.preorder_traversal(body))
+    for rname, rnodes in ctx.shapes():
+        mapping = _parallel_renaming(nodes, rnodes)
+        if mapping is not None:
+            renames = ", ".join(f"{a} -> {b}" for a, b in mapping.items() if str(a) != str(b))
+            how = f" (renaming {renames})" if renames else ""
+            return rname, f"same as registry: {rname}{how}"
     for rname, rtitle, rhead, rparams, rbody in entries:
-        if not ({rname.lower(), rhead.lower(), (rtitle or "").lower()} & wanted):
+        same_name = not _GENERIC.match(name) and (rhead == name or rname == name.lower())
+        same_title = bool(title) and title.lower() in {
+            rname.replace("_", " "), rname, (rtitle or "").lower()}
+        if not (same_name or same_title):
             continue
         if len(rparams) != len(params):
             return rname, f"differs from registry: {rname} takes {len(rparams)} argument(s)"
-        renamed = body.xreplace(_renaming(params, rparams))
+        renamed = body.xreplace(_renaming(params, rparams, body, rbody))
         verdict, detail = _compare_bounded(renamed, rbody, ctx)
         if verdict is True:
             return rname, f"same as registry: {rname} (equivalent {detail})"
         if verdict is False:
             return rname, (f"differs from registry: {rname}: here {_short(renamed)}, registry "
                            f"{_short(rbody)}; {detail}")
-        return rname, f"registry {rname} has this name; not compared: {detail}"
+        return None, f"registry {rname} has this name; not compared: {detail}"
     return None, "not in the registry"
 
 
-def _renaming(params: tuple, rparams: tuple) -> dict:
-    """Map a definition's parameters onto a registry entry's (``x`` onto ``z[i]``: bases)."""
+def _parallel_renaming(nodes: list, rnodes: list) -> dict | None:
+    """The renaming of symbols that turns one expression tree into the other, if any."""
+    import sympy as sp
+
+    if len(nodes) != len(rnodes):
+        return None
+    mapping: dict = {}
+    for x, y in zip(nodes, rnodes):
+        if isinstance(x, sp.Symbol) and isinstance(y, sp.Symbol):
+            if mapping.setdefault(x, y) != y:
+                return None
+        elif x.func != y.func or len(x.args) != len(y.args) or (x.is_Atom and x != y):
+            return None
+    if len(set(mapping.values())) != len(mapping):
+        return None
+    return mapping
+
+
+def _renaming(params: tuple, rparams: tuple, body=None, rbody=None) -> dict:
+    """Map a definition's parameters onto a registry entry's (``x`` onto ``z[i]``: bases).
+
+    Other symbols map by name: the registry declares domains (``beta_t`` positive) that
+    make its symbols different objects from the document's.
+    """
     import sympy as sp
 
     mapping = {}
+    if body is not None and rbody is not None:
+        theirs_by_name = {str(t): t for t in rbody.free_symbols if isinstance(t, sp.Symbol)}
+        for mine in body.free_symbols:
+            if isinstance(mine, sp.Symbol) and str(mine) in theirs_by_name:
+                mapping[mine] = theirs_by_name[str(mine)]
     for mine, theirs in zip(params, rparams):
         if isinstance(theirs, sp.Indexed) and not isinstance(mine, sp.Indexed):
             mapping[sp.IndexedBase(mine)] = theirs.base
@@ -1054,9 +1098,11 @@ def _match_expression(value, title: str, ctx: _Context) -> tuple[Status, str, st
     bases = {ix.base.label for ix in value.atoms(sp.Indexed)}
     free = sorted((s for s in value.free_symbols if isinstance(s, sp.Symbol) and s not in bases),
                   key=str)
-    params = tuple(s for s in free if s.name == "x")[:1] or tuple(free[:1])
-    if not params and len(bases) == 1:
+    free = [s for s in free if not s.is_integer]
+    if len(bases) == 1:
         params = (next(iter(bases)),)  # softmax over x_i: the vector is the argument
+    else:
+        params = tuple(s for s in free if s.name == "x")[:1] or tuple(free[:1])
     matched, note = _match_registry(title, params, value, ctx, title=title)
     return Status.OK, f"{title}: parsed; {note}", matched
 
