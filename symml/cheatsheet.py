@@ -292,6 +292,7 @@ def build_entry(
     marks: list[Mark] = []
     derivatives: list[str] = []
     step_blocks: list[str] = []
+    corrections: dict[str, str] = {}  # wrt -> the derivative, to correct a wrong one
     if derive_fn is None:
         from symml.derive import derive
 
@@ -301,16 +302,17 @@ def build_entry(
     for wrt in _derivative_vars(formula):
         try:
             d = derive_fn(formula, wrt)
-            derivatives.append(f"{_d_lhs(formula, wrt)} = {_latex_of(d.textbook)}")
+            corrections[wrt] = _latex_of(d.textbook)
+            derivatives.append(f"{_d_lhs(formula, wrt)} = {corrections[wrt]}")
         except _BUGS_AND_ERRORS as e:
             if not isinstance(e, SymmlError) or str(e) != "derivations skipped":
-                marks.append(Mark(Status.FAILED, _failure(f"derivative in {wrt}", e)))
+                marks.append(Mark(Status.FAILED, _failure(f"derivative wrt {wrt}", e)))
             continue
         if steps and getattr(d, "steps", None):
             try:
                 step_blocks.append(_steps_latex(d.steps))
             except _BUGS_AND_ERRORS as e:
-                marks.append(Mark(Status.FAILED, _failure(f"steps in {wrt}", e)))
+                marks.append(Mark(Status.FAILED, _failure(f"steps wrt {wrt}", e)))
     errata = _claim_errata(formula)
     if verify:
         try:
@@ -318,7 +320,7 @@ def build_entry(
                 from symml.verify import verify as verify_fn
             report = verify_fn([formula.name])
             marks.extend(_marks_of(report, formula))
-            errata = _merge_errata(errata, report, formula)
+            errata = _merge_errata(errata, report, formula, corrections)
         except _BUGS_AND_ERRORS as e:
             marks.append(Mark(Status.FAILED, _failure("verification", e)))
     definition, raw = _definition(formula)
@@ -335,18 +337,10 @@ def build_entry(
     )
 
 
-# Errors from code symml did not write (SymPy, NumPy) are recorded too: the sheet must be made.
-_BUGS_AND_ERRORS = (
-    SymmlError,
-    ImportError,
-    ArithmeticError,
-    AttributeError,
-    LookupError,
-    NotImplementedError,
-    RecursionError,
-    TypeError,
-    ValueError,
-)
+# Any error of derive/verify/plots (SymPy, NumPy, a bug in a module still being written) is
+# recorded on the sheet as a mark naming the exception: one formula must not sink the sheet,
+# and nothing is hidden. KeyboardInterrupt and SystemExit still stop the program.
+_BUGS_AND_ERRORS = (Exception,)
 
 
 def _kind(claim: Any) -> str:
@@ -459,41 +453,51 @@ def _status(value: Any) -> str:
 
 
 def _claim_label(claim: Any) -> str:
+    """``derivative wrt x (#1)``: a Claim, or verify's claim string without its LaTeX."""
     if isinstance(claim, str) or claim is None:
-        return str(claim or "")
+        return str(claim or "").split(": ", 1)[0]
     kind = _kind(claim)
     wrt = getattr(claim, "wrt", None)
-    return f"{kind} in {wrt}" if wrt else kind
+    return f"{kind} wrt {wrt}" if wrt else kind
+
+
+#: Longest message a mark shows; the full text is in ``symml verify``.
+MARK_CHARS = 260
+
+_STATUS_WORDS = {
+    "verified": Status.VERIFIED,
+    "verified_numerically": Status.VERIFIED,
+    "refuted": Status.REFUTED,
+    "failed": Status.REFUTED,
+    "unstable": Status.REFUTED,
+    "erratum": Status.ERRATUM,
+    "skipped": Status.SKIPPED,
+    "timeout": Status.FAILED,
+}
 
 
 def _marks_of(report: Any, formula: Any) -> list[Mark]:
+    """One mark per check of ``formula`` in a verify Report: status, what, what was measured."""
     marks = []
     for fr in getattr(report, "formulas", ()) or ():
         if getattr(fr, "name", formula.name) != formula.name:
             continue
         for check in getattr(fr, "checks", ()) or ():
             status = _status(getattr(check, "status", ""))
+            kind = _STATUS_WORDS.get(status, Status.FAILED)
             label = _claim_label(getattr(check, "claim", ""))
-            message = str(getattr(check, "message", "")).strip()
-            text = f"{label}: {message}" if label else message
-            marks.append(Mark(_STATUS_WORDS.get(status, Status.FAILED), f"{status}: {text}"))
+            if kind is Status.ERRATUM:  # the errata section tells the story
+                message = "the document is wrong here, see Errata"
+            else:
+                message = " ".join(str(getattr(check, "message", "")).split())
+                points, seed = getattr(check, "points", 0), getattr(check, "seed", None)
+                if points and "point" not in message:
+                    message += f" ({points} points, seed {seed})"
+            if len(message) > MARK_CHARS:
+                message = message[: MARK_CHARS - 3].rstrip() + "..."
+            words = status.replace("_", " ")
+            marks.append(Mark(kind, f"{words}: {label}: {message}" if label else message))
     return marks
-
-
-_STATUS_WORDS = {
-    "verified": Status.VERIFIED,
-    "passed": Status.VERIFIED,
-    "pass": Status.VERIFIED,
-    "ok": Status.VERIFIED,
-    "refuted": Status.REFUTED,
-    "failed": Status.REFUTED,
-    "erratum": Status.ERRATUM,
-    "expected_refuted": Status.ERRATUM,
-    "known_erratum": Status.ERRATUM,
-    "confirmed_erratum": Status.ERRATUM,
-    "skipped": Status.SKIPPED,
-    "unverified": Status.SKIPPED,
-}
 
 
 def _claim_errata(formula: Any) -> tuple[Erratum, ...]:
@@ -504,7 +508,7 @@ def _claim_errata(formula: Any) -> tuple[Erratum, ...]:
             claimed = str(getattr(claim, "latex", "") or "")
             out.append(
                 Erratum(
-                    title=f"{formula.title} ({_claim_label(claim)})",
+                    title=f"{formula.title}: {_claim_label(claim)}",
                     source=str(getattr(claim, "source", None) or (formula.sources or ("",))[0]),
                     claimed=claimed if math_ok(claimed) else "",
                     why=str(why),
@@ -513,34 +517,47 @@ def _claim_errata(formula: Any) -> tuple[Erratum, ...]:
     return tuple(out)
 
 
-def _merge_errata(errata: tuple[Erratum, ...], report: Any, formula: Any) -> tuple[Erratum, ...]:
-    """Add the verifier's counterexample and correction to the registry's errata."""
-    found = [
-        e
-        for e in getattr(report, "errata", ()) or ()
-        if getattr(e, "name", formula.name) == formula.name
+def _merge_errata(
+    errata: tuple[Erratum, ...], report: Any, formula: Any, corrections: dict[str, str]
+) -> tuple[Erratum, ...]:
+    """Add the verifier's counterexample (and, for a derivative, the correct one)."""
+    confirmed = [
+        c
+        for c in getattr(report, "errata", ()) or ()
+        if getattr(c, "formula", getattr(c, "name", formula.name)) == formula.name
     ]
-    if not found:
-        return errata
     merged = list(errata)
-    for k, item in enumerate(found):
-        counter = str(getattr(item, "counterexample", "") or "")
-        correction = getattr(item, "correction", "") or ""
+    for k, check in enumerate(confirmed):
+        why = getattr(check, "erratum", None)
+        at = next((n for n, e in enumerate(merged) if why and e.why == why), k)
+        if at >= len(merged):
+            continue
+        counter = _counterexample_text(getattr(check, "counterexample", None))
+        correction = getattr(check, "correction", "") or ""
         correction = _latex_of(correction) if correction != "" else ""
-        if k < len(merged):
-            merged[k] = replace(merged[k], counterexample=counter, correction=correction)
-        else:
-            merged.append(
-                Erratum(
-                    formula.title,
-                    str(getattr(item, "source", "")),
-                    "",
-                    str(getattr(item, "message", "")),
-                    counter,
-                    correction,
-                )
-            )
+        wrt = re.match(r"derivative wrt (\S+)", str(getattr(check, "claim", "")))
+        if not correction and wrt:
+            correction = corrections.get(wrt.group(1), "")
+        merged[at] = replace(merged[at], counterexample=counter, correction=correction)
     return tuple(merged)
+
+
+def _counterexample_text(c: Any) -> str:
+    if c is None or isinstance(c, str):
+        return c or ""
+    point = getattr(c, "point", {}) or {}
+    where = ", ".join(f"{k} = {_num(v)}" for k, v in point.items())
+    got, expected = _num(getattr(c, "got", "")), _num(getattr(c, "expected", ""))
+    tol = getattr(c, "tolerance", "")
+    text = f"at {where}: the claim gives {got}, the correct value is {expected}"
+    return f"{text} ({tol})" if tol else text
+
+
+def _num(v: Any) -> str:
+    try:
+        return f"{float(v):.6g}"
+    except (TypeError, ValueError):
+        return " ".join(str(v).split())[:80]
 
 
 # ------------------------------------------------------------------------------ plots

@@ -298,7 +298,7 @@ def test_failures_become_marks() -> None:
 
     entry = cs.build_entry(fake_formulas()[0], derive_fn=broken_derive, verify_fn=broken_verify)
     assert [m.status for m in entry.marks] == [cs.Status.FAILED, cs.Status.FAILED]
-    assert entry.marks[0].text == "derivative in x failed: ZeroDivisionError: boom"
+    assert entry.marks[0].text == "derivative wrt x failed: ZeroDivisionError: boom"
     assert entry.marks[1].text == "verification failed: SymmlError: verifier exploded"
     assert entry.definition  # the entry is still there
     assert "verification failed" in cs.render(cs.Sheet((("T", (entry,)),)), "tex")
@@ -499,3 +499,45 @@ def test_full_registry_sheet_compiles_with_every_title(tmp_path) -> None:
     missing = [f.title for f in formulas() if " ".join(f.title.split()) not in text]
     assert not missing, f"titles not found in the PDF text: {missing}"
     assert "Errata: what the documents got wrong" in text
+
+
+def test_marks_and_errata_from_a_real_report() -> None:
+    from symml.report import CheckResult, Counterexample, FormulaReport, Report, Status
+
+    formula = fake_formulas()[3]  # softplus, with an erratum claim
+    why = "bits vs nats: the document uses log_2 here"
+    checks = (
+        CheckResult(
+            "softplus",
+            r"derivative wrt x (#1): \sigma(x)",
+            Status.VERIFIED,
+            "proved symbolically; max error 0.5 ULP",
+            seed=0,
+            points=2000,
+        ),
+        CheckResult(
+            "softplus",
+            r"identity (#2): \zeta(x) = \log_2(1 + e^{x})",
+            Status.ERRATUM,
+            "confirmed erratum: ...",
+            Counterexample({"x": 1.0}, 1.8946, 1.3133, "rtol 1e-12"),
+            erratum=why,
+        ),
+        CheckResult("softplus", "handwritten m:f", Status.TIMEOUT, "ran out of time"),
+    )
+    report = Report((FormulaReport("softplus", checks),), seed=0)
+    entry = cs.build_entry(formula, derive_fn=fake_derive, verify_fn=lambda names: report)
+    assert [(m.status, m.text) for m in entry.marks] == [
+        (
+            cs.Status.VERIFIED,
+            "verified: derivative wrt x (#1): proved symbolically; max error "
+            "0.5 ULP (2000 points, seed 0)",
+        ),
+        (cs.Status.ERRATUM, "erratum: identity (#2): the document is wrong here, see Errata"),
+        (cs.Status.FAILED, "timeout: handwritten m:f: ran out of time"),
+    ]
+    (erratum,) = entry.errata
+    assert erratum.why == why
+    assert erratum.counterexample == (
+        "at x = 1: the claim gives 1.8946, the correct value is 1.3133 (rtol 1e-12)"
+    )
