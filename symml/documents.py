@@ -157,12 +157,17 @@ def _fence(lines: list[str], i: int, fence: re.Match, found: list[Found]) -> int
 
 
 def _block(
-    lines: list[str], i: int, indent: int, opener: str, closer: str, found: list[Found],
+    lines: list[str],
+    i: int,
+    indent: int,
+    opener: str,
+    closer: str,
+    found: list[Found],
     env: str | None = None,
 ) -> int:
     """A multi-line math block opened on line ``i``; returns the line to resume at."""
     start_col = indent + 1
-    first = lines[i][indent + len(opener):]
+    first = lines[i][indent + len(opener) :]
     parts = [first]
     j = i + 1
     while j < len(lines):
@@ -179,38 +184,74 @@ def _block(
         if problem:
             content = "\n".join(parts).strip()
             what = "an empty" if not content else "an unterminated"
-            closed = _closer_after_blank(lines, j, closer) if content and not line.strip() \
-                else None
+            closed = _closer_after_blank(lines, j, closer) if content and not line.strip() else None
             if closed is not None:
                 # a block split by a blank line and closed below: one broken block, so that
                 # its closing line is not read as the opening of another
-                found.append(Found(i + 1, start_col, lines[i].strip(), "", "display",
-                                   problem=f"a {opener} block split by the blank line {j + 1}"
-                                           f" (closed at line {closed + 1}): Markdown ends "
-                                           f"the math at the blank line"))
+                found.append(
+                    Found(
+                        i + 1,
+                        start_col,
+                        lines[i].strip(),
+                        "",
+                        "display",
+                        problem=f"a {opener} block split by the blank line {j + 1}"
+                        f" (closed at line {closed + 1}): Markdown ends "
+                        f"the math at the blank line",
+                    )
+                )
                 return closed + 1
-            found.append(Found(i + 1, start_col, lines[i].strip(), "", "display",
-                               problem=f"{what} {opener} block: {problem} "
-                                       f"(no closing {closer} before it)"))
+            found.append(
+                Found(
+                    i + 1,
+                    start_col,
+                    lines[i].strip(),
+                    "",
+                    "display",
+                    problem=f"{what} {opener} block: {problem} (no closing {closer} before it)",
+                )
+            )
             return j
         k = line.find(closer)
         if k >= 0:
             parts.append(line[:k])
             content = "\n".join(parts)
             if not content.strip():
-                found.append(Found(i + 1, start_col, lines[i].strip(), "", "display",
-                                   problem=f"an empty {opener} block (closed at line {j + 1})"))
+                found.append(
+                    Found(
+                        i + 1,
+                        start_col,
+                        lines[i].strip(),
+                        "",
+                        "display",
+                        problem=f"an empty {opener} block (closed at line {j + 1})",
+                    )
+                )
             elif env and env.rstrip("*") in _ALIGNED_ENVS:
                 found.extend(_rows(content, i + 1, start_col + len(opener)))
             else:
-                found.extend(_pieces(content, i + 1, start_col + len(opener), "display"
-                                     if env is None else "environment"))
+                found.extend(
+                    _pieces(
+                        content,
+                        i + 1,
+                        start_col + len(opener),
+                        "display" if env is None else "environment",
+                    )
+                )
             return j + 1
         parts.append(line)
         j += 1
-    found.append(Found(i + 1, start_col, lines[i].strip(), "", "display",
-                       problem=f"an unterminated {opener} block: no closing {closer} "
-                               f"before the end of the document"))
+    found.append(
+        Found(
+            i + 1,
+            start_col,
+            lines[i].strip(),
+            "",
+            "display",
+            problem=f"an unterminated {opener} block: no closing {closer} "
+            f"before the end of the document",
+        )
+    )
     return j
 
 
@@ -264,8 +305,13 @@ def _split_top(text: str, sep: str) -> list[tuple[int, str]]:
     out, depth, start, k = [], 0, 0, 0
     while k < len(text):
         ch = text[k]
-        if ch == "\\" and text.startswith(sep, k) and depth == 0 and not (
-            sep[-1].isalpha() and k + len(sep) < len(text) and text[k + len(sep)].isalpha()
+        if (
+            ch == "\\"
+            and text.startswith(sep, k)
+            and depth == 0
+            and not (
+                sep[-1].isalpha() and k + len(sep) < len(text) and text[k + len(sep)].isalpha()
+            )
         ):
             out.append((start, text[start:k]))
             k += len(sep)
@@ -310,14 +356,14 @@ def _inline(line: str, lineno: int) -> list[Found]:
         body = m.group(group)
         kind = "inline" if group in ("d", "p") else "display"
         if not body.strip():
-            out.append(Found(lineno, m.start() + 1, m.group(0), "", kind,
-                             problem="an empty math span"))
+            out.append(
+                Found(lineno, m.start() + 1, m.group(0), "", kind, problem="an empty math span")
+            )
             continue
         if group == "e" and m.group("env").rstrip("*") in _ALIGNED_ENVS:
             out.extend(_rows(body, lineno, m.start(group) + 1))
             continue
-        out.append(Found(lineno, m.start() + 1, body.strip(),
-                         " ".join(body.split()), kind))
+        out.append(Found(lineno, m.start() + 1, body.strip(), " ".join(body.split()), kind))
     if line.lstrip().startswith("|") and "$" not in line:
         out.extend(_table_row(line, lineno))
     for m in _CODE.finditer(line):
@@ -341,12 +387,45 @@ def _is_code_equation(body: str) -> bool:
 
 # Words that may appear in plain-text math; any other word of 3+ letters is prose.
 _MATH_WORDS = {
-    "sum", "sqrt", "log", "ln", "exp", "max", "min", "inf", "grad", "integral", "softmax",
-    "sin", "cos", "tan", "tanh", "sign", "theta", "alpha", "beta", "gamma", "delta", "lambda",
-    "sigma", "mu", "pi", "xi", "eta", "epsilon", "hat", "lim", "relu", "mse", "var", "cov",
+    "sum",
+    "sqrt",
+    "log",
+    "ln",
+    "exp",
+    "max",
+    "min",
+    "inf",
+    "grad",
+    "integral",
+    "softmax",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sign",
+    "theta",
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "lambda",
+    "sigma",
+    "mu",
+    "pi",
+    "xi",
+    "eta",
+    "epsilon",
+    "hat",
+    "lim",
+    "relu",
+    "mse",
+    "var",
+    "cov",
 }
-_INTERVAL = re.compile(r"^\s*[(\[]\s*([-+]?(?:\d+(?:\.\d+)?|inf|∞))\s*,\s*"
-                       r"([-+]?(?:\d+(?:\.\d+)?|inf|∞))\s*[)\]]\s*$")
+_INTERVAL = re.compile(
+    r"^\s*[(\[]\s*([-+]?(?:\d+(?:\.\d+)?|inf|∞))\s*,\s*"
+    r"([-+]?(?:\d+(?:\.\d+)?|inf|∞))\s*[)\]]\s*$"
+)
 
 
 def _looks_like_math(cell: str) -> bool:
@@ -377,11 +456,31 @@ def _table_row(line: str, lineno: int) -> list[Found]:
                 title = text
             continue
         if subject is not None and _INTERVAL.match(text):
-            out.append(Found(lineno, col, text, _interval_latex(text), "table", role="range",
-                             subject=subject.latex, title=title))
+            out.append(
+                Found(
+                    lineno,
+                    col,
+                    text,
+                    _interval_latex(text),
+                    "table",
+                    role="range",
+                    subject=subject.latex,
+                    title=title,
+                )
+            )
         elif subject is not None and "f(x)" in text.replace(" ", ""):
-            out.append(Found(lineno, col, text, to_latex(text), "table", role="derivative",
-                             subject=subject.latex, title=title))
+            out.append(
+                Found(
+                    lineno,
+                    col,
+                    text,
+                    to_latex(text),
+                    "table",
+                    role="derivative",
+                    subject=subject.latex,
+                    title=title,
+                )
+            )
         else:
             found = Found(lineno, col, text, to_latex(text), "table", title=title)
             subject = subject or found
@@ -441,7 +540,7 @@ def _fence_found(line: int, col: int, source: str, text: str) -> Found:
     prefix = _PROSE_PREFIX.match(text)
     if prefix:
         col += prefix.end()
-        text = text[prefix.end():]
+        text = text[prefix.end() :]
     parts = _PROSE_SPLIT.split(text)
     if len(parts) > 1:
         col += text.rfind(parts[-1])
@@ -453,8 +552,7 @@ def _fence_found(line: int, col: int, source: str, text: str) -> Found:
 def _strip_comment(text: str) -> str:
     """Drop a trailing parenthesised remark: ``(for single example i)``, ``(e.g., 0.01)``."""
     m = re.search(r"\s\(([^()]*)\)\s*$", text)
-    if m and re.search(r"\b(e\.g|i\.e|for|if|output|hidden|identity|size)\b|[a-z]{4,}",
-                       m.group(1)):
+    if m and re.search(r"\b(e\.g|i\.e|for|if|output|hidden|identity|size)\b|[a-z]{4,}", m.group(1)):
         return text[: m.start()].rstrip()
     return text
 
@@ -469,8 +567,9 @@ RTOL = 1e-6
 SEED = 0
 
 
-def check_document(path_or_text: str | Path, *, name: str | None = None,
-                   timeout: float | None = CHECK_TIMEOUT) -> list[FormulaCheck]:
+def check_document(
+    path_or_text: str | Path, *, name: str | None = None, timeout: float | None = CHECK_TIMEOUT
+) -> list[FormulaCheck]:
     """Find and check every formula of a document.
 
     Args:
@@ -521,8 +620,11 @@ class _Context:
         import sympy as sp
 
         if self._shapes is None:
-            self._shapes = [(e[0], list(sp.preorder_traversal(e[4]))) for e in self.registry()
-                            if isinstance(e[4], sp.Basic)]
+            self._shapes = [
+                (e[0], list(sp.preorder_traversal(e[4])))
+                for e in self.registry()
+                if isinstance(e[4], sp.Basic)
+            ]
         return self._shapes
 
     def lookup(self, head: str) -> tuple[tuple, object] | None:
@@ -539,8 +641,15 @@ class _Context:
 
 def _check(found: Found, document: str, ctx: _Context) -> FormulaCheck:
     def result(status: Status, message: str, registry: str | None = None) -> FormulaCheck:
-        return FormulaCheck(document, found.line, found.column, found.latex or found.source,
-                            status, message, registry)
+        return FormulaCheck(
+            document,
+            found.line,
+            found.column,
+            found.latex or found.source,
+            status,
+            message,
+            registry,
+        )
 
     if found.problem:
         return result(Status.BROKEN, found.problem)
@@ -612,8 +721,7 @@ def _formula(found: Found, ctx: _Context) -> tuple[Status, str, str | None]:
     if found.kind in ("fence", "code"):
         words = sorted({a or b for a, b in _PROSE_WORD.findall(found.latex)})
         if len(words) >= 2 or any(len(w) >= 6 for w in words):
-            return (Status.UNCHECKED, f"prose, not a formula (the words {', '.join(words)})",
-                    None)
+            return (Status.UNCHECKED, f"prose, not a formula (the words {', '.join(words)})", None)
     pieces = _split_equals(found.latex)
     if any(not text.strip() for _, text in pieces):
         raise _Unparsed("does not parse: an equation with an empty side")
@@ -660,8 +768,10 @@ def _definition_head(value):
         if all(isinstance(a, (sp.Symbol, sp.Indexed, sp.MatrixSymbol)) for a in value.args):
             return value.func.__name__, tuple(value.args)
         return sp.sstr(value), ()  # q(x_t | x_{t-1}) = ...: defines that expression
-    if isinstance(value, sp.Function) and not isinstance(value, AppliedUndef) and all(
-        isinstance(a, sp.Symbol) for a in value.args
+    if (
+        isinstance(value, sp.Function)
+        and not isinstance(value, AppliedUndef)
+        and all(isinstance(a, sp.Symbol) for a in value.args)
     ):
         return type(value).__name__, tuple(value.args)  # relu(x) = ..., a known ML function
     return None
@@ -688,8 +798,12 @@ def _identity(sides, ctx: _Context, what: str) -> tuple[Status, str, str | None]
     if what == "identity":
         names = [_names(first), _names(_expand(sides[-1], ctx))]
         if names[0] != names[1]:
-            return (Status.UNCHECKED, "an equation in unknowns, not an identity (the sides use "
-                    f"different symbols: {', '.join(sorted(names[0] ^ names[1]))})", None)
+            return (
+                Status.UNCHECKED,
+                "an equation in unknowns, not an identity (the sides use "
+                f"different symbols: {', '.join(sorted(names[0] ^ names[1]))})",
+                None,
+            )
     verdicts = []
     for k, side in enumerate(sides[1:], start=2):
         verdict, detail = _compare_bounded(first, _expand(side, ctx), ctx)
@@ -735,8 +849,12 @@ def _derivative_claim(sides, ctx: _Context) -> tuple[Status, str, str | None]:
             for var in d.variables:
                 name = str(var.base.label) if isinstance(var, sp.Indexed) else str(var)
                 if names and name not in names and not isinstance(d.expr, (sp.Symbol, sp.Indexed)):
-                    return (Status.UNCHECKED, f"derivative not checked: {_short(d.expr)} "
-                            f"(as defined above) does not depend on {name}", None)
+                    return (
+                        Status.UNCHECKED,
+                        f"derivative not checked: {_short(d.expr)} "
+                        f"(as defined above) does not depend on {name}",
+                        None,
+                    )
     return _identity(expanded, ctx, "derivative")
 
 
@@ -764,7 +882,7 @@ def _expand(value, ctx: _Context, rounds: int = 4, symbols: bool = False):
         params, body = known
         if not (set(params) & getattr(body, "free_symbols", set())):
             return app  # a "definition" that ignores its argument is prose, not a function
-        return body.xreplace(dict(zip(params, app.args)))
+        return body.xreplace(dict(zip(params, app.args, strict=True)))
 
     def differentiated(d):
         expr = d.expr
@@ -784,8 +902,7 @@ def _expand(value, ctx: _Context, rounds: int = 4, symbols: bool = False):
                 value = value.replace(lambda e: isinstance(e, AppliedUndef), apply)
                 if symbols:
                     value = value.replace(lambda e: isinstance(e, sp.Derivative), differentiated)
-            except (TypeError, ValueError, AttributeError, sp.ShapeError,
-                    SymPyDeprecationWarning):
+            except (TypeError, ValueError, AttributeError, sp.ShapeError, SymPyDeprecationWarning):
                 return before  # a definition that does not fit here (shapes, arity)
             if value == before:
                 break
@@ -804,8 +921,17 @@ def compare(a, b, seed: int = SEED) -> tuple[bool | None, str]:
 
     try:
         return _compare(a, b, seed)
-    except (TypeError, ValueError, AttributeError, NotImplementedError, KeyError, IndexError,
-            RecursionError, ZeroDivisionError, sp.ShapeError) as e:
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        NotImplementedError,
+        KeyError,
+        IndexError,
+        RecursionError,
+        ZeroDivisionError,
+        sp.ShapeError,
+    ) as e:
         return None, f"SymPy cannot compare the sides ({type(e).__name__}: {e})"
 
 
@@ -855,8 +981,11 @@ def _evaluate(value):
     def fix(d):
         expr = d.expr
         if isinstance(expr, (sp.Symbol, sp.Indexed)) and expr not in d.variables:
-            name = str(expr) if isinstance(expr, sp.Symbol) else "_".join(
-                map(str, (expr.base.label, *expr.indices)))
+            name = (
+                str(expr)
+                if isinstance(expr, sp.Symbol)
+                else "_".join(map(str, (expr.base.label, *expr.indices)))
+            )
             expr = sp.Function(name)(*d.variables)
         return sp.Derivative(expr, *d.variable_count)
 
@@ -887,8 +1016,9 @@ def _value(expr, point, rng=None) -> float | None:
     import sympy as sp
 
     try:
-        e = expr.xreplace({k: sp.Integer(v) if isinstance(v, int) else sp.Float(v)
-                           for k, v in point.items()})
+        e = expr.xreplace(
+            {k: sp.Integer(v) if isinstance(v, int) else sp.Float(v) for k, v in point.items()}
+        )
         e = e.doit()
         entries = {}
         for idx in sorted(e.atoms(sp.Indexed), key=str):
@@ -907,32 +1037,47 @@ def _value(expr, point, rng=None) -> float | None:
 
 
 def _property(value, ctx: _Context) -> tuple[Status, str, str | None]:
-    """A relation (``KL(P||Q) \\geq 0``): sampled when both sides can be computed."""
-    import sympy as sp
-    from sympy.core.function import AppliedUndef
+    """A relation (``KL(P||Q) \\geq 0``): sampled, within the time bound, when computable."""
+    from symml.timeouts import run_bounded
 
     if hasattr(value, "items"):
         return Status.UNCHECKED, "several relations (a system of conditions), not a claim", None
     parts = [_expand(p, ctx) for p in value.parts]
-    undefined = sorted({f.func.__name__ for p in parts if isinstance(p, sp.Basic)
-                        for f in p.atoms(AppliedUndef)})
+    return run_bounded(_property_parts, parts, tuple(value.ops), timeout=ctx.timeout)
+
+
+def _property_parts(parts: list, ops: tuple) -> tuple[Status, str, str | None]:
+    import sympy as sp
+    from sympy.core.function import AppliedUndef
+
+    undefined = sorted(
+        {f.func.__name__ for p in parts if isinstance(p, sp.Basic) for f in p.atoms(AppliedUndef)}
+    )
     if undefined:
-        return (Status.UNCHECKED,
-                f"property not checked: {', '.join(undefined)} not defined (in the document "
-                f"or the registry)", None)
+        return (
+            Status.UNCHECKED,
+            f"property not checked: {', '.join(undefined)} not defined (in the document "
+            f"or the registry)",
+            None,
+        )
     free = set().union(*(getattr(p, "free_symbols", set()) for p in parts))
     if len(free) > 1 or any(isinstance(p, sp.MatrixExpr) for p in parts):
         return Status.UNCHECKED, "property not checked: a condition on several unknowns", None
-    return _sample_relation(parts, value.ops, ctx)
+    return _sample_relation(parts, ops)
 
 
-def _sample_relation(parts, ops, ctx: _Context) -> tuple[Status, str, str | None]:
+def _sample_relation(parts, ops) -> tuple[Status, str, str | None]:
     import sympy as sp
 
     free = sorted(set().union(*(getattr(p, "free_symbols", set()) for p in parts)), key=str)
     grid = [-30.0, -5.0, -1.0, -0.3, 0.0, 0.3, 1.0, 5.0, 30.0] if free else [0.0]
-    checks = {"<": lambda a, b: a < b, ">": lambda a, b: a > b, r"\leq": lambda a, b: a <= b,
-              r"\geq": lambda a, b: a >= b, r"\neq": lambda a, b: a != b}
+    checks = {
+        "<": lambda a, b: a < b,
+        ">": lambda a, b: a > b,
+        r"\leq": lambda a, b: a <= b,
+        r"\geq": lambda a, b: a >= b,
+        r"\neq": lambda a, b: a != b,
+    }
     tested = 0
     for x in grid:
         point = {free[0]: x} if free else {}
@@ -940,7 +1085,7 @@ def _sample_relation(parts, ops, ctx: _Context) -> tuple[Status, str, str | None
         if any(v is None for v in values):
             continue
         tested += 1
-        for (a, b), op in zip(zip(values, values[1:]), ops):
+        for (a, b), op in zip(zip(values, values[1:], strict=False), ops, strict=True):
             if op in checks and not checks[op](a, b):
                 where = f"{free[0]} = {x:g}: " if free else ""
                 return Status.REFUTED, f"property fails at {where}{a:.6g} {op} {b:.6g}", None
@@ -995,8 +1140,9 @@ def _canon(expr):
         return expr
 
 
-def _match_registry(name: str, params: tuple, body, ctx: _Context,
-                    title: str | None = None) -> tuple[str | None, str]:
+def _match_registry(
+    name: str, params: tuple, body, ctx: _Context, title: str | None = None
+) -> tuple[str | None, str]:
     """(registry name, note): the registry entry this definition is, or differs from."""
     import sympy as sp
 
@@ -1020,7 +1166,10 @@ def _match_registry(name: str, params: tuple, body, ctx: _Context,
     for rname, rtitle, rhead, rparams, rbody in entries:
         same_name = not _GENERIC.match(name) and (rhead == name or rname == name.lower())
         same_title = bool(title) and title.lower() in {
-            rname.replace("_", " "), rname, (rtitle or "").lower()}
+            rname.replace("_", " "),
+            rname,
+            (rtitle or "").lower(),
+        }
         if not (same_name or same_title):
             continue
         if len(rparams) != len(params):
@@ -1030,8 +1179,10 @@ def _match_registry(name: str, params: tuple, body, ctx: _Context,
         if verdict is True:
             return rname, f"same as registry: {rname} (equivalent {detail})"
         if verdict is False:
-            return rname, (f"differs from registry: {rname}: here {_short(renamed)}, registry "
-                           f"{_short(rbody)}; {detail}")
+            return rname, (
+                f"differs from registry: {rname}: here {_short(renamed)}, registry "
+                f"{_short(rbody)}; {detail}"
+            )
         return None, f"registry {rname} has this name; not compared: {detail}"
     return None, "not in the registry"
 
@@ -1043,7 +1194,7 @@ def _parallel_renaming(nodes: list, rnodes: list) -> dict | None:
     if len(nodes) != len(rnodes):
         return None
     mapping: dict = {}
-    for x, y in zip(nodes, rnodes):
+    for x, y in zip(nodes, rnodes, strict=True):
         if isinstance(x, sp.Symbol) and isinstance(y, sp.Symbol):
             if mapping.setdefault(x, y) != y:
                 return None
@@ -1068,7 +1219,7 @@ def _renaming(params: tuple, rparams: tuple, body=None, rbody=None) -> dict:
         for mine in body.free_symbols:
             if isinstance(mine, sp.Symbol) and str(mine) in theirs_by_name:
                 mapping[mine] = theirs_by_name[str(mine)]
-    for mine, theirs in zip(params, rparams):
+    for mine, theirs in zip(params, rparams, strict=True):
         if isinstance(theirs, sp.Indexed) and not isinstance(mine, sp.Indexed):
             mapping[sp.IndexedBase(mine)] = theirs.base
             mapping[mine] = theirs.base.label
@@ -1096,8 +1247,9 @@ def _match_expression(value, title: str, ctx: _Context) -> tuple[Status, str, st
     import sympy as sp
 
     bases = {ix.base.label for ix in value.atoms(sp.Indexed)}
-    free = sorted((s for s in value.free_symbols if isinstance(s, sp.Symbol) and s not in bases),
-                  key=str)
+    free = sorted(
+        (s for s in value.free_symbols if isinstance(s, sp.Symbol) and s not in bases), key=str
+    )
     free = [s for s in free if not s.is_integer]
     if len(bases) == 1:
         params = (next(iter(bases)),)  # softmax over x_i: the vector is the argument
@@ -1112,11 +1264,15 @@ def _range_claim(found: Found, ctx: _Context) -> tuple[Status, str, str | None]:
 
     expr, var = _table_subject(found)
     m = _INTERVAL.match(found.source)
-    lo, hi = (sp.oo * (-1 if t.startswith("-") else 1) if t.strip("+-") in ("inf", "∞")
-              else sp.Float(t) for t in (m.group(1), m.group(2)))
+    lo, hi = (
+        sp.oo * (-1 if t.startswith("-") else 1) if t.strip("+-") in ("inf", "∞") else sp.Float(t)
+        for t in (m.group(1), m.group(2))
+    )
     text = found.source.strip()
     ops = [">" if text.startswith("(") else r"\geq", "<" if text.endswith(")") else r"\leq"]
-    status, message, _ = _sample_bounds(expr, var, lo, hi, ops)
+    from symml.timeouts import run_bounded
+
+    status, message, _ = run_bounded(_sample_bounds, expr, var, lo, hi, ops, timeout=ctx.timeout)
     return status, f"range of {found.title or 'the row formula'}: {message}", None
 
 
@@ -1150,8 +1306,10 @@ def _table_derivative(found: Found, ctx: _Context) -> tuple[Status, str, str | N
     claim = _parse(found.latex)
     if not isinstance(claim, sp.Expr):
         raise _Unparsed("the derivative cell is not an expression")
-    claim = claim.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == "f",
-                          lambda e: expr.xreplace({var: e.args[0]}))
+    claim = claim.replace(
+        lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == "f",
+        lambda e: expr.xreplace({var: e.args[0]}),
+    )
     verdict, detail = _compare_bounded(sp.diff(expr, var), claim, ctx)
     what = f"derivative of {found.title or 'the row formula'}"
     if verdict is True:
@@ -1171,5 +1329,7 @@ def summary(checks: list[FormulaCheck], name: str = "") -> str:
     count = {s: sum(c.status is s for c in checks) for s in Status}
     parsed = len(checks) - count[Status.UNPARSED] - count[Status.BROKEN]
     prefix = f"{name}: " if name else ""
-    return (f"{prefix}{len(checks)} found, {parsed} parsed, {count[Status.VERIFIED]} verified, "
-            f"{count[Status.REFUTED]} refuted, {count[Status.BROKEN]} broken")
+    return (
+        f"{prefix}{len(checks)} found, {parsed} parsed, {count[Status.VERIFIED]} verified, "
+        f"{count[Status.REFUTED]} refuted, {count[Status.BROKEN]} broken"
+    )

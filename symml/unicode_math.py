@@ -27,34 +27,101 @@ from dataclasses import dataclass, field
 __all__ = ["to_latex"]
 
 GREEK = {
-    "α": "alpha", "β": "beta", "γ": "gamma", "δ": "delta", "ε": "epsilon", "ϵ": "epsilon",
-    "ζ": "zeta", "η": "eta", "θ": "theta", "ι": "iota", "κ": "kappa", "λ": "lambda",
-    "μ": "mu", "ν": "nu", "ξ": "xi", "π": "pi", "ρ": "rho", "σ": "sigma", "τ": "tau",
-    "υ": "upsilon", "φ": "phi", "ϕ": "phi", "χ": "chi", "ψ": "psi", "ω": "omega",
-    "Γ": "Gamma", "Δ": "Delta", "Θ": "Theta", "Λ": "Lambda", "Ξ": "Xi", "Π": "Pi",
-    "Φ": "Phi", "Ψ": "Psi", "Ω": "Omega",
+    "α": "alpha",
+    "β": "beta",
+    "γ": "gamma",
+    "δ": "delta",
+    "ε": "epsilon",
+    "ϵ": "epsilon",
+    "ζ": "zeta",
+    "η": "eta",
+    "θ": "theta",
+    "ι": "iota",
+    "κ": "kappa",
+    "λ": "lambda",
+    "μ": "mu",
+    "ν": "nu",
+    "ξ": "xi",
+    "π": "pi",
+    "ρ": "rho",
+    "σ": "sigma",
+    "τ": "tau",
+    "υ": "upsilon",
+    "φ": "phi",
+    "ϕ": "phi",
+    "χ": "chi",
+    "ψ": "psi",
+    "ω": "omega",
+    "Γ": "Gamma",
+    "Δ": "Delta",
+    "Θ": "Theta",
+    "Λ": "Lambda",
+    "Ξ": "Xi",
+    "Π": "Pi",
+    "Φ": "Phi",
+    "Ψ": "Psi",
+    "Ω": "Omega",
 }
-SUPERSCRIPTS = dict(zip("⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵀ",
-                        "0123456789+-=()niabcdefghjklmoprstuvwxyzT"))
+SUPERSCRIPTS = dict(
+    zip(
+        "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿⁱᵃᵇᶜᵈᵉᶠᵍʰʲᵏˡᵐᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵀ",
+        "0123456789+-=()niabcdefghjklmoprstuvwxyzT",
+        strict=True,
+    )
+)
 # U+1D67 (subscript gamma) stands for y in these notes: "σₓ · σᵧ".
-SUBSCRIPTS = dict(zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥᵧ",
-                      "0123456789+-=()aeoxhklmnpstijruvy"))
+SUBSCRIPTS = dict(
+    zip("₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₒₓₕₖₗₘₙₚₛₜᵢⱼᵣᵤᵥᵧ", "0123456789+-=()aeoxhklmnpstijruvy", strict=True)
+)
 ACCENTED = {"ŷ": r"\hat{y}", "ȳ": r"\bar{y}", "x̄": r"\bar{x}", "μ̂": r"\hat{\mu}"}
 SYMBOLS = {
-    "·": r"\cdot", "×": r"\times", "≤": r"\leq", "≥": r"\geq", "≠": r"\neq", "≈": r"\approx",
-    "∞": r"\infty", "∈": r"\in", "∩": r"\cap", "∪": r"\cup", "→": r"\to", "∝": r"\propto",
-    "⊙": r"\odot", "…": r"\ldots", "⋯": r"\cdots", "∼": r"\sim", "*": r"\cdot",
+    "·": r"\cdot",
+    "×": r"\times",
+    "≤": r"\leq",
+    "≥": r"\geq",
+    "≠": r"\neq",
+    "≈": r"\approx",
+    "∞": r"\infty",
+    "∈": r"\in",
+    "∩": r"\cap",
+    "∪": r"\cup",
+    "→": r"\to",
+    "∝": r"\propto",
+    "⊙": r"\odot",
+    "…": r"\ldots",
+    "⋯": r"\cdots",
+    "∼": r"\sim",
+    "*": r"\cdot",
 }
 DASHES = {"−": "-", "–": "-", "\u00a0": " ", "’": "'", "′": "'"}
 # Plain words with a LaTeX command of their own.
 COMMANDS = {
-    "log", "ln", "exp", "sin", "cos", "tan", "tanh", "sinh", "cosh", "max", "min", "lim",
-    "det", "arg", "sup", "inf",
+    "log",
+    "ln",
+    "exp",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sinh",
+    "cosh",
+    "max",
+    "min",
+    "lim",
+    "det",
+    "arg",
+    "sup",
+    "inf",
 }
 # ASCII spellings used in tables ("sqrt(d)", "sum(e^xj)", "grad(J)").
 ASCII_WORDS = {
-    "sqrt": r"\sqrt", "sum": r"\sum", "integral": r"\int", "grad": r"\nabla", "inf": r"\infty",
-    "infty": r"\infty", "partial": r"\partial",
+    "sqrt": r"\sqrt",
+    "sum": r"\sum",
+    "integral": r"\int",
+    "grad": r"\nabla",
+    "inf": r"\infty",
+    "infty": r"\infty",
+    "partial": r"\partial",
 }
 ASCII_GREEK = set(GREEK.values()) - {"pi", "xi"} | {"pi", "xi"}
 OPERATORS = set("+-=<>,;:!")
@@ -393,8 +460,9 @@ class _Rewriter:
                 self.i += 1
             if self.peek() == "[" and atom.text.endswith(r"\mathbb{E}"):
                 group = self.group()
-                atom.postfix.append("[" + (group.inner if group.inner is not None
-                                           else group.latex()) + "]")
+                atom.postfix.append(
+                    "[" + (group.inner if group.inner is not None else group.latex()) + "]"
+                )
             if self.peek() == "(" and not atom.text.startswith(("\\sum", "\\int")):
                 group = self.group()
                 atom.postfix.append(group.latex())
@@ -455,8 +523,11 @@ def _render(items: list) -> str:
                 out.append(num)
                 out.append(item)
                 continue
-            den = den_items[0].bare() if len(den_items) == 1 and isinstance(den_items[0], _Atom) \
+            den = (
+                den_items[0].bare()
+                if len(den_items) == 1 and isinstance(den_items[0], _Atom)
                 else _render(den_items)
+            )
             frac = _Atom(r"\frac{" + num.bare() + "}{" + den + "}", space=num.space)
             # a numeral glued to a name ("1/2m") stays in the denominator
             out.append(frac)
@@ -483,8 +554,9 @@ def _denominator(items: list, k: int) -> tuple[list, int]:
     first = items[k]
     if isinstance(first, _Atom) and first.kind == "sum":
         end = k
-        while end < len(items) and not (isinstance(items[end], _Op)
-                                        and items[end].text in _RELATIONS | {"+", "-"}):
+        while end < len(items) and not (
+            isinstance(items[end], _Op) and items[end].text in _RELATIONS | {"+", "-"}
+        ):
             end += 1
         return items[k:end], end
     if not isinstance(first, _Atom):
@@ -496,8 +568,13 @@ def _denominator(items: list, k: int) -> tuple[list, int]:
     group = [first]
     end = k + 1
     # "2m" in "1/2m": a numeral directly followed by a name belongs to the denominator
-    while (end < len(items) and isinstance(items[end], _Atom) and not items[end].space
-           and items[end].kind == "atom" and re.fullmatch(r"\d+", group[-1].text)):
+    while (
+        end < len(items)
+        and isinstance(items[end], _Atom)
+        and not items[end].space
+        and items[end].kind == "atom"
+        and re.fullmatch(r"\d+", group[-1].text)
+    ):
         group.append(items[end])
         end += 1
     if len(group) == 1:

@@ -132,7 +132,9 @@ def test_cli_json_and_exit_status() -> None:
     assert result.exit_code == 1  # refuted claims
     data = json.loads(result.stdout)
     assert [(d["line"], d["status"]) for d in data][:3] == [
-        (3, "ok"), (3, "verified"), (3, "verified")
+        (3, "ok"),
+        (3, "verified"),
+        (3, "verified"),
     ]
 
 
