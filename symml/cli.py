@@ -343,6 +343,190 @@ def parse_command(
 # print_json/expr_json or Rich. Raise SymmlError for bad input; main() reports it.
 
 
+@app.command("derive")
+def derive_command(
+    name: Annotated[str | None, typer.Argument(help="A registry formula name.")] = None,
+    wrt: Annotated[
+        str, typer.Option("--wrt", help="The variable (a vector name: one component).")
+    ] = "",
+    latex: Annotated[
+        str | None, typer.Option("--latex", help="Differentiate this LaTeX instead ('-': stdin).")
+    ] = None,
+    order: Annotated[int, typer.Option("--order", help="How many times (>= 1).")] = 1,
+    steps: Annotated[
+        bool, typer.Option("--steps", help="Show the step-by-step derivation.")
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Differentiate a formula: the derivative, its textbook form, and (--steps) the steps."""
+    from symml.derive import derive
+
+    if (name is None) == (latex is None):
+        raise SymmlError("give a registry NAME or --latex LATEX (exactly one)")
+    if not wrt:
+        raise SymmlError("--wrt VAR is required")
+    if latex is not None:
+        from symml.latex import parse_latex
+
+        subject: Any = parse_latex(_read_latex(latex))
+    else:
+        subject = name
+    d = derive(subject, wrt, order, steps=steps)
+    if as_json:
+        print_json(d.to_json(printer=sympy_text))
+        return
+    data = d.to_json()
+    out = console()
+    for label, key in (("input", "input"), ("derivative", "derivative"), ("textbook", "textbook")):
+        out.print(f"{label:<11}{data[key]['latex']}", markup=False, soft_wrap=True)
+    for note in d.notes:
+        out.print(f"note       {note}", markup=False, soft_wrap=True)
+    if steps and d.steps is not None:
+        out.print(d.steps.to_text(), markup=False, soft_wrap=True)
+
+
+@app.command("verify")
+def verify_command(
+    names: Annotated[list[str] | None, typer.Argument(help="Registry formula names.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Verify the whole registry.")] = False,
+    latex: Annotated[
+        str | None, typer.Option("--latex", help="Check your code against this LaTeX ('-': stdin).")
+    ] = None,
+    wrt: Annotated[
+        str | None, typer.Option("--wrt", help="With --latex: your code returns d/dVAR.")
+    ] = None,
+    against: Annotated[
+        str | None, typer.Option("--against", help="With --latex: your code, MODULE:FUNC.")
+    ] = None,
+    symbol: Annotated[
+        list[str] | None,
+        typer.Option("--symbol", "-s", help="With --latex: declare NAME=KIND; repeatable."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampled points.")] = 0,
+    points: Annotated[int, typer.Option("--points", help="Sampled points per check.")] = 1000,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", "-j", help="Worker processes (default 2).")
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Verify formulas (claims, hand-written code), or your code with --latex/--against.
+
+    Exit status 0 when every check is verified (or a confirmed erratum), 1 otherwise.
+    """
+    if latex is not None or against is not None:
+        if latex is None or against is None or names or all_:
+            raise SymmlError("use --latex LATEX --against MODULE:FUNC together, without names")
+        _verify_user_code(_read_latex(latex), against, wrt, _symbol_options(symbol or []),
+                          seed, points, as_json)
+        return
+    if wrt is not None:
+        raise SymmlError("--wrt goes with --latex and --against")
+    if bool(names) == all_:
+        raise SymmlError("name formulas to verify, or pass --all (not both)")
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from symml.registry import default_registry
+    from symml.verify import verify
+
+    total = len(default_registry().names()) if all_ else len(names or [])
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("verifying", total=total)
+        report = verify(names, all=all_, seed=seed, points=points, jobs=jobs,
+                        progress=lambda name, _rep: bar.update(task, advance=1, description=name))
+    if as_json:
+        print_json(report.to_json())
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _verify_user_code(latex: str, against: str, wrt: str | None, symbols: dict[str, str],
+                      seed: int, points: int, as_json: bool) -> None:
+    from symml.report import Status
+    from symml.verify import verify_function
+
+    if os.getcwd() not in sys.path:  # import the user's module as pytest would
+        sys.path.insert(0, os.getcwd())
+    result = verify_function(against, latex, wrt, symbols=symbols or None, seed=seed,
+                             points=points)
+    ok = result.status in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY)
+    if as_json:
+        print_json({"ok": ok, "formulas": [{"name": latex, "checks": [result.to_json()]}],
+                    "errata": []})
+    else:
+        typer.echo(f"{result.status.value}: {result.message}")
+    if not ok:
+        raise typer.Exit(1)
+
+
+def _print_report(report: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    table = Table(title=f"symml verify (seed {report.seed})", show_lines=False)
+    for column in ("formula", "check", "status", "message"):
+        table.add_column(column, overflow="fold")
+    colours = {"verified": "green", "verified_numerically": "green", "erratum": "yellow",
+               "skipped": "dim"}
+    for f in report.formulas:
+        for c in f.checks:
+            colour = colours.get(c.status.value, "red")
+            message = c.message if len(c.message) < 400 else c.message[:397] + "..."
+            table.add_row(escape(f.name), escape(c.claim), f"[{colour}]{c.status.value}[/]",
+                          escape(message))
+    out.print(table)
+    if report.errata:
+        out.print("[bold]errata confirmed[/bold] (the documents are wrong here):")
+        for c in report.errata:
+            out.print(f"  {c.formula}: {c.claim}\n    {c.erratum}", markup=False, soft_wrap=True)
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items()))
+    out.print(f"{len(report.checks)} checks: {counts}; " + ("OK" if report.ok else "FAILED"),
+              markup=False)
+
+
+@app.command("equiv")
+def equiv_command(
+    latex_a: Annotated[str, typer.Argument(help="The first formula (LaTeX).")],
+    latex_b: Annotated[str, typer.Argument(help="The second formula (LaTeX).")],
+    symbol: Annotated[
+        list[str] | None,
+        typer.Option("--symbol", "-s", help="Declare NAME=KIND (e.g. x=positive); repeatable."),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampled points.")] = 0,
+    as_json: JsonFlag = False,
+) -> None:
+    """Are two formulas equal? Symbolically within a time bound, then at sampled points.
+
+    Exit status 0 when equivalent, 1 when not (with a counterexample) or undecided.
+    """
+    from symml.report import _jsonable
+    from symml.verify import equiv
+
+    result = equiv(_read_latex(latex_a), _read_latex(latex_b),
+                   symbols=_symbol_options(symbol or []) or None, seed=seed)
+    if as_json:
+        print_json(_jsonable_dict(result, _jsonable))
+    elif result["equivalent"] is True:
+        typer.echo(f"equivalent ({result['method']})")
+    elif result["equivalent"] is False:
+        cx = result["counterexample"]
+        point = ", ".join(f"{k} = {_jsonable(v)}" for k, v in cx["point"].items())
+        typer.echo(f"not equivalent: at {point}, A = {cx['a']:.10g} but B = {cx['b']:.10g}")
+    else:
+        typer.echo(f"unknown: {result.get('reason', 'neither proved nor refuted')}")
+    if result["equivalent"] is not True:
+        raise typer.Exit(1)
+
+
+def _jsonable_dict(value: Any, convert: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable_dict(v, convert) for k, v in value.items()}
+    return convert(value)
+
+
 @app.command("cheatsheet")
 def cheatsheet_command(
     output: Annotated[
