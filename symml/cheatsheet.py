@@ -60,7 +60,17 @@ PLOTTED = ("sigmoid", "tanh", "relu", "leakyrelu", "softplus", "softmax")
 
 
 class TexError(SymmlError):
-    """No TeX engine, or TeX failed; the message names the fix or the log line and log file."""
+    """No TeX engine, or TeX failed; the message names the fix or the log line and log file.
+
+    Attributes:
+        line: the line of the document TeX stopped at (None if unknown).
+        reason: TeX's message (``Double superscript.``), "" if unknown.
+    """
+
+    def __init__(self, message: str, line: int | None = None, reason: str = ""):
+        super().__init__(message)
+        self.line = line
+        self.reason = reason
 
 
 class Status(enum.Enum):
@@ -188,8 +198,25 @@ def write_cheatsheet(
     write_atomic(path, text)
     written = [path]
     if pdf:
-        written.append(compile_pdf(path, figures=figures))
-    return text, written
+        written.append(_compile_repairing(path, text, figures))
+    return path.read_text(), written
+
+
+def _compile_repairing(path: Path, text: str, figures: Path) -> Path:
+    """compile_pdf; a math block TeX rejects is replaced by a note and the sheet recompiled."""
+    for _ in range(MAX_REPAIRS):
+        try:
+            pdf = compile_pdf(path, figures=figures)
+        except TexError as e:
+            repaired = _drop_math_at(text, e.line, e.reason) if e.line else None
+            if repaired is None:
+                raise
+            text = repaired
+            write_atomic(path, text)
+            continue
+        path.with_suffix(".log").unlink(missing_ok=True)  # a log of a repaired failure
+        return pdf
+    return compile_pdf(path, figures=figures)
 
 
 def select(names: Sequence[str] | None, tags: Sequence[str] | None) -> list[Any]:
@@ -455,7 +482,10 @@ def _status(value: Any) -> str:
 def _claim_label(claim: Any) -> str:
     """``derivative wrt x (#1)``: a Claim, or verify's claim string without its LaTeX."""
     if isinstance(claim, str) or claim is None:
-        return str(claim or "").split(": ", 1)[0]
+        text = str(claim or "")
+        m = re.match(r"^(.*?\(#\d+\))(?::\s.*?)?(?::\s(handwritten\s\S+))?$", text, re.S)
+        label = (m.group(1) + (f" vs {m.group(2)}" if m.group(2) else "")) if m else text
+        return re.sub(r"handwritten (?:\S+:)?(\S+)", r"hand-written \1", label)
     kind = _kind(claim)
     wrt = getattr(claim, "wrt", None)
     return f"{kind} wrt {wrt}" if wrt else kind
@@ -477,27 +507,60 @@ _STATUS_WORDS = {
 
 
 def _marks_of(report: Any, formula: Any) -> list[Mark]:
-    """One mark per check of ``formula`` in a verify Report: status, what, what was measured."""
-    marks = []
-    for fr in getattr(report, "formulas", ()) or ():
-        if getattr(fr, "name", formula.name) != formula.name:
+    """The marks of ``formula`` in a verify Report: one line that sums up the checks that
+    passed (what was measured), then one line per check that did not pass."""
+    checks = [
+        c
+        for fr in getattr(report, "formulas", ()) or ()
+        if getattr(fr, "name", formula.name) == formula.name
+        for c in getattr(fr, "checks", ()) or ()
+    ]
+    passed = [c for c in checks if _kind_of(c) is Status.VERIFIED]
+    marks = [Mark(Status.VERIFIED, _summary(passed))] if passed else []
+    for check in checks:
+        kind = _kind_of(check)
+        if kind is Status.VERIFIED:
             continue
-        for check in getattr(fr, "checks", ()) or ():
-            status = _status(getattr(check, "status", ""))
-            kind = _STATUS_WORDS.get(status, Status.FAILED)
-            label = _claim_label(getattr(check, "claim", ""))
-            if kind is Status.ERRATUM:  # the errata section tells the story
-                message = "the document is wrong here, see Errata"
-            else:
-                message = " ".join(str(getattr(check, "message", "")).split())
-                points, seed = getattr(check, "points", 0), getattr(check, "seed", None)
-                if points and "point" not in message:
-                    message += f" ({points} points, seed {seed})"
-            if len(message) > MARK_CHARS:
-                message = message[: MARK_CHARS - 3].rstrip() + "..."
-            words = status.replace("_", " ")
-            marks.append(Mark(kind, f"{words}: {label}: {message}" if label else message))
+        label = _claim_label(getattr(check, "claim", ""))
+        if kind is Status.ERRATUM:  # the errata section tells the story
+            message = "the document is wrong here, see Errata"
+        else:
+            message = " ".join(str(getattr(check, "message", "")).split())
+        if len(message) > MARK_CHARS:
+            message = message[: MARK_CHARS - 3].rstrip() + "..."
+        words = _status(check.status).replace("_", " ")
+        marks.append(Mark(kind, f"{words}: {label}: {message}" if label else message))
     return marks
+
+
+def _kind_of(check: Any) -> Status:
+    return _STATUS_WORDS.get(_status(getattr(check, "status", "")), Status.FAILED)
+
+
+def _summary(passed: list[Any]) -> str:
+    """``verified: 4 claims (3 proved symbolically) and hand-written sigmoid; 1000 points...``"""
+    labels = [_claim_label(getattr(c, "claim", "")) for c in passed]
+    code = [n for lab in labels for n in re.findall(r"hand-written (\S+)", lab)]
+    claims = sum("hand-written" not in lab for lab in labels)
+    messages = [" ".join(str(getattr(c, "message", "")).split()) for c in passed]
+    symbolic = sum("proved symbolically" in m for m in messages)
+    parts = [f"{claims} claim{'s' * (claims != 1)}"] if claims else []
+    if symbolic and parts:
+        how = "all proved" if symbolic == claims > 1 else f"{symbolic} proved"
+        parts[-1] += f" ({'proved' if claims == 1 else how} symbolically)"
+    if code:
+        parts.append("hand-written " + ", ".join(dict.fromkeys(code)))
+    text = "verified: " + " and ".join(parts)
+    points = max((getattr(c, "points", 0) or 0 for c in passed), default=0)
+    seeds = {getattr(c, "seed", None) for c in passed} - {None}
+    found = (re.search(r"rtol=([^,;)\s]+)", m) for m in messages)
+    rtol = next((m.group(1) for m in found if m), "")
+    if points:
+        text += f"; up to {points} points" + (f", seed {min(seeds)}" if seeds else "")
+        text += f", rtol {rtol}" if rtol else ""
+    if not parts or not points:  # no structure to read: show the messages themselves
+        text = "verified: " + "; ".join(dict.fromkeys(messages))
+    return text if len(text) <= MARK_CHARS else text[: MARK_CHARS - 3].rstrip() + "..."
 
 
 def _claim_errata(formula: Any) -> tuple[Erratum, ...]:
@@ -854,17 +917,50 @@ def compile_pdf(
         kept = tex_path.with_suffix(".log")
         text = log.read_text(errors="replace") if log.exists() else (proc.stdout if code else "")
         write_atomic(kept, text)
-        why = f"timed out after {timeout:g} s" if code is None else _tex_error_line(text)
-        raise TexError(f"LaTeX failed on {tex_path}: {why} (full log: {kept})")
+        if code is None:
+            raise TexError(f"LaTeX timed out after {timeout:g} s on {tex_path} (log: {kept})")
+        why, line, reason = _tex_error_line(text)
+        raise TexError(f"LaTeX failed on {tex_path}: {why} (full log: {kept})", line, reason)
 
 
-def _tex_error_line(log: str) -> str:
+def _tex_error_line(log: str) -> tuple[str, int | None, str]:
+    """(the log line that matters with its ``l.N`` context, N, TeX's reason)."""
     lines = log.splitlines()
     for k, line in enumerate(lines):
-        if line.startswith("!") or re.match(r"^[^:\s]+:\d+: ", line):
+        m = re.match(r"^(?:\./)?sheet\.tex:(\d+): (.*)$", line)
+        if line.startswith("!") or m:
             context = next((x.strip() for x in lines[k + 1 : k + 6] if x.startswith("l.")), "")
-            return f"{line.strip()} {context}".strip()
-    return "no error line in the log"
+            number = m.group(1) if m else re.match(r"l\.(\d+)", context or "l.x")
+            number = number if isinstance(number, str) else (number.group(1) if number else None)
+            reason = m.group(2) if m else line.lstrip("! ")
+            return f"{line.strip()} {context}".strip(), int(number) if number else None, reason
+    return "no error line in the log", None, ""
+
+
+#: Blocks of math the sheet will drop, one per compilation, before giving up.
+MAX_REPAIRS = 8
+
+
+def _drop_math_at(tex: str, line: int, reason: str) -> str | None:
+    """Replace the ``\\fitmath`` block that holds ``line`` by a note; None if none does."""
+    lines = tex.split("\n")
+    start = line - 1
+    while 0 <= start < len(lines) and not lines[start].startswith("\\fitmath{"):
+        if lines[start].startswith("\\begin{entry}"):
+            return None
+        start -= 1
+    if start < 0 or start >= len(lines):
+        return None
+    depth, end = 0, start
+    for end in range(start, len(lines)):
+        depth += lines[end].count("{") - lines[end].count("}")
+        depth -= lines[end].count("\\{") - lines[end].count("\\}")
+        if depth <= 0:
+            break
+    if end < line - 1:
+        return None
+    note = rf"\field{{\textit{{(this formula could not be typeset: {escape(reason)})}}}}"
+    return "\n".join(lines[:start] + [note] + lines[end + 1 :])
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

@@ -528,16 +528,26 @@ def test_marks_and_errata_from_a_real_report() -> None:
     report = Report((FormulaReport("softplus", checks),), seed=0)
     entry = cs.build_entry(formula, derive_fn=fake_derive, verify_fn=lambda names: report)
     assert [(m.status, m.text) for m in entry.marks] == [
-        (
-            cs.Status.VERIFIED,
-            "verified: derivative wrt x (#1): proved symbolically; max error "
-            "0.5 ULP (2000 points, seed 0)",
-        ),
+        (cs.Status.VERIFIED, "verified: 1 claim (proved symbolically); up to 2000 points, seed 0"),
         (cs.Status.ERRATUM, "erratum: identity (#2): the document is wrong here, see Errata"),
-        (cs.Status.FAILED, "timeout: handwritten m:f: ran out of time"),
+        (cs.Status.FAILED, "timeout: hand-written f: ran out of time"),
     ]
     (erratum,) = entry.errata
     assert erratum.why == why
     assert erratum.counterexample == (
         "at x = 1: the claim gives 1.8946, the correct value is 1.3133 (rtol 1e-12)"
     )
+
+
+@needs_tex
+def test_math_tex_rejects_is_replaced_by_a_note(tmp_path) -> None:
+    bad = cs.Entry("bad", "Bad math", r"x^{2}^{3}", derivatives=(r"\frac{d}{dx} = 1",))
+    sheet = cs.Sheet((("Topic", (bad,)),))
+    path = tmp_path / "sheet.tex"
+    text = cs.render(sheet, "tex")
+    path.write_text(text)
+    pdf = cs._compile_repairing(path, text, tmp_path / "sheet-figures")
+    assert pdf.exists() and not (tmp_path / "sheet.log").exists()
+    fixed = path.read_text()
+    assert "x^{2}^{3}" not in fixed and r"\frac{d}{dx} = 1" in fixed
+    assert "could not be typeset: Double superscript." in fixed
