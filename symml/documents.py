@@ -565,6 +565,8 @@ CHECK_TIMEOUT = 20.0
 SAMPLES = 12
 RTOL = 1e-6
 SEED = 0
+#: Differences larger than this (in SymPy operations) are compared numerically only.
+SIMPLIFY_OPS = 60
 
 
 def check_document(
@@ -777,9 +779,16 @@ def _definition_head(value):
     return None
 
 
+def _has_ellipsis(value) -> bool:
+    return "Ellipsis" in str(value)
+
+
 def _definition(head, sides, ctx: _Context) -> tuple[Status, str, str | None]:
     name, params = head
     body = sides[1]
+    for side in sides[2:]:  # h(x) = w_0 + ... + w_n x_n = w^T x + b: the form without "..."
+        if _has_ellipsis(body) and not _has_ellipsis(side):
+            body = side
     # an update rule (theta = theta - alpha grad J) is not a definition
     if not params and any(getattr(s, "name", None) == name for s in body.free_symbols):
         return Status.OK, f"parsed (an update of {name})", None
@@ -880,8 +889,13 @@ def _expand(value, ctx: _Context, rounds: int = 4, symbols: bool = False):
         if known is None or len(known[0]) != len(app.args) or not known[0]:
             return app
         params, body = known
-        if not (set(params) & getattr(body, "free_symbols", set())):
+        vectors = {str(ix.base.label) for ix in getattr(body, "atoms", lambda *_: ())(sp.Indexed)}
+        used = {str(p) for p in params} & ({str(s) for s in body.free_symbols} | vectors)
+        if not used:
             return app  # a "definition" that ignores its argument is prose, not a function
+        for param, arg in zip(params, app.args, strict=True):
+            if str(param) in vectors:
+                body = _index_vector(body, str(param), arg)
         return body.xreplace(dict(zip(params, app.args, strict=True)))
 
     def differentiated(d):
@@ -948,30 +962,93 @@ def _compare(a, b, seed: int = SEED) -> tuple[bool | None, str]:
 
     a, b = _evaluate(a), _evaluate(b)
     diff = a - b
-    try:
-        if sp.simplify(diff) == 0:
-            return True, "symbolically"
-    except (TypeError, ValueError, NotImplementedError, AttributeError):
-        pass
+    undefined_here = bool(diff.atoms(AppliedUndef))
+    # simplify is the slow part: only for small differences, or where sampling cannot help
+    if undefined_here or sp.count_ops(diff) <= SIMPLIFY_OPS:
+        try:
+            if sp.simplify(diff) == 0:
+                return True, "symbolically"
+        except (TypeError, ValueError, NotImplementedError, AttributeError):
+            pass  # not decided symbolically: the numeric comparison below decides
     undefined = sorted({f.func.__name__ for f in diff.atoms(AppliedUndef)})
     if undefined:
         return None, f"{', '.join(undefined)} not defined (in the document or the registry)"
     if diff.atoms(sp.MatrixSymbol) or diff.has(sp.Derivative) or diff.has(sp.Integral):
         return None, "matrix or unevaluated calculus: no numeric comparison"
     rng = np.random.default_rng(seed)
+    integers = [k for k, v in _sample_point(diff, rng).items() if isinstance(v, int)]
+    # integers (sum bounds, indices) take two sizes, so that an identity true for one
+    # length only is not passed; each size expands the sums once
+    agree, how = 0, []
+    for size in (3, 4) if integers else (None,):
+        fixed = {k: sp.Integer(size) for k in integers}
+        verdict, detail, count = _sample_equal(a, b, fixed, rng, seed)
+        if verdict is not True:
+            return verdict, detail
+        agree += count
+        how.append(detail)
+    if all(h == "written out" for h in how):
+        return True, "symbolically, once the sums are written out (lengths 3 and 4)"
+    return True, f"numerically at {agree} points (seed {seed})"
+
+
+def _sample_equal(a, b, fixed: dict, rng, seed: int) -> tuple[bool | None, str, int]:
+    """Compare at random points once the integers are ``fixed``: (verdict, detail, points)."""
+    import sympy as sp
+
+    try:
+        a, b = a.xreplace(fixed).doit(), b.xreplace(fixed).doit()
+    except (TypeError, ValueError, NotImplementedError, AttributeError, ZeroDivisionError):
+        return None, "could not expand the sums for a numeric comparison", 0
+    if a == b:
+        return True, "written out", 0
+    entries = a.atoms(sp.Indexed) | b.atoms(sp.Indexed)
+    labels = {ix.base.label for ix in entries}
+    free = a.free_symbols | b.free_symbols
+    scalars = {s for s in free if isinstance(s, sp.Symbol) and s not in labels}
+    unknowns = sorted(entries | scalars, key=str)
     agree = 0
-    for _ in range(SAMPLES):
-        point = _sample_point(diff, rng)
-        va, vb = _value(a, point), _value(b, point)
+    for _ in range(SAMPLES // 2):
+        point = {u: sp.Float(float(rng.uniform(0.1, 0.9))) for u in unknowns}
+        va, vb = _number(a, point), _number(b, point)
         if va is None or vb is None:
             continue
         if abs(va - vb) > RTOL * (1 + abs(vb)):
-            shown = ", ".join(f"{k} = {v:.4g}" for k, v in point.items())
-            return False, f"at {shown} (seed {seed}): {va:.6g} != {vb:.6g}"
+            shown = ", ".join(f"{k} = {float(v):.4g}" for k, v in {**fixed, **point}.items())
+            return False, f"at {shown} (seed {seed}): {va:.6g} != {vb:.6g}", agree
         agree += 1
-    if agree >= 3:
-        return True, f"numerically at {agree} points (seed {seed})"
-    return None, "could not be evaluated at sampled points"
+    if agree < 3:
+        return None, "could not be evaluated at sampled points", agree
+    return True, "sampled", agree
+
+
+def _number(expr, point) -> float | None:
+    """A real number, or None where ``expr`` is undefined, infinite or complex at ``point``."""
+    import sympy as sp
+
+    try:
+        v = complex(sp.N(expr.xreplace(point)))
+    except (TypeError, ValueError, AttributeError, ZeroDivisionError, OverflowError):
+        return None
+    if v != v or abs(v) == float("inf") or abs(v.imag) > 1e-9 * (1 + abs(v.real)):
+        return None
+    return v.real
+
+
+def _index_vector(body, name: str, arg):
+    """``h(x) = w^T x`` applied to ``x_i``: the entries ``x[j]`` become ``x[i, j]``."""
+    import sympy as sp
+
+    def entry(ix):
+        if str(ix.base.label) != name:
+            return ix
+        if isinstance(arg, sp.Indexed):
+            return sp.Indexed(arg.base, *arg.indices, *ix.indices)
+        if isinstance(arg, sp.Symbol):
+            return sp.Indexed(sp.IndexedBase(arg), *ix.indices)
+        return ix
+
+    return body.replace(lambda e: isinstance(e, sp.Indexed), entry)
 
 
 def _evaluate(value):
@@ -989,7 +1066,8 @@ def _evaluate(value):
             expr = sp.Function(name)(*d.variables)
         return sp.Derivative(expr, *d.variable_count)
 
-    value = value.replace(lambda e: isinstance(e, sp.Derivative), fix)
+    # bound indices renamed first: d/dw_j of a sum over j must not capture the j
+    value = _canon(value).replace(lambda e: isinstance(e, sp.Derivative), fix)
     try:
         return value.doit()
     except (TypeError, ValueError, NotImplementedError, AttributeError):
@@ -1005,8 +1083,9 @@ def _sample_point(expr, rng) -> dict:
     for s in expr.atoms(sp.Sum, sp.Product):
         for _var, lo, hi in s.limits:
             bounds |= lo.free_symbols | hi.free_symbols
+    labels = {ix.base.label for ix in expr.atoms(sp.Indexed)}
     for sym in sorted(expr.free_symbols, key=str):
-        if isinstance(sym, sp.Symbol):
+        if isinstance(sym, sp.Symbol) and sym not in labels:
             point[sym] = 3 if (sym in bounds or sym.is_integer) else float(rng.uniform(0.1, 0.9))
     return point
 
