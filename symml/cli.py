@@ -466,9 +466,9 @@ def _print_report(report: Any) -> None:
     from rich.table import Table
 
     out = console()
-    table = Table(title=f"symml verify (seed {report.seed})", show_lines=False)
-    for column in ("formula", "check", "status", "message"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=f"symml verify (seed {report.seed})", show_lines=False, expand=True)
+    for column, ratio in (("formula", 2), ("check", 3), ("status", 2), ("message", 7)):
+        table.add_column(column, overflow="fold", ratio=ratio)
     colours = {"verified": "green", "verified_numerically": "green", "erratum": "yellow",
                "skipped": "dim"}
     for f in report.formulas:

@@ -84,7 +84,12 @@ class Tolerance:
         return replace(self, **{k: float(v) for k, v in overrides.items()})
 
     def __str__(self) -> str:
-        return f"rtol={self.rtol:g}, atol={self.atol:g}"
+        return f"rtol={_short(self.rtol)}, atol={_short(self.atol)}"
+
+
+def _short(v: float) -> str:
+    """1e-07 -> 1e-7: how people write tolerances."""
+    return f"{v:g}".replace("e-0", "e-").replace("e+0", "e+")
 
 
 #: The tolerance table, keyed by dtype. Never loosened to make a disagreement pass.
@@ -206,6 +211,9 @@ def _stabilize_node(e: sp.Basic) -> sp.Basic:
         if isinstance(inner, F.sigmoid):
             return F.log_sigmoid(inner.args[0])
     if e.is_Add:
+        pair = _exp_pair(e)
+        if pair is not None:
+            return pair
         terms = list(e.args)
         if sp.S.One in terms:
             for t in terms:
@@ -221,6 +229,22 @@ def _stabilize_node(e: sp.Basic) -> sp.Basic:
     if e.is_Mul:
         return _stabilize_mul(e)
     return e
+
+
+def _exp_pair(e: sp.Add) -> sp.Basic | None:
+    """exp(u) - exp(-u) -> 2 sinh(u) (no cancellation near 0), exp(u) + exp(-u) -> 2 cosh(u)."""
+    if len(e.args) != 2:
+        return None
+    (ca, a), (cb, b) = (t.as_coeff_Mul() for t in e.args)
+    if not (isinstance(a, sp.exp) and isinstance(b, sp.exp)) or abs(ca) != abs(cb):
+        return None
+    if sp.expand(a.args[0] + b.args[0]) != 0:
+        return None
+    u = a.args[0] if _canonical_sign(a.args[0]) else b.args[0]
+    cu = ca if a.args[0] == u else cb
+    if ca == cb:
+        return 2 * ca * sp.cosh(u)
+    return 2 * cu * sp.sinh(u)
 
 
 def _stabilize_mul(e: sp.Mul) -> sp.Basic:
@@ -253,8 +277,18 @@ def _stabilize_mul(e: sp.Mul) -> sp.Basic:
                     powers[d] = powers.get(d, sp.S.Zero) + k
                     changed = True
                     break
-    new = sp.Mul(*[b**x for b, x in powers.items() if x != 0])
-    return new
+    for base in list(powers):  # sinh(u)/cosh(u) -> tanh(u), cosh(u)^-2 -> sech(u)^2
+        if isinstance(base, sp.sinh) and powers[base] == 1:
+            c = sp.cosh(base.args[0])
+            if powers.get(c, sp.S.Zero) == -1:
+                del powers[base], powers[c]
+                t = sp.tanh(base.args[0])
+                powers[t] = powers.get(t, sp.S.Zero) + 1
+    for base in list(powers):
+        if isinstance(base, sp.cosh) and powers[base] == -2:
+            del powers[base]
+            powers[_sech2(base.args[0])] = sp.S.One
+    return sp.Mul(*[b**x for b, x in powers.items() if x != 0])
 
 
 def _positive_int(e: sp.Basic) -> bool:
@@ -477,6 +511,9 @@ class _VectorPrinter(F.StableNumPyPrinter):
         code = " @ ".join(f"({self._print(m)})" for m in mats)
         return code if coeff == 1 else f"({self._print(coeff)}) * ({code})"
 
+    def _print_Identity(self, expr):
+        return f"numpy.eye({self._plain(expr.rows)})"
+
     def _print__dsigmoid(self, expr):
         return f"_dsigmoid({self._print(expr.args[0])})"
 
@@ -596,7 +633,8 @@ def _arg_name(a: Any) -> str:
 def _resolve_args(expr: sp.Basic, args: Iterable[Any]) -> list[Any]:
     by_name: dict[str, Any] = {}
     for s in expr.free_symbols:
-        by_name.setdefault(str(s), s)
+        if isinstance(s, sp.Symbol):
+            by_name.setdefault(str(s), s)
     for b in expr.atoms(sp.IndexedBase):
         by_name[str(b.label)] = b
     for m in expr.atoms(sp.MatrixSymbol):
@@ -629,10 +667,13 @@ def _size_rules(expr: sp.Basic, names: set[str]) -> tuple[list[_SizeRule], set[s
                         rules[str(hi)] = _SizeRule(
                             str(hi), str(ind.base.label), k - len(ind.indices)
                         )
-    for m in expr.atoms(sp.MatrixSymbol):
+    for m in expr.atoms(sp.MatrixSymbol, sp.Identity):
         for k, dim in enumerate(m.shape):
             if isinstance(dim, sp.Symbol) and str(dim) not in names:
-                rules.setdefault(str(dim), _SizeRule(str(dim), str(m.name), k - 2))
+                if isinstance(m, sp.MatrixSymbol):
+                    rules.setdefault(str(dim), _SizeRule(str(dim), str(m.name), k - 2))
+                elif str(dim) not in rules:
+                    needed.add(str(dim))
     return list(rules.values()), needed - set(rules)
 
 
@@ -818,6 +859,10 @@ def mp_reference_many(
             f"the {dps}-digit mpmath reference of {expr} at {len(points)} point(s) "
             f"took longer than {timeout:g} s"
         ) from exc
+    except SymmlError:
+        raise
+    except Exception as exc:  # a SymPy printer or mpmath limitation, named for the caller
+        raise SymmlError(f"no mpmath reference for {expr}: {type(exc).__name__}: {exc}") from exc
 
 
 def mp_reference(

@@ -43,7 +43,10 @@ DEFAULT_POINTS = 1000
 REAL_SPECIALS = (-1e3, 1e3, 0.0, -1e-8, 1e-8, -700.0, 700.0, -30.0, 30.0, -1.0, 1.0, -1e-3, 1e-3)
 _POSITIVE_SPECIALS = (1e3, 1e-8, 1.0, 700.0, 30.0, 1e-3, 1e-300)
 _PROB_SPECIALS = (0.5, 1e-12, 1 - 1e-12, 1e-6, 1 - 1e-6, 0.01, 0.99)
-_SIZE_RANGE = (3, 8)
+_SIZE_RANGE = (2, 5)
+#: Sizes that usually count samples get more (a tall X keeps X^T X invertible).
+_SAMPLE_COUNTS = frozenset({"m", "n", "N", "M", "n_samples", "T", "B"})
+_COUNT_RANGE = (8, 13)
 
 
 @dataclass(frozen=True)
@@ -236,25 +239,26 @@ def sample_inputs(
         for s in e.atoms(sp.Sum, sp.Product):
             for _, lo, hi in s.limits:
                 size_syms |= (lo.free_symbols | hi.free_symbols) - bound
-        for m in e.atoms(sp.MatrixSymbol):
+        for m in e.atoms(sp.MatrixSymbol, sp.Identity):
             for d in m.shape:
                 size_syms |= sp.sympify(d).free_symbols
         for f in e.atoms(sp.Function):
             if type(f).__name__ in ("logsumexp", "softmax"):
                 size_syms |= f.args[-1].free_symbols
     size_values: dict[str, int] = {}
-    for s in sorted(size_syms, key=str):
-        name = str(s)
+
+    def draw(name: str) -> int:
         if sizes and name in sizes:
-            size_values[name] = int(sizes[name])
-        else:
-            size_values[name] = int(rng.integers(*_SIZE_RANGE))
+            return int(sizes[name])
+        count = name in _SAMPLE_COUNTS or name.endswith("_rows")
+        return int(rng.integers(*(_COUNT_RANGE if count else _SIZE_RANGE)))
+
+    for s in sorted(size_syms, key=str):
+        size_values[str(s)] = draw(str(s))
     for decl in kinds.values():  # dims named in declarations (vector[n]) are sizes too
         for d in _declared_dims(decl):
             if d and not d.isdigit() and d not in size_values:
-                size_values[d] = (
-                    int(sizes[d]) if sizes and d in sizes else int(rng.integers(*_SIZE_RANGE))
-                )
+                size_values[d] = draw(d)
     subs = {sp.Symbol(k): v for k, v in size_values.items()}
     subs.update({s: size_values[str(s)] for s in size_syms})
 
@@ -306,7 +310,9 @@ def sample_inputs(
             _reject_function(name, kind)
             values[name] = _array(kind, n, shape, rng)
             used_kinds[name] = kind
-    scalars = set().union(*(e.free_symbols for e in seq)) - bound - size_syms
+    labels = {b.label for e in seq for b in e.atoms(sp.IndexedBase)}
+    scalars = {s for e in seq for s in e.free_symbols if isinstance(s, sp.Symbol)}
+    scalars = scalars - bound - size_syms - labels
     for s in sorted(scalars, key=str):
         name = str(s)
         if name in values or name in skip or name in size_values:
