@@ -641,13 +641,43 @@ def add_plots(sheet: Sheet, formulas: Sequence[Any], plots_dir: Path, *, ext: st
                 curves.append(_curve(formula, key))
             except _BUGS_AND_ERRORS as e:
                 notes.append(_failure(f"plot of {formula.name}", e))
+    sections = sheet.sections
+    names = {c.name for c in curves}
+    if names and not any(n.replace("_", "") == "softplus" for n in names):
+        entry, curve = _softplus_extra()
+        curves.append(curve)
+        home = next(k for k, (_, es) in enumerate(sections) if {e.name for e in es} & names)
+        topic, entries = sections[home]
+        sections = (*sections[:home], (topic, (*entries, entry)), *sections[home + 1 :])
     files = plots.draw(curves, plots_dir, ext=ext)
     sections = tuple(
         (topic, tuple(replace(e, plot=files[e.name].name) if e.name in files else e for e in es))
-        for topic, es in sheet.sections
+        for topic, es in sections
     )
     notes_all = sheet.notes + tuple(notes)
     return replace(sheet, sections=sections, plots_dir=plots_dir.name, notes=notes_all)
+
+
+def _softplus_extra() -> tuple[Entry, Any]:
+    """Softplus is in no document; the sheet shows it (from symml.functions) for comparison."""
+    import sympy
+
+    from symml.functions import softplus, to_elementary
+    from symml.plots import Curve
+
+    x = sympy.Symbol("x", real=True)
+    f = softplus(x)
+    derivative = sympy.diff(f, x)  # sigma(x): the class differentiates to its textbook form
+    entry = Entry(
+        name="softplus",
+        title="Softplus (not in the documents)",
+        definition=rf"\operatorname{{softplus}}(x) = {_sympy_latex(f.rewrite(sympy.exp))}",
+        derivatives=(
+            rf"\frac{{d}}{{dx}} \operatorname{{softplus}}(x) = {_sympy_latex(derivative)}",
+        ),
+        sources=("symml.functions.softplus, shown beside the activations of the documents",),
+    )
+    return entry, Curve("softplus", "Softplus", to_elementary(f), x)
 
 
 def _curve(formula: Any, key: str) -> Any:

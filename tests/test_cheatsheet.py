@@ -551,3 +551,14 @@ def test_math_tex_rejects_is_replaced_by_a_note(tmp_path) -> None:
     fixed = path.read_text()
     assert "x^{2}^{3}" not in fixed and r"\frac{d}{dx} = 1" in fixed
     assert "could not be typeset: Double superscript." in fixed
+
+
+def test_softplus_is_plotted_beside_the_activations_even_if_no_document_has_it(tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    formulas = [f for f in fake_formulas() if f.name != "softplus"]
+    sheet = cs.build_sheet(formulas, entry_fn=fake_entry, verify=False)
+    sheet = cs.add_plots(sheet, formulas, tmp_path / "figs", ext="png")
+    (extra,) = [e for _, es in sheet.sections for e in es if e.name == "softplus"]
+    assert extra.plot == "softplus.png" and extra.title == "Softplus (not in the documents)"
+    assert extra.derivatives == (r"\frac{d}{dx} \operatorname{softplus}(x) = \sigma\left(x\right)",)
+    assert [t for t, es in sheet.sections if extra in es] == ["Activations"]
