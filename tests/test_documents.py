@@ -59,6 +59,11 @@ EXPECTED = {
         (17, 1, REFUTED),  # ∂f/∂x = 3x
         (18, 1, VERIFIED),  # σ'(x) = ... with its continuation line joined
         (20, 1, UNCHECKED),  # prose
+        (29, 1, OK),  # σ(z), the registry's sigmoid
+        (30, 1, OK),  # h(x) = σ(wᵀx + b): x is a vector
+        (31, 1, OK),  # J(w), the logistic loss over samples x_i
+        (32, 1, VERIFIED),  # its gradient, right (h(x_i) is sigma(w^T x_i + b))
+        (33, 1, REFUTED),  # the gradient without x_ij
     ],
     "tables.md": [
         (3, 13, OK),  # 1/(1+e^-x), matched to the registry's sigmoid
@@ -87,7 +92,7 @@ def test_messages_say_why(checked: dict[str, list[FormulaCheck]]) -> None:
     assert "empty" in broken[9]
     assert "blank line 14" in broken[12]
     assert "end of the document" in broken[18]
-    assert "prose" in checked["fences.md"][-1].message
+    assert "prose" in checked["fences.md"][6].message
 
 
 def test_labelled_fences_are_not_math() -> None:
