@@ -697,6 +697,24 @@ def _hints(latex: str) -> tuple[dict[str, str], list[str]]:
     return symbols, functions
 
 
+def _split_conditions(latex: str) -> list[tuple[int, str]]:
+    """``a >= b, c >= 0``: pieces at top-level commas when every piece is a relation."""
+    pieces, depth, start = [], 0, 0
+    for k, ch in enumerate(latex):
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            pieces.append((start, latex[start:k]))
+            start = k + 1
+    pieces.append((start, latex[start:]))
+    relation = re.compile(r"\\[lg]eq\b|\\neq\b|[<>=]")
+    if len(pieces) > 1 and all(relation.search(text) for _, text in pieces):
+        return [(off + len(t) - len(t.lstrip()), t.strip()) for off, t in pieces]
+    return [(0, latex)]
+
+
 def _split_equals(latex: str) -> list[tuple[int, str]]:
     """Split a chain ``a = b = c`` (or ``a := b``) at its top-level ``=`` signs."""
     out, depth, start = [], 0, 0
@@ -723,7 +741,16 @@ def _formula(found: Found, ctx: _Context) -> tuple[Status, str, str | None]:
     if found.kind in ("fence", "code"):
         words = sorted({a or b for a, b in _PROSE_WORD.findall(found.latex)})
         if len(words) >= 2 or any(len(w) >= 6 for w in words):
-            return (Status.UNCHECKED, f"prose, not a formula (the words {', '.join(words)})", None)
+            raise _Unparsed(f"not parsed: prose, not a formula (the words {', '.join(words)})")
+    conditions = _split_conditions(found.latex)
+    if len(conditions) > 1:  # "y_i(w^T x_i + b) >= 1 - xi_i, xi_i >= 0"
+        for offset, text in conditions:
+            _parse(text, offset)
+        return (
+            Status.UNCHECKED,
+            f"parsed; a system of {len(conditions)} conditions, not a claim",
+            None,
+        )
     pieces = _split_equals(found.latex)
     if any(not text.strip() for _, text in pieces):
         raise _Unparsed("does not parse: an equation with an empty side")

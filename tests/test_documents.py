@@ -58,7 +58,7 @@ EXPECTED = {
         (16, 1, VERIFIED),  # ∂f/∂x = 2x
         (17, 1, REFUTED),  # ∂f/∂x = 3x
         (18, 1, VERIFIED),  # σ'(x) = ... with its continuation line joined
-        (20, 1, UNCHECKED),  # prose
+        (20, 1, UNPARSED),  # prose, not a formula
         (29, 1, OK),  # σ(z), the registry's sigmoid
         (30, 1, OK),  # h(x) = σ(wᵀx + b): x is a vector
         (31, 1, OK),  # J(w), the logistic loss over samples x_i
@@ -208,3 +208,10 @@ def test_real_latex_documents_parse(prefix: str, minimum: float) -> None:
 def _is_table(prefix: str, line: int) -> bool:
     text = _real(prefix).read_text(encoding="utf-8").splitlines()[line - 1]
     return text.lstrip().startswith("|")
+
+
+def test_comma_separated_conditions_are_a_system_not_a_claim() -> None:
+    text = "```\nsubject to: yᵢ(wᵀxᵢ + b) ≥ 1 - ξᵢ, ξᵢ ≥ 0\n```\n"
+    [check] = check_document(text)
+    assert (check.line, check.column, check.status) == (2, 13, UNCHECKED)
+    assert "system of 2 conditions" in check.message
