@@ -73,3 +73,13 @@ def test_registry_lookup_does_not_parse_or_import_sympy():
         pytest.skip("no formulas/ directory")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("module", ["symml", "symml.registry", "symml.symbols"])
+def test_docstring_examples_run(module, tmp_path, monkeypatch):
+    import doctest
+    import importlib
+
+    monkeypatch.setenv("SYMML_CACHE_DIR", str(tmp_path))
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
