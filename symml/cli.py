@@ -307,14 +307,18 @@ def _print_formula(data: dict[str, Any]) -> None:
 
 @app.command("parse")
 def parse_command(
-    latex: Annotated[str, typer.Argument(help="LaTeX to parse; '-' reads standard input.")],
+    latex: Annotated[
+        str, typer.Argument(metavar="LATEX", help="LaTeX to parse; '-' reads standard input.")
+    ],
     symbol: Annotated[
         list[str] | None,
-        typer.Option("--symbol", "-s", help="Declare NAME=KIND (e.g. w=vector); repeatable."),
+        typer.Option(
+            "--symbol", "-s", metavar="NAME=KIND", help="Declare a kind (w=vector); repeatable."
+        ),
     ] = None,
     function: Annotated[
         list[str] | None,
-        typer.Option("--function", "-f", help="Apply NAME( as a function; repeatable."),
+        typer.Option("--function", "-f", metavar="NAME", help="Apply NAME( as a function."),
     ] = None,
     as_json: JsonFlag = False,
 ) -> None:
