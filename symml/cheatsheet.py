@@ -795,6 +795,23 @@ def _count(sheet: Sheet) -> int:
     return sum(len(es) for _, es in sheet.sections)
 
 
+_DOCUMENT = re.compile(r"^((\d{3})_[0-9a-f]{6,}\.\w+)(?::\s*(.*))?$")
+
+
+def _short_source(source: str) -> str:
+    """``001_ccc9e13ff71ddb5d.txt: Sigmoid`` -> ``[001] Sigmoid``; others unchanged."""
+    m = _DOCUMENT.match(source.strip())
+    return f"[{m.group(2)}] {m.group(3) or ''}".strip() if m else source
+
+
+def _documents(sheet: Sheet) -> list[str]:
+    """``[001] 001_ccc9e13ff71ddb5d.txt`` for every document the sheet cites."""
+    sources = [s for _, es in sheet.sections for e in es for s in e.sources]
+    sources += [er.source for er in sheet.errata]
+    found = {m.group(1): m.group(2) for m in map(_DOCUMENT.match, sources) if m}
+    return [f"[{number}] {name}" for name, number in sorted(found.items())]
+
+
 def _render_tex(sheet: Sheet) -> str:
     g = _GLYPH_TEX
     out = [_PREAMBLE]
@@ -808,6 +825,9 @@ def _render_tex(sheet: Sheet) -> str:
         rf"{{\scriptsize {_count(sheet)} formulas\quad {legend}}}\par"
         "\n\\vspace{2pt}\\hrule\\vspace{3pt}\n"
     )
+    if _documents(sheet):
+        docs = escape("Documents: " + "; ".join(_documents(sheet)))
+        out.append(rf"{{\scriptsize\color{{gray}}{docs}}}\par\vspace{{3pt}}" + "\n")
     out.append("\\begin{multicols}{3}\n\\raggedcolumns\n")
     for note in sheet.notes:
         out.append(rf"\field{{{escape(note)}}}" + "\n")
@@ -834,7 +854,8 @@ def _entry_tex(e: Entry, topic: str = "") -> str:
         lines.append(rf"\makebox[\linewidth]{{{figure}}}\par")
     lines += [rf"\chk{{{_GLYPH_TEX[m.status]}}}{{{escape(m.text)}}}" for m in e.marks]
     if e.sources:
-        lines.append(rf"\field{{Sources: {escape('; '.join(e.sources))}}}")
+        sources = "; ".join(map(_short_source, e.sources))
+        lines.append(rf"\field{{Sources: {escape(sources)}}}")
     lines.append(r"\end{entry}")
     return "\n".join(lines) + "\n"
 
@@ -849,7 +870,7 @@ def _erratum_tex(er: Erratum, topic: str = "") -> str:
     if er.correction:
         lines += [r"\field{Correct:}", rf"\fitmath{{{er.correction}}}"]
     if er.source:
-        lines.append(rf"\field{{Source: {escape(er.source)}}}")
+        lines.append(rf"\field{{Source: {escape(_short_source(er.source))}}}")
     lines.append(r"\end{entry}")
     return "\n".join(lines) + "\n"
 
@@ -863,6 +884,8 @@ def _render_md(sheet: Sheet) -> str:
         f"{_count(sheet)} formulas. {legend}.",
         "",
     ]
+    if _documents(sheet):
+        out += [md_escape("Documents: " + "; ".join(_documents(sheet))), ""]
     out += [f"> {md_escape(n)}" for n in sheet.notes] + ([""] if sheet.notes else [])
     for topic, entries in sheet.sections:
         out += [f"## {md_escape(topic)}", ""]
@@ -877,7 +900,8 @@ def _render_md(sheet: Sheet) -> str:
                 out += [f"![{md_escape(e.title)}]({sheet.plots_dir}/{e.plot})", ""]
             out += [f"- {g[m.status]} {md_escape(m.text)}" for m in e.marks]
             if e.sources:
-                out.append(f"- Sources: {md_escape('; '.join(e.sources))}")
+                sources = "; ".join(map(_short_source, e.sources))
+                out.append(f"- Sources: {md_escape(sources)}")
             out.append("")
     if sheet.errata:
         out += ["## Errata: what the documents got wrong", ""]
@@ -891,7 +915,7 @@ def _render_md(sheet: Sheet) -> str:
             if er.correction:
                 out.append(f"- Correct: ${er.correction}$")
             if er.source:
-                out.append(f"- Source: {md_escape(er.source)}")
+                out.append(f"- Source: {md_escape(_short_source(er.source))}")
             out.append("")
     return "\n".join(out).rstrip("\n") + "\n"
 

@@ -111,7 +111,7 @@ def draw(curves: Iterable[Curve], out_dir: Path, *, ext: str = "pdf") -> dict[st
         for curve in curves:
             f = _numeric(curve.expr, curve.var)(xs)
             df = _numeric(curve.derivative, curve.var)(xs)
-            fig, ax = plt.subplots(figsize=(2.6, 1.2), layout="constrained")
+            fig, ax = plt.subplots(figsize=(2.6, 1.1), layout="constrained")
             ax.axhline(0, color="0.75", lw=0.5)
             ax.axvline(0, color="0.75", lw=0.5)
             ax.plot(xs, f, color="#1f4e9c", lw=1.2, label=curve.label)
