@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
+from symml.texlimits import MAX_NESTING, binomial_too_big
 from symml.texnames import (
     ACCENTS,
     FONT_COMMANDS,
@@ -27,6 +28,7 @@ from symml.texnames import (
 )
 
 AUTO_DIM_PREFIX = "dim_"
+_LONGEST_NAME = max(len(n) for n in MULTI_LETTER_NAMES)
 OPENERS = {"(": ")", "[": "]", r"\{": r"\}", "|": "|", "||": "||", r"\|": r"\|",
            r"\lVert": r"\rVert", r"\lvert": r"\rvert", r"\langle": r"\rangle",
            r"\lceil": r"\rceil", r"\lfloor": r"\rfloor"}
@@ -78,7 +80,17 @@ def _ml_function(name: str):
 
 class AtomMixin:
     # ------------------------------------------------------------------ atoms
-    def parse_atom(self):  # noqa: C901  (a dispatch on the token)
+    def parse_atom(self):
+        """One atom; every nested group passes here, so this is where depth is bounded."""
+        self.depth += 1
+        try:
+            if self.depth > MAX_NESTING:
+                self.fail(f"nesting is too deep (more than {MAX_NESTING} levels)")
+            return self._atom()
+        finally:
+            self.depth -= 1
+
+    def _atom(self):  # noqa: C901  (a dispatch on the token)
         t = self.peek()
         if t.kind == "num":
             self.next()
@@ -172,6 +184,8 @@ class AtomMixin:
             self.next()
             n = self.scalar(self.parse_arg())
             k = self.scalar(self.parse_arg())
+            if binomial_too_big(n, k):
+                self.fail("a binomial coefficient too large to compute with exactly")
             return sp.binomial(n, k)
         if v == r"\partial":
             self.fail("\\partial outside a derivative \\frac{\\partial ...}{\\partial ...}")
@@ -272,18 +286,20 @@ class AtomMixin:
     def parse_letter(self):
         t = self.peek()
         # multi-letter names written plainly: KL(P||Q), Var(X)
+        # Only a whole run of letters can be such a name, so the scan stops one letter past
+        # the longest name: "xxx...x" (20 000 letters) must not cost a quadratic scan.
         word = t.value
         k = 1
-        while self.peek(k).kind == "letter" and not self.peek(k).space_before:
+        while self.peek(k).kind == "letter" and not self.peek(k).space_before and \
+                len(word) <= _LONGEST_NAME:
             word += self.peek(k).value
             k += 1
-        for size in range(len(word), 1, -1):
-            if word[:size] in MULTI_LETTER_NAMES:
-                nxt = self.peek(size)
-                if not (nxt.kind == "letter" and not nxt.space_before):
-                    for _ in range(size):
-                        self.next()
-                    return self.finish_name(word[:size], t, multi=True)
+        if len(word) > 1 and word in MULTI_LETTER_NAMES:
+            nxt = self.peek(len(word))
+            if not (nxt.kind == "letter" and not nxt.space_before):
+                for _ in range(len(word)):
+                    self.next()
+                return self.finish_name(word, t, multi=True)
         if t.value == "E" and (self.at("[", 1) or self._subscript_then_bracket(1)):
             self.next()
             return self.parse_expectation()
@@ -582,6 +598,8 @@ class AtomMixin:
         return self.at("[", k + 1) or (self.at(r"\left", k + 1) and self.at("[", k + 2))
 
     from symml.texcalls import (  # noqa: E402  (calls and big operators live apart)
+        _end_env,
+        _env_name,
         apply_function,
         parse_big_operator,
         parse_call_args,
@@ -592,6 +610,4 @@ class AtomMixin:
         parse_integral,
         parse_named_operator,
         parse_postfix,
-        _env_name,
-        _end_env,
     )

@@ -7,21 +7,34 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from symml.texatoms import _ml_function, _Restart, _Vec
+from symml.texlimits import (
+    MAX_FACTORIAL,
+    MAX_INVERT_SIZE,
+    MAX_MATRIX_ENTRIES,
+    MAX_MATRIX_POWER,
+    MAX_POSTFIX,
+    factorial_too_big,
+    power_too_big,
+)
 from symml.texnames import FUNCTION_COMMANDS, GREEK, SYMPY_NAMED
 
-MAX_EXPONENT_DIGITS = 6
+MAX_EXPONENT_DIGITS = 6  # x^{10^{7}}: SymPy must not expand it
 # Activations applied to a vector or matrix act element-wise (sigma(Xw), g'(z)); other
 # functions of a vector (J(theta), f(x), P(x)) are functions of the whole vector.
-ELEMENTWISE = frozenset({"sigma", "g", "phi", "h", "tanh", "exp", "log", "act"})  # 10^{10^{10}} stays symbolic; SymPy must not expand it
+ELEMENTWISE = frozenset({"sigma", "g", "phi", "h", "tanh", "exp", "log", "act"})
 
 
 def parse_postfix(self, base):
-    while True:
+    for _ in range(MAX_POSTFIX + 1):
         if self.at("^"):
             base = _power(self, base)
         elif self.at("!"):
             self.next()
-            base = sp.factorial(self.scalar(base), evaluate=False)
+            base = self.scalar(base)
+            if factorial_too_big(base):
+                self.fail(f"{base}! is too large to compute with exactly "
+                          f"(factorials up to {MAX_FACTORIAL}!)")
+            base = sp.factorial(base, evaluate=False)
         elif self.at("'") and isinstance(base, sp.Symbol):
             self.next()
             base = self.symbol(f"{base.name}_prime")
@@ -29,6 +42,7 @@ def parse_postfix(self, base):
             base = _component(self, base)
         else:
             return base
+    self.fail(f"more than {MAX_POSTFIX} powers, factorials or primes in a row")
 
 
 def _power(self, base):
@@ -50,16 +64,24 @@ def _power(self, base):
     if special == "I" and isinstance(base, (MatrixExpr, sp.MatrixBase)):
         for _ in range(skip):
             self.next()
-        return base.I if isinstance(base, MatrixExpr) else base.inv()
+        if isinstance(base, MatrixExpr):
+            return base.I
+        if max(base.shape) > MAX_INVERT_SIZE:
+            return sp.Inverse(base)  # SymPy's symbolic inverse grows factorially
+        return base.inv()
     exponent = self.scalar(self.parse_arg())
     if isinstance(base, _Vec):
         base = self.scalar(base)
     if isinstance(base, sp.MatrixBase):
+        if not (exponent.is_Integer and 0 <= exponent <= MAX_MATRIX_POWER):
+            self.fail(f"an explicit matrix to a power other than 0..{MAX_MATRIX_POWER}", tok)
         return base**exponent
     if isinstance(base, MatrixExpr):
         if base.shape == (1, 1):
             return base[0, 0] ** exponent
         return sp.MatPow(base, exponent)
+    if power_too_big(base, exponent):
+        self.fail("a power too large to compute with exactly", tok)
     if exponent.is_Integer and abs(exponent) > 10**MAX_EXPONENT_DIGITS:
         return sp.Pow(base, exponent, evaluate=False)
     if base.is_Number and exponent.is_Number and (abs(exponent) > 4096):
@@ -510,8 +532,13 @@ def parse_environment(self):
         value = _cases(self)
     elif name in ("matrix", "pmatrix", "bmatrix", "vmatrix", "Vmatrix", "Bmatrix"):
         rows = _rows(self)
+        if len(rows) * len(rows[0]) > MAX_MATRIX_ENTRIES:
+            self.fail(f"a matrix with more than {MAX_MATRIX_ENTRIES} entries", tok)
         m = sp.ImmutableMatrix(rows)
-        value = m.det() if name == "vmatrix" else m
+        if name == "vmatrix":  # beyond 4x4 the expanded determinant is too long to be useful
+            value = m.det() if m.rows <= MAX_INVERT_SIZE else sp.Determinant(m)
+        else:
+            value = m
     else:
         self.fail(f"environment {name} is not supported inside a formula", tok)
     self._end_env(name)

@@ -20,6 +20,7 @@ from sympy.matrices.expressions.matexpr import MatrixExpr
 from symml.errors import ParseError
 from symml.texatoms import AUTO_DIM_PREFIX, AtomMixin, _Restart, _Vec
 from symml.texlex import ROW_SPACERS, Token, tokenize
+from symml.texlimits import MAX_NESTING, number_too_big, tree_problem
 from symml.texnames import (
     ACCENTS,
     FUNCTION_COMMANDS,
@@ -88,7 +89,7 @@ def parse(text: str, kinds: dict[str, str], functions: frozenset[str]):
         p = _Parser(text, tokens, kinds, functions, vectors | column_vectors, matrices, dims,
                     bool(column_vectors))
         try:
-            return p.parse_top()
+            value = p.parse_top()
         except (TypeError, ValueError, AttributeError, NotImplementedError, IndexError,
                 KeyError, ZeroDivisionError, OverflowError, sp.ShapeError) as e:
             if isinstance(e, ParseError):
@@ -107,7 +108,14 @@ def parse(text: str, kinds: dict[str, str], functions: frozenset[str]):
                     if v == a:
                         dims[k] = b
         except RecursionError:
-            raise ParseError("nesting is too deep", text) from None
+            raise ParseError("nesting is too deep (the parser ran out of stack)", text) from None
+        except MemoryError:
+            raise ParseError("the formula needs too much memory", text) from None
+        else:
+            problem = tree_problem(value)
+            if problem is not None:
+                raise ParseError(problem, text)
+            return value
     raise ParseError("cannot give this formula consistent shapes", text)
 
 
@@ -126,6 +134,7 @@ class _Parser(AtomMixin):
         self.bound: dict[str, sp.Symbol] = {}
         self.closers: list[str] = []  # what ends the innermost |...|, ||...|| or call
         self.integral_depth = 0
+        self.depth = 0  # atoms and signs inside one another (see texlimits.MAX_NESTING)
 
     # ------------------------------------------------------------------ helpers
     def peek(self, k: int = 0) -> Token:
@@ -248,30 +257,56 @@ class _Parser(AtomMixin):
         left = self.parse_term()
         if sign == -1:
             left = self.neg(left)
+        # Scalar terms are collected and added once: adding them one by one is quadratic.
+        terms = [left]
         while True:
             t = self.peek()
             if t.kind == "op" and t.value in "+-" and t.value:
                 self.next()
                 right = self.parse_term()
-                left = self.add(left, right if t.value == "+" else self.neg(right))
+                if _plain(right) and _plain(terms[0]) or _same_shape(right, terms[0]):
+                    terms.append(right if t.value == "+" else -right)
+                    continue
+                left = self.add(self._total(terms, sp.Add),
+                                right if t.value == "+" else self.neg(right))
+                terms = [left]
             elif t.kind == "cmd" and t.value in (r"\pm", r"\mp"):
                 self.next()
                 right = self.parse_term()
-                left = sp.Function("PlusMinus")(self.scalar(left), self.scalar(right))
+                left = sp.Function("PlusMinus")(self.scalar(self._total(terms, sp.Add)),
+                                                self.scalar(right))
+                terms = [left]
             else:
-                return left
+                return self._total(terms, sp.Add)
+
+    def _total(self, values, op):
+        """One Add or Mul of collected plain scalars (the first may be anything when alone)."""
+        if len(values) == 1:
+            return values[0]
+        if op is sp.Add and isinstance(values[0], MatrixExpr):
+            return sp.MatAdd(*values).doit()
+        return self._sized(op(*values))
 
     def parse_term(self):
-        left = self.parse_unary()
+        # Scalar factors are collected and multiplied once (x x x ... x is not quadratic);
+        # anything else (vectors, matrices, \times, /) multiplies what was collected so far.
+        factors = [self.parse_unary()]
         while True:
             t = self.peek()
-            if t.kind == "op" and t.value == "*" or t.kind == "cmd" and t.value in (r"\ast",):
-                self.next()
-                left = self.mul(left, self.parse_unary())
-            elif t.kind == "cmd" and t.value == r"\cdot":
-                self.next()
-                left = self.mul(left, self.parse_unary(), dot=True)
-            elif t.kind == "cmd" and t.value == r"\times":
+            times = t.kind == "op" and t.value == "*" or t.kind == "cmd" and t.value in (
+                r"\ast", r"\cdot")
+            if times or self._starts_atom(t):
+                if times:
+                    self.next()
+                right = self.parse_unary()
+                if _plain(right) and _plain(factors[0]):
+                    factors.append(right)
+                else:
+                    factors = [self.mul(self._total(factors, sp.Mul), right,
+                                        dot=t.value == r"\cdot")]
+                continue
+            left = self._total(factors, sp.Mul)
+            if t.kind == "cmd" and t.value == r"\times":
                 self.next()
                 right = self.parse_unary()
                 if isinstance(left, _Vec) or isinstance(right, _Vec):
@@ -293,22 +328,27 @@ class _Parser(AtomMixin):
                 self.next()
                 right = self.parse_unary()
                 left = self.div(left, right)
-            elif self._starts_atom(t):
-                left = self.mul(left, self.parse_unary())
             else:
                 return left
+            factors = [left]
 
     def parse_unary(self):
-        if self.at(r"\neg") or self.at(r"\lnot"):
+        # a loop, not recursion: "- - - ... x" must not reach the stack limit
+        signs = []
+        while True:
+            if self.at(r"\neg") or self.at(r"\lnot"):
+                signs.append("not")
+            elif self.at("-"):
+                signs.append("-")
+            elif not self.at("+"):
+                break
             self.next()
-            return sp.Function("Not")(self.scalar(self.parse_unary()))
-        if self.at("-"):
-            self.next()
-            return self.neg(self.parse_unary())
-        if self.at("+"):
-            self.next()
-            return self.parse_unary()
-        return self.parse_postfix(self.parse_atom())
+            if len(signs) > MAX_NESTING:
+                self.fail(f"more than {MAX_NESTING} signs in a row")
+        value = self.parse_postfix(self.parse_atom())
+        for sign in reversed(signs):
+            value = self.neg(value) if sign == "-" else sp.Function("Not")(self.scalar(value))
+        return value
 
     def _starts_atom(self, t: Token) -> bool:
         if t.kind in ("letter", "num", "text"):
@@ -355,6 +395,12 @@ class _Parser(AtomMixin):
             return v[0, 0]
         return v
 
+    def _sized(self, value):
+        """``value``, unless arithmetic made an exact number too large (2^{9000} 2^{9000})."""
+        if number_too_big(value):
+            self.fail("a number too large to compute with exactly")
+        return value
+
     def neg(self, v):
         if isinstance(v, _Vec):
             v = self.scalar(v)
@@ -378,7 +424,7 @@ class _Parser(AtomMixin):
             return a + self._broadcast(b, a.shape)
         if bm and not am:
             return self._broadcast(a, b.shape) + b
-        return a + b
+        return self._sized(a + b)
 
     def _row_bias(self, a, v):
         """X W + b with b a vector: b is added to every row (broadcasting), as in NumPy."""
@@ -418,7 +464,7 @@ class _Parser(AtomMixin):
                     return self.scalar(a) * b if a.shape == (1, 1) else a * self.scalar(b)
                 self._unify((a.shape[1],), (b.shape[0],))
             return a * b
-        return a * b
+        return self._sized(a * b)
 
     def div(self, a, b):
         if isinstance(b, MatrixExpr):
@@ -427,7 +473,7 @@ class _Parser(AtomMixin):
             else:
                 self.fail("division by a matrix; write the inverse with ^{-1}")
         a, b = self.scalar(a) if isinstance(a, _Vec) else a, self.scalar(b)
-        return a / b if not isinstance(a, MatrixExpr) else a * (1 / b)
+        return self._sized(a / b) if not isinstance(a, MatrixExpr) else a * (1 / b)
 
     def _dot(self, a: _Vec, b: _Vec):
         used = {str(s) for s in self.bound} | set(self.bound)
@@ -490,6 +536,16 @@ class _Parser(AtomMixin):
         name = self.dims.get(name, name)
         return sp.Symbol(name, integer=True, positive=True)
 
+
+
+def _plain(value) -> bool:
+    """A scalar SymPy expression: sums and products of these need no shape logic."""
+    return isinstance(value, sp.Expr) and not isinstance(value, MatrixExpr)
+
+
+def _same_shape(a, b) -> bool:
+    """Two matrix expressions that add without broadcasting or unifying dimensions."""
+    return isinstance(a, MatrixExpr) and isinstance(b, MatrixExpr) and a.shape == b.shape
 
 
 def _transposes_capital(tokens) -> bool:
