@@ -196,8 +196,9 @@ def _array(kind: str, n: int, shape: tuple[int, ...], rng: np.random.Generator) 
         tiny = (which >= 0.05) & (which < 0.1)
         v[big] = rng.uniform(-1e3, 1e3, (int(big.sum()), *shape))
         v[tiny] = v[tiny] * 1e-8
-        if n > 0:
-            v[0] = -1e3 if n > 1 else v[0]
+        if n > 1:  # the first point at the extremes, in every entry, yet of full rank
+            v[0] = 1e3 * rng.choice([-1.0, 1.0], shape) * rng.uniform(0.5, 1.0, shape)
+            v[0].flat[0] = -1e3
         return v
     return np.stack([_scalar(kind, int(np.prod(shape)) or 1, rng).reshape(shape) for _ in range(n)])
 

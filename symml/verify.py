@@ -244,7 +244,12 @@ def _fmt(v: Any) -> str:
     a = np.asarray(v, dtype=float)
     if a.ndim == 0:
         return f"{float(a):.6g}"
-    return np.array2string(a, precision=5, threshold=8)
+    if a.size <= 6:
+        return np.array2string(a, precision=5, separator=", ")
+    finite = a[np.isfinite(a)]
+    bad = f", {a.size - finite.size} not finite" if finite.size < a.size else ""
+    span = f" in [{finite.min():.4g}, {finite.max():.4g}]" if finite.size else ""
+    return f"array{a.shape}{span}{bad}"
 
 
 def _scalar_names(samples: Samples, names: Iterable[str]) -> list[str]:
@@ -597,6 +602,16 @@ class _Context:
         self.tol = tol
         self.kinds = dict(kinds if kinds is not None else formula.symbols)
         self._definition = definition
+        self._derivations: dict[str, Any] = {}
+
+    def derive(self, wrt: Any) -> Any:
+        """symml.derive.derive of the formula, once per variable (the textbook search is slow)."""
+        from symml.derive import derive
+
+        key = str(wrt)
+        if key not in self._derivations:
+            self._derivations[key] = derive(self.formula, wrt, steps=False, seed=self.seed)
+        return self._derivations[key]
 
     def resolve(self, value: Any) -> Any:
         """Registry functions substituted, the formula's own function expanded, doit()."""
@@ -667,9 +682,7 @@ def _compare_code(
     names = _arg_names(target)
     if wrt is not None:
         names = sorted(set(names) | set(_arg_names(ctx.definition)))
-    expected = _evaluate(target, samples)
-    kinks = _mask_kinks(expected, ctx, wrt, samples)  # the gradcheck below reports them
-    try:
+    try:  # the code first: code that cannot run is a finding even where the target is not
         got, notes = _call(func, samples, adapter, names, pick)
     except _Skip:
         raise
@@ -677,6 +690,8 @@ def _compare_code(
         return _result(
             ctx, label, Status.FAILED, f"{ref} raised {type(exc).__name__}: {exc}", points=samples.n
         )
+    expected = _evaluate(target, samples)
+    kinks = _mask_kinks(expected, ctx, wrt, samples)  # the gradcheck below reports them
     what = ref.rpartition(":")[2]
     status, msg, cx = _judge(
         what,
@@ -751,9 +766,8 @@ def _mask_kinks(
 
 
 def _check_derivative(ctx: _Context, claim: Any, label: str) -> list[CheckResult]:
-    from symml.derive import derive
 
-    d = derive(ctx.formula, claim.wrt, steps=False, seed=ctx.seed)
+    d = ctx.derive(claim.wrt)
     target = _derivative_target(d, ctx.definition)
     stated = ctx.resolve(claim.expr)
     stated = _expand_components(stated, d.wrt)
@@ -916,10 +930,10 @@ def _check_stationary(ctx: _Context, claim: Any, label: str) -> list[CheckResult
 
 
 def _stationary_symbolic(ctx: _Context, claim: Any, label: str, at: sp.Basic) -> CheckResult:
-    from symml.derive import derive, resolve_variable
+    from symml.derive import resolve_variable
 
     var = resolve_variable(ctx.definition, claim.wrt)
-    grad = derive(ctx.formula, var, steps=False, seed=ctx.seed).raw
+    grad = ctx.derive(var).raw
     at_point = grad.xreplace({var: at})
     proved = _prove(at_point, sp.S.Zero)
     samples = ctx.sample([at_point, ctx.definition.xreplace({var: at})], exclude=[str(var)])
@@ -1037,16 +1051,22 @@ def _guard(ctx: _Context, label: str, run: Callable[[], Any]) -> Any:
 
 
 def _with_erratum(results: list[CheckResult], claim: Any) -> list[CheckResult]:
-    """A claim marked erratum must be refuted: confirmed -> ERRATUM, else FAILED."""
+    """A claim marked erratum must be refuted by at least one of its checks.
+
+    Refuted/unstable/failed checks become ERRATUM (confirmed); the others keep their status
+    (a symbolic part that cannot run next to code that cannot run). If none refutes it,
+    every check of the claim FAILS: the erratum stopped reproducing.
+    """
     if not claim.erratum:
         return results
+    refuting = (Status.REFUTED, Status.UNSTABLE, Status.FAILED)
+    confirmed = any(r.status in refuting for r in results)
     out = []
     for r in results:
-        if r.status in (Status.REFUTED, Status.UNSTABLE, Status.FAILED):
+        status, msg = r.status, r.message
+        if confirmed and r.status in refuting:
             status, msg = Status.ERRATUM, f"confirmed erratum: {r.message}"
-        elif r.status is Status.TIMEOUT:
-            status, msg = r.status, r.message
-        else:
+        elif not confirmed and r.status is not Status.TIMEOUT:
             status = Status.FAILED
             msg = (
                 f"the registry marks this claim as an erratum, but the check did not refute it "
@@ -1443,8 +1463,12 @@ def check_function(
 
     Examples:
         >>> import numpy as np
-        >>> check_function(lambda x: np.log1p(np.exp(x)), r"\\log(1 + e^{x})").status.value
+        >>> check_function(lambda x: np.logaddexp(0, x), r"\\log(1 + e^{x})").status.value
         'verified_numerically'
+        >>> check_function(lambda x: np.log1p(np.exp(x)), r"\\log(1 + e^{x})")
+        Traceback (most recent call last):
+        ...
+        symml.errors.VerificationError: <lambda>: value is unstable at x = 1000: got inf ...
     """
     result = verify_function(func, latex_or_expr, wrt, **options)
     if result.status not in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY):

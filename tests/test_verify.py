@@ -1,0 +1,245 @@
+"""verify(), the Report, errata, equiv, budgets, and the verify/equiv commands."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import numpy as np
+import pytest
+import sympy as sp
+from typer.testing import CliRunner
+
+from symml.cli import app
+from symml.errors import SymmlError, VerificationError
+from symml.registry import load_registry
+from symml.report import PASSING, CheckResult, FormulaReport, Report, Status
+from symml.verify import check_gradient, equiv, verify, verify_formula, verify_function
+
+x = sp.Symbol("x", real=True)
+runner = CliRunner()
+
+
+def _registry(tmp_path, toml: str):
+    (tmp_path / "demo.toml").write_text(textwrap.dedent(toml), encoding="utf-8")
+    return load_registry(tmp_path)
+
+
+# ------------------------------------------------------------------- the registry
+
+
+def test_sigmoid_every_check_gets_a_status():
+    report = verify(["sigmoid"])
+    (formula,) = report.formulas
+    statuses = {c.claim: c.status for c in formula.checks}
+    assert any(k.startswith("handwritten") for k in statuses)
+    assert all(s in PASSING for s in statuses.values()), statuses
+    derivative = next(c for c in formula.checks if c.claim.startswith("derivative wrt x (#1)"))
+    assert derivative.status is Status.VERIFIED  # proved and checked
+    assert derivative.points >= 1000 and derivative.seed == 0
+    assert report.ok
+
+
+def test_report_json_has_the_design_shape():
+    data = verify("sigmoid").to_json()
+    assert set(data) >= {"ok", "formulas", "errata"}
+    assert data["formulas"][0]["name"] == "sigmoid"
+    for check in data["formulas"][0]["checks"]:
+        assert set(check) >= {"claim", "status", "message"}
+        assert check["status"] in {s.value for s in Status}
+    json.dumps(data)  # serialisable as is
+
+
+def test_documented_errata_are_confirmed():
+    report = verify(["cross_entropy_bits", "relu"], jobs=1)
+    errata = {c.formula for c in report.errata}
+    assert {"cross_entropy_bits", "relu"} <= errata
+    for c in report.errata:
+        assert c.erratum and c.counterexample is not None or "not differentiable" in c.message
+    relu = next(c for c in report.errata if c.formula == "relu")
+    assert "from the right is 1 and from the left 0" in relu.message
+
+
+def test_an_erratum_that_stops_reproducing_fails(tmp_path):
+    reg = _registry(
+        tmp_path,
+        r"""
+        [square]
+        title = "Square"
+        latex = 'f(x) = x^2'
+        symbols = { x = "real" }
+        sources = ["test"]
+        tags = ["test"]
+
+        [[square.claims]]
+        kind = "derivative"
+        wrt = "x"
+        latex = '2 x'
+        erratum = "said to be wrong, but it is right"
+        """,
+    )
+    rep = verify_formula(reg.get("square"), points=200)
+    (check,) = rep.checks
+    assert check.status is Status.FAILED
+    assert "did not refute it" in check.message
+    assert not rep.ok
+
+
+def test_a_wrong_claim_is_refuted_with_a_counterexample(tmp_path):
+    reg = _registry(
+        tmp_path,
+        r"""
+        [cube]
+        title = "Cube"
+        latex = 'f(x) = x^3'
+        symbols = { x = "real" }
+        sources = ["test"]
+        tags = ["test"]
+
+        [[cube.claims]]
+        kind = "derivative"
+        wrt = "x"
+        latex = '3 x'
+
+        [[cube.claims]]
+        kind = "property"
+        latex = 'x^3 \geq 0'
+        """,
+    )
+    derivative, prop = verify_formula(reg.get("cube"), points=300).checks
+    assert derivative.status is Status.REFUTED
+    assert derivative.counterexample is not None
+    assert "x" in derivative.counterexample.point
+    assert prop.status is Status.REFUTED
+    assert "fails at x = -" in prop.message
+
+
+def test_unknown_name_and_no_names():
+    with pytest.raises(SymmlError, match="did you mean"):
+        verify(["sigmiod"])
+    with pytest.raises(SymmlError, match="all=True"):
+        verify()
+
+
+def test_report_ok_semantics():
+    def rep(*statuses):
+        checks = tuple(CheckResult("f", f"c{k}", s, "") for k, s in enumerate(statuses))
+        return Report((FormulaReport("f", checks),))
+
+    assert rep(Status.VERIFIED, Status.ERRATUM, Status.SKIPPED).ok
+    for bad in (Status.REFUTED, Status.FAILED, Status.UNSTABLE, Status.TIMEOUT):
+        assert not rep(Status.VERIFIED, bad).ok
+    assert rep(Status.ERRATUM).errata
+
+
+@pytest.mark.slow
+def test_worker_pool_matches_in_process_and_budget_times_out():
+    names = ["sigmoid", "tanh"]
+    pooled = verify(names, jobs=2, points=200)
+    inline = verify(names, jobs=1, points=200)
+    assert [c.status for c in pooled.checks] == [c.status for c in inline.checks]
+    slow = verify(names, jobs=2, budget=0.01, points=200)
+    assert {c.status for c in slow.checks} == {Status.TIMEOUT}
+    assert "budget of 0.01 s" in slow.checks[0].message
+
+
+# ------------------------------------------------------------------- the user's code
+
+
+def test_check_gradient_raises_with_the_diagnosis():
+    with pytest.raises(VerificationError, match=r"gradient is wrong at x = .*seed 0\)"):
+        check_gradient(lambda x: np.sin(x), r"\sin(x)", "x")
+    assert check_gradient(lambda x: np.cos(x), r"\sin(x)").status is Status.VERIFIED_NUMERICALLY
+
+
+def test_check_gradient_needs_wrt_when_ambiguous():
+    with pytest.raises(SymmlError, match="wrt"):
+        check_gradient(lambda x, y: y, r"x y")
+
+
+def test_overflow_with_right_values_is_noted_not_failed():
+    result = verify_function(lambda x: 1 / (1 + np.exp(-x)), r"\frac{1}{1 + e^{-x}}")
+    assert result.status is Status.VERIFIED_NUMERICALLY
+    assert "overflow" in result.message and "values are right" in result.message
+    assert result.ulp["yours"] <= 4
+
+
+def test_ulp_errors_are_reported():
+    result = verify_function(
+        lambda x: np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0), sp.log(1 + sp.exp(x))
+    )
+    assert set(result.ulp) == {"generated", "yours"}
+    assert result.ulp["generated"] <= 4
+
+
+def test_tolerance_overrides_reach_the_check():
+    loose = verify_function(lambda x: np.sin(x) * (1 + 1e-6), sp.sin(x), tolerances={"rtol": 1e-5})
+    strict = verify_function(lambda x: np.sin(x) * (1 + 1e-6), sp.sin(x))
+    assert loose.status is Status.VERIFIED_NUMERICALLY
+    assert strict.status is Status.REFUTED and "rtol=1e-7" in strict.message
+
+
+# ------------------------------------------------------------------- equivalence
+
+EQUIV = [
+    (r"\frac{1}{1+e^{-x}}", r"\frac{e^x}{1+e^x}", True, "symbolic"),
+    (r"\sigma(x)(1-\sigma(x))", r"\frac{e^{-x}}{(1+e^{-x})^2}", True, "symbolic"),
+    (r"\log_2 x", r"\ln x", False, "numeric"),
+    (r"(x+1)^2", r"x^2 + 1", False, "numeric"),
+]
+
+
+@pytest.mark.parametrize("a,b,expected,method", EQUIV, ids=[f"{a} vs {b}" for a, b, *_ in EQUIV])
+def test_equiv(a, b, expected, method):
+    result = equiv(a, b)
+    assert result["equivalent"] is expected
+    assert result["method"] == method
+    if expected is False:
+        cx = result["counterexample"]
+        assert "x" in cx["point"] and cx["a"] != cx["b"]
+
+
+# ------------------------------------------------------------------- the commands
+
+
+def test_cli_verify_json_and_exit_code():
+    res = runner.invoke(app, ["verify", "sigmoid", "--json", "--points", "1000"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.stdout)
+    assert data["ok"] is True and data["formulas"][0]["name"] == "sigmoid"
+
+
+def test_cli_verify_against_user_code(tmp_path, monkeypatch):
+    (tmp_path / "mycode.py").write_text(
+        "import numpy as np\n"
+        "def grad(x):\n    return np.exp(-x) / (1 + np.exp(-x))\n"  # sigma(-x), not sigma'(x)
+        "def good(x):\n    s = 1 / (1 + np.exp(-np.abs(x)))\n    return s * (1 - s)\n",
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    latex = r"\frac{1}{1+e^{-x}}"
+    bad = runner.invoke(app, ["verify", "--latex", latex, "--wrt", "x", "--against", "mycode:grad"])
+    assert bad.exit_code == 1
+    assert "gradient is wrong at x = " in bad.stdout and "seed 0" in bad.stdout
+    good = runner.invoke(
+        app, ["verify", "--latex", latex, "--wrt", "x", "--against", "mycode:good", "--json"]
+    )
+    assert good.exit_code == 0, good.output
+    assert json.loads(good.stdout)["formulas"][0]["checks"][0]["status"] == "verified_numerically"
+
+
+def test_cli_equiv():
+    res = runner.invoke(app, ["equiv", r"\log_2 x", r"\ln x", "--json"])
+    assert res.exit_code == 1
+    data = json.loads(res.stdout)
+    assert data["equivalent"] is False and data["method"] == "numeric"
+    same = runner.invoke(app, ["equiv", r"\frac{1}{1+e^{-x}}", r"\frac{e^x}{1+e^x}"])
+    assert same.exit_code == 0 and "equivalent (symbolic)" in same.stdout
+
+
+def test_cli_verify_usage_errors():
+    res = runner.invoke(app, ["verify"])
+    assert res.exit_code != 0
+    res = runner.invoke(app, ["verify", "sigmoid", "--all"])
+    assert res.exit_code != 0
