@@ -92,25 +92,74 @@ def expr_json(value: Any) -> dict[str, Any]:
 
 
 def sympy_text(expr: Any) -> str:
-    """SymPy code for ``expr`` in elementary functions, readable by ``sympy.parse_expr``."""
+    """SymPy code for ``expr`` in elementary functions, readable by ``sympy.parse_expr``.
+
+    ``str()`` is not enough: it prints ``x[i]``, ``X.T`` and ``f.(X)``, and names such as
+    ``Q``, ``E``, ``N``, ``I``, ``gamma`` or ``lambda`` mean something else to ``parse_expr``
+    (or are Python keywords). Those are spelled out: ``Indexed(x, i)``, ``Transpose(X)``,
+    ``MatrixSymbol('X', m, n)``, ``Symbol('lambda')``, ``Function('Q')(x)``.
+    """
     from sympy import Indexed
+    from sympy.core.function import AppliedUndef
     from sympy.printing.str import StrPrinter
 
     from symml.functions import to_elementary
 
+    taken = _parse_expr_names()
+
+    def plain(name: str) -> bool:
+        return name.isidentifier() and name not in taken
+
     class Readable(StrPrinter):
-        # str() prints x[i] and X.T, which parse_expr cannot read back. Indexed is caught
-        # before dispatch because its own _sympystr would win over a _print_Indexed method.
+        # Indexed is caught before dispatch: its own _sympystr would win over a _print_ method.
         def _print(self, expr: Any, **kwargs: Any) -> str:
             if isinstance(expr, Indexed):
                 args = ", ".join(self._print(i) for i in (expr.base.label, *expr.indices))
                 return f"Indexed({args})"
             return super()._print(expr, **kwargs)
 
+        def _print_Symbol(self, e: Any) -> str:
+            return e.name if plain(e.name) else f"Symbol({e.name!r})"
+
+        def _print_MatrixSymbol(self, e: Any) -> str:
+            return f"MatrixSymbol({e.name!r}, {self._print(e.rows)}, {self._print(e.cols)})"
+
         def _print_Transpose(self, e: Any) -> str:
             return f"Transpose({self._print(e.arg)})"
 
+        def _print_ElementwiseApplyFunction(self, e: Any) -> str:
+            return f"ElementwiseApplyFunction({self._print(e.function)}, {self._print(e.expr)})"
+
+        def _print_Limit(self, e: Any) -> str:
+            body, var, point = (self._print(a) for a in e.args[:3])
+            return f"Limit({body}, {var}, {point}, dir={str(e.args[3])!r})"
+
+        def _print_Identity(self, e: Any) -> str:
+            return f"Identity({self._print(e.rows)})"
+
+        def _print_ZeroMatrix(self, e: Any) -> str:
+            return f"ZeroMatrix({self._print(e.rows)}, {self._print(e.cols)})"
+
+        def _print_OneMatrix(self, e: Any) -> str:
+            return f"OneMatrix({self._print(e.rows)}, {self._print(e.cols)})"
+
+        def _print_Function(self, e: Any) -> str:
+            name = e.func.__name__
+            if isinstance(e, AppliedUndef) and not plain(name):
+                return f"Function({name!r})({self.stringify(e.args, ', ')})"
+            return super()._print_Function(e)
+
     return Readable().doprint(to_elementary(expr))
+
+
+def _parse_expr_names() -> frozenset[str]:
+    """Names that ``parse_expr`` does not turn into fresh symbols: SymPy's, builtins, keywords."""
+    import builtins
+    import keyword
+
+    import sympy
+
+    return frozenset(sympy.__all__) | frozenset(dir(builtins)) | frozenset(keyword.kwlist)
 
 
 def _symbol_options(symbol: list[str]) -> dict[str, str]:
@@ -386,7 +435,9 @@ def derive_command(
     for note in d.notes:
         out.print(f"note       {note}", markup=False, soft_wrap=True)
     if steps and d.steps is not None:
-        out.print(d.steps.to_text(), markup=False, soft_wrap=True)
+        from symml.steps import to_text
+
+        out.print(to_text(d.steps), markup=False, soft_wrap=True)
 
 
 @app.command("verify")
@@ -420,8 +471,9 @@ def verify_command(
     if latex is not None or against is not None:
         if latex is None or against is None or names or all_:
             raise SymmlError("use --latex LATEX --against MODULE:FUNC together, without names")
-        _verify_user_code(_read_latex(latex), against, wrt, _symbol_options(symbol or []),
-                          seed, points, as_json)
+        _verify_user_code(
+            _read_latex(latex), against, wrt, _symbol_options(symbol or []), seed, points, as_json
+        )
         return
     if wrt is not None:
         raise SymmlError("--wrt goes with --latex and --against")
@@ -436,8 +488,14 @@ def verify_command(
     total = len(default_registry().names()) if all_ else len(names or [])
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("verifying", total=total)
-        report = verify(names, all=all_, seed=seed, points=points, jobs=jobs,
-                        progress=lambda name, _rep: bar.update(task, advance=1, description=name))
+        report = verify(
+            names,
+            all=all_,
+            seed=seed,
+            points=points,
+            jobs=jobs,
+            progress=lambda name, _rep: bar.update(task, advance=1, description=name),
+        )
     if as_json:
         print_json(report.to_json())
     else:
@@ -446,19 +504,26 @@ def verify_command(
         raise typer.Exit(1)
 
 
-def _verify_user_code(latex: str, against: str, wrt: str | None, symbols: dict[str, str],
-                      seed: int, points: int, as_json: bool) -> None:
+def _verify_user_code(
+    latex: str,
+    against: str,
+    wrt: str | None,
+    symbols: dict[str, str],
+    seed: int,
+    points: int,
+    as_json: bool,
+) -> None:
     from symml.report import Status
     from symml.verify import verify_function
 
     if os.getcwd() not in sys.path:  # import the user's module as pytest would
         sys.path.insert(0, os.getcwd())
-    result = verify_function(against, latex, wrt, symbols=symbols or None, seed=seed,
-                             points=points)
+    result = verify_function(against, latex, wrt, symbols=symbols or None, seed=seed, points=points)
     ok = result.status in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY)
     if as_json:
-        print_json({"ok": ok, "formulas": [{"name": latex, "checks": [result.to_json()]}],
-                    "errata": []})
+        print_json(
+            {"ok": ok, "formulas": [{"name": latex, "checks": [result.to_json()]}], "errata": []}
+        )
     else:
         typer.echo(f"{result.status.value}: {result.message}")
     if not ok:
@@ -473,22 +538,28 @@ def _print_report(report: Any) -> None:
     table = Table(title=f"symml verify (seed {report.seed})", show_lines=False, expand=True)
     for column, ratio in (("formula", 2), ("check", 3), ("status", 2), ("message", 7)):
         table.add_column(column, overflow="fold", ratio=ratio)
-    colours = {"verified": "green", "verified_numerically": "green", "erratum": "yellow",
-               "skipped": "dim"}
+    colours = {
+        "verified": "green",
+        "verified_numerically": "green",
+        "erratum": "yellow",
+        "skipped": "dim",
+    }
     for f in report.formulas:
         for c in f.checks:
             colour = colours.get(c.status.value, "red")
             message = c.message if len(c.message) < 400 else c.message[:397] + "..."
-            table.add_row(escape(f.name), escape(c.claim), f"[{colour}]{c.status.value}[/]",
-                          escape(message))
+            table.add_row(
+                escape(f.name), escape(c.claim), f"[{colour}]{c.status.value}[/]", escape(message)
+            )
     out.print(table)
     if report.errata:
         out.print("[bold]errata confirmed[/bold] (the documents are wrong here):")
         for c in report.errata:
             out.print(f"  {c.formula}: {c.claim}\n    {c.erratum}", markup=False, soft_wrap=True)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items()))
-    out.print(f"{len(report.checks)} checks: {counts}; " + ("OK" if report.ok else "FAILED"),
-              markup=False)
+    out.print(
+        f"{len(report.checks)} checks: {counts}; " + ("OK" if report.ok else "FAILED"), markup=False
+    )
 
 
 @app.command("equiv")
@@ -509,8 +580,12 @@ def equiv_command(
     from symml.report import _jsonable
     from symml.verify import equiv
 
-    result = equiv(_read_latex(latex_a), _read_latex(latex_b),
-                   symbols=_symbol_options(symbol or []) or None, seed=seed)
+    result = equiv(
+        _read_latex(latex_a),
+        _read_latex(latex_b),
+        symbols=_symbol_options(symbol or []) or None,
+        seed=seed,
+    )
     if as_json:
         print_json(_jsonable_dict(result, _jsonable))
     elif result["equivalent"] is True:

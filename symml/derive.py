@@ -145,7 +145,9 @@ def expr_json(expr: sp.Basic, printer: Callable[[sp.Basic], str] | None = None) 
 def _steps_json(steps: Any) -> list[dict[str, str]]:
     if steps is None:
         return []
-    items = steps.to_list()
+    from symml.steps import to_list
+
+    items = to_list(steps)
     return [
         {"rule": str(item["rule"]), "latex": str(item["latex"])}
         if isinstance(item, Mapping)
@@ -195,10 +197,10 @@ def derive(
         raise DerivationError(f"the order of a derivative must be an integer >= 1, got {order!r}")
     subject = subject_of(formula_or_expr)
     var = resolve_variable(subject.expr, wrt, subject.label)
-    expr = _rename_bound(subject.expr, var)
+    expr, restore = _opaque_vector_functions(_rename_bound(subject.expr, var), var)
     notes: list[str] = []
     raw = _differentiate(expr, var, order, subject.label)
-    reference = _differentiate(to_elementary(expr), var, order, subject.label)
+    reference = _differentiate(_rename_bound(to_elementary(expr), var), var, order, subject.label)
     proofs: dict[str, Proof] = {}
 
     def proved(name: str, form: sp.Expr, fallback: sp.Expr, value: Any = None) -> sp.Expr:
@@ -228,14 +230,23 @@ def derive(
     if textbook is not simplified:
         textbook = proved("textbook", textbook, simplified, shown)
     notes.extend(_kink_notes(reference, var))
-    tree = _steps(expr, var, notes) if steps and order == 1 else None
+    tree = None
+    if steps and order == 1:
+        tree = _steps(_rename_bound(subject.expr, var), var, notes)
+        ok = proofs.get("textbook", Proof(False, "")).ok
+        if tree is not None and ok and restore(textbook) != tree.final:
+            from symml.steps import append_step
+
+            # proved above against sympy.diff, with f(x) expanded through its definition
+            rule = f"in terms of {shown}" if shown is not None else "textbook form"
+            tree = append_step(tree, rule, restore(textbook), check=False)
     return Derivation(
         input=subject.expr,
         wrt=var,
         order=order,
-        raw=raw,
-        simplified=simplified,
-        textbook=textbook,
+        raw=restore(raw),
+        simplified=restore(simplified),
+        textbook=restore(textbook),
         steps=tree,
         notes=tuple(notes),
         function=subject.value,
@@ -279,7 +290,27 @@ def _as_expr(obj: Any, label: str) -> sp.Expr:
         raise DerivationError(
             f"{label} cannot be differentiated: it is a {type(obj).__name__}, not an expression"
         )
-    return obj
+    return _indexed_from_matrix_elements(obj)
+
+
+def _indexed_from_matrix_elements(expr: sp.Expr) -> sp.Expr:
+    """``w[i, 0]`` of a column MatrixSymbol -> ``w[i]``, ``X[i, j]`` -> Indexed ``X[i, j]``.
+
+    A norm like ``||Xw - y||^2`` arrives as sums over matrix elements; as indexed sums
+    it is differentiated, collapsed and proved like every other cost.
+    """
+    from sympy.matrices.expressions.matexpr import MatrixElement
+
+    elements = expr.atoms(MatrixElement)
+    if not elements:
+        return expr
+    subs = {}
+    for e in elements:
+        base = sp.IndexedBase(e.parent.name) if isinstance(e.parent, sp.MatrixSymbol) else None
+        if base is None:
+            return expr
+        subs[e] = base[e.i] if e.parent.shape[1] == 1 else base[e.i, e.j]
+    return expr.xreplace(subs)
 
 
 def _as_value(lhs: Any, rhs: Any) -> sp.Expr | None:
@@ -373,16 +404,49 @@ def _rename_bound(expr: sp.Expr, var: sp.Basic) -> sp.Expr:
 
 
 def _differentiate(expr: sp.Expr, var: sp.Basic, order: int, label: str) -> sp.Expr:
+    # Vector entries are real numbers: |w_i|' = sign(w_i), not a re/im mess.
+    real = {
+        b: sp.IndexedBase(b.label, real=True)
+        for b in expr.atoms(sp.IndexedBase)
+        if b.is_real is not True and isinstance(b.label, sp.Symbol)
+    }
     try:
-        out = sp.diff(expr, var, order)
+        out = sp.diff(expr.xreplace(real), var.xreplace(real), order)
     except (ValueError, TypeError, NotImplementedError) as exc:
         raise DerivationError(f"cannot differentiate {label} with respect to {var}: {exc}") from exc
+    out = out.xreplace({r: b for b, r in real.items()})
     bad = [d for d in out.atoms(sp.Derivative) if not isinstance(d.expr, AppliedUndef)]
     if bad:
         raise DerivationError(
             f"{label} is not differentiable with respect to {var}: SymPy left {bad[0]}"
         )
     return collapse_deltas(out)
+
+
+def _opaque_vector_functions(expr: sp.Expr, var: sp.Basic) -> tuple[sp.Expr, Callable]:
+    """``MSE(w)`` -> ``F(w_k)`` so that ``d MSE(w) / d w_k`` is not SymPy's 0.
+
+    A function of a whole vector depends on each entry. Until the end of :func:`derive`
+    it is a function of the entry itself; ``restore`` maps the results back.
+    """
+    if not isinstance(var, sp.Indexed):
+        return expr, lambda e: e
+    opaque = {}
+    for n, app in enumerate(sorted(expr.atoms(AppliedUndef), key=sp.default_sort_key)):
+        if any(str(a) == str(var.base.label) for a in app.args):
+            opaque[app] = sp.Function(f"{app.func.__name__}_of_{var.base}_{n}")(var)
+    if not opaque:
+        return expr, lambda e: e
+    inverse = {f: app for app, f in opaque.items()}
+
+    def restore(e: sp.Expr) -> sp.Expr:
+        e = e.replace(
+            lambda d: isinstance(d, sp.Derivative) and d.expr in inverse,
+            lambda d: sp.Derivative(inverse[d.expr], *d.variable_count, evaluate=False),
+        )
+        return e.xreplace(inverse)
+
+    return expr.xreplace(opaque), restore
 
 
 def collapse_deltas(expr: sp.Expr) -> sp.Expr:
@@ -446,7 +510,22 @@ def simplify_deep(expr: sp.Expr) -> sp.Expr:
     """
     from symml.textbook import map_levels
 
-    return map_levels(sp.sympify(expr), sp.simplify)
+    return map_levels(sp.sympify(expr), _simplify_same_functions)
+
+
+def _simplify_same_functions(expr: sp.Expr) -> sp.Expr:
+    """``simplify``, unless it brings in functions the input does not use.
+
+    ``e^{-x}/(1 + e^{-x})^2`` should not come back as ``1/(4 cosh^2(x/2))``: the reader
+    wrote exponentials, so the shorter of the exponential forms is kept.
+    """
+    out = sp.simplify(expr)
+    before = {type(f) for f in expr.atoms(sp.Function)}
+    if {type(f) for f in out.atoms(sp.Function)} <= before:
+        return out
+    candidates = [sp.factor(sp.cancel(expr)), sp.simplify(out.rewrite(sp.exp))]
+    kept = [c for c in candidates if {type(f) for f in c.atoms(sp.Function)} <= before]
+    return min(kept, key=sp.count_ops) if kept else out
 
 
 def expand_function(expr: sp.Expr, value: sp.Expr | None, definition: sp.Expr) -> sp.Expr:
@@ -620,6 +699,7 @@ def _draw(expr: sp.Expr, rng) -> dict:
     labels = {b.label for b in expr.atoms(sp.IndexedBase)}
     vals: dict = {b: sp.Integer(size) for b in bounds}
     vals[_ENTRY_SEED] = rng.randrange(2**31)
+    vals[_SIZES] = frozenset(bounds)
     for sym in expr.free_symbols:
         if sym in vals or sym in labels or not isinstance(sym, sp.Symbol):
             continue
@@ -636,6 +716,7 @@ def _draw(expr: sp.Expr, rng) -> dict:
 
 
 _ENTRY_SEED = "entry seed"
+_SIZES = "sizes"
 
 
 def _expand_sums(expr: sp.Expr) -> sp.Expr:
@@ -672,7 +753,10 @@ def _evaluate(expr: sp.Expr, vals: dict) -> complex | None:
             lambda e: isinstance(e, AppliedUndef) and e.func in funcs,
             lambda e: funcs[e.func](*e.args),
         )
-    out = _expand_sums(out.xreplace(scalars))
+    # sizes first, then sums written out, then the rest: a summation index may share its
+    # name with a free index (softmax(z, j) next to a sum over j), and must stay bound
+    sizes = {k: v for k, v in scalars.items() if k in vals[_SIZES]}
+    out = _expand_sums(out.xreplace(sizes)).xreplace(scalars)
     if out.has(sp.Derivative, sp.Subs):
         out = out.doit()
     entries = sorted(out.atoms(sp.Indexed), key=sp.default_sort_key)

@@ -339,6 +339,7 @@ def map_levels(expr: sp.Expr, fn) -> sp.Expr:
     summand that reads better negated takes the minus outside.
     """
     if isinstance(expr, sp.Sum):
+        expr = _plain_bound_names(expr)
         idx = [lim[0] for lim in expr.limits]
         body = map_levels(expr.function, fn)
         outside, inside = body.as_independent(*idx, as_Add=False)
@@ -354,6 +355,22 @@ def map_levels(expr: sp.Expr, fn) -> sp.Expr:
     atoms = {s: sp.Dummy("S", real=True) for s in outer}
     out = fn(expr.xreplace(atoms))
     return out.xreplace({atoms[s]: done[s] for s in outer})
+
+
+def _plain_bound_names(s: sp.Sum) -> sp.Sum:
+    """Machine-made summation indices (``_i_2``) get a plain name (``k``), the same one in
+    every sum where it is free to use, so that equal inner sums compare equal."""
+    taken = {a.name for a in s.atoms(sp.Symbol)}
+    renames = {}
+    for var, _, _ in s.limits:
+        if not (isinstance(var, sp.Dummy) or var.name.startswith("_")):
+            continue
+        for name in ("k", "l", "p", "q", "r", "u", "v", "a", "c"):
+            if name not in taken:
+                taken.add(name)
+                renames[var] = sp.Symbol(name, integer=True)
+                break
+    return s.xreplace(renames) if renames else s
 
 
 def _outer_sums(expr: sp.Basic) -> list[sp.Sum]:
