@@ -753,12 +753,13 @@ _PREAMBLE = r"""\documentclass[10pt]{article}
   \ifdim\wd\fitbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\fitbox}}%
   \else\makebox[\linewidth]{\usebox{\fitbox}}\fi\par\smallskip}
 \newcommand{\topic}[1]{\colorbox{ink}{\parbox{\dimexpr\linewidth-2\fboxsep}%
-  {\color{white}\bfseries\small #1}}\par\smallskip}
-% an entry never breaks across columns; a topic bar travels with the topic's first entry
-\newenvironment{entry}[2][]{\par\addvspace{4pt}\begin{minipage}{\linewidth}\raggedright%
+  {\color{white}\bfseries\small #1}}\par\nopagebreak\smallskip}
+% a topic bar travels with its first entry, a title with the definition under it; an entry
+% may continue in the next column (unbreakable entries leave holes at column bottoms)
+\newenvironment{entry}[2][]{\par\addvspace{4pt}%
   \if\relax\detokenize{#1}\relax\else\topic{#1}\fi
   {\color{ink}\bfseries\hyphenpenalty=10000 \exhyphenpenalty=10000 #2\par}%
-  \nopagebreak\smallskip}{\end{minipage}\par}
+  \nopagebreak\smallskip\nopagebreak}{\par}
 \newcommand{\field}[1]{{\scriptsize\color{gray}#1}\par}
 \newcommand{\chk}[2]{{\scriptsize #1\ #2}\par}
 \newcommand{\ok}{\textcolor{ForestGreen}{$\checkmark$}}
