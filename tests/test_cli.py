@@ -264,3 +264,45 @@ def test_console_script_end_to_end(tiny_registry):
         env={**os.environ, "SYMML_FORMULAS_DIR": str(tiny_registry)},
     )
     assert done.returncode == 0 and json.loads(done.stdout)["name"] == "sigmoid"
+
+
+# --------------------------------------------------------------------------- "sympy" strings
+
+# Matrix-valued operators that SymPy cannot rebuild from text with its own names: symml's
+# row_softmax and GradientVector, and functions applied elementwise inside a Hadamard product.
+NOT_REBUILDABLE = ("row_softmax(", "GradientVector(", "ElementwiseApplyFunction(")
+
+
+def _shipped() -> registry.Registry | None:
+    try:
+        return registry.load_registry(strict=False)  # validates only: no parsing here
+    except registry.RegistryError:
+        return None
+
+
+SHIPPED = _shipped()
+
+
+@pytest.mark.parametrize("name", SHIPPED.names() if SHIPPED else [])
+def test_sympy_strings_of_the_registry_read_back(name):
+    from symml.cli import expr_json
+
+    formula = SHIPPED.get(name)
+    for item in (formula, *formula.claims):
+        try:
+            value = item.expr
+        except registry.RegistryError:
+            continue  # that it parses is the coverage tests' business
+        for text in _leaves(expr_json(value)):
+            if not any(marker in text for marker in NOT_REBUILDABLE):
+                read_back(text)
+
+
+def _leaves(data: dict) -> list[str]:
+    """The "sympy" strings of the sides of equations, relations and aligned blocks.
+
+    Each side is read back on its own: read back whole, Eq(Integral(...), ...) would make
+    SymPy compute the integral (seconds) to decide the equation.
+    """
+    parts = data.get("items") or data.get("parts") or [data[k] for k in ("lhs", "rhs") if k in data]
+    return [text for part in parts for text in _leaves(part)] if parts else [data["sympy"]]
