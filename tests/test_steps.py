@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 import sympy as sp
@@ -257,3 +258,46 @@ def test_random_trees_agree_with_sympy_diff(expr):
     if agreed == 0:
         assert sp.simplify(tree.result - expected) == 0
     assert to_latex(tree)
+
+
+# ------------------------------------------------------------------ every registry formula
+
+
+def _registry_names() -> list[str]:
+    from symml.registry import formulas
+
+    return [formula.name for formula in formulas()]
+
+
+#: Why steps may be refused: operators SymPy cannot differentiate either.
+REFUSALS = r"is a Tuple, not an expression|sympy.diff fails|different numbers of indices"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", _registry_names())
+def test_steps_agree_with_sympy_diff_on_the_registry(name):
+    from symml.errors import RegistryError
+    from symml.registry import get
+
+    try:
+        body = get(name).definition()
+    except RegistryError:
+        pytest.skip("a relation or aligned block: no single expression to differentiate")
+    if not isinstance(body, sp.Expr) or body.is_Matrix or body.has(sp.MatrixSymbol):
+        pytest.skip("a matrix or tuple formula: steps are for scalar (indexed) expressions")
+    labels = {base.label for base in body.atoms(sp.IndexedBase)}
+    variables = sorted(
+        (s for s in body.free_symbols if s.is_Symbol and not s.is_integer and s not in labels),
+        key=str,
+    )
+    indices = (sp.Symbol("k_0", integer=True), sp.Symbol("l_0", integer=True))
+    ranks = {item.base: len(item.indices) for item in body.atoms(sp.Indexed)}
+    variables += [base[indices[:rank]] for base, rank in sorted(ranks.items(), key=str)]
+    for var in variables:
+        try:
+            tree = differentiate_steps(body, var)
+        except DerivationError as e:
+            assert re.search(REFUSALS, str(e)), f"{name} d/d{var}: {e}"
+            continue
+        assert tree.checked.startswith(("numeric", "symbolic"))
+        assert to_latex(tree)
