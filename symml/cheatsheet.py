@@ -184,6 +184,8 @@ def write_cheatsheet(
     """
     if pdf and fmt != "tex":
         raise SymmlError("--pdf compiles LaTeX: use it with --format tex")
+    if pdf:
+        _tex_engine()  # no TeX: say so now, not after minutes of verification
     if output in (None, "-") and not pdf:
         return cheatsheet(
             tags=tags, steps=steps, fmt=fmt, verify=verify, time_budget=time_budget
@@ -936,11 +938,7 @@ def compile_pdf(
             failed (the message quotes the log line and gives the log's path).
     """
     tex_path = Path(tex_path)
-    engine = shutil.which("latexmk") or shutil.which("pdflatex")
-    if engine is None:
-        raise TexError(
-            f"no TeX engine (latexmk or pdflatex) on PATH; install: apt-get install {TEX_PACKAGES}"
-        )
+    engine = _tex_engine()
     flags = ["-no-shell-escape", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
     with tempfile.TemporaryDirectory(prefix="symml-tex-") as tmp:
         work = Path(tmp)
@@ -976,6 +974,15 @@ def compile_pdf(
             raise TexError(f"LaTeX timed out after {timeout:g} s on {tex_path} (log: {kept})")
         why, line, reason = _tex_error_line(text)
         raise TexError(f"LaTeX failed on {tex_path}: {why} (full log: {kept})", line, reason)
+
+
+def _tex_engine() -> str:
+    engine = shutil.which("latexmk") or shutil.which("pdflatex")
+    if engine is None:
+        raise TexError(
+            f"no TeX engine (latexmk or pdflatex) on PATH; install: apt-get install {TEX_PACKAGES}"
+        )
+    return engine
 
 
 def _tex_error_line(log: str) -> tuple[str, int | None, str]:

@@ -563,3 +563,18 @@ def test_softplus_is_plotted_beside_the_activations_even_if_no_document_has_it(t
     assert extra.plot == "softplus.png" and extra.title == "Softplus (not in the documents)"
     assert extra.derivatives == (r"\frac{d}{dx} \operatorname{softplus}(x) = \sigma\left(x\right)",)
     assert [t for t, es in sheet.sections if extra in es] == ["Activations"]
+
+
+def test_cli_pdf_without_tex_fails_fast_naming_the_packages(tmp_path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "symml.cli", "cheatsheet", "--pdf", "-o", str(tmp_path / "s.tex")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PATH": str(empty)},
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert "apt-get install texlive-latex-base texlive-latex-recommended" in result.stderr
+    assert not (tmp_path / "s.tex").exists() and not (tmp_path / "s.pdf").exists()
