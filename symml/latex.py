@@ -47,10 +47,12 @@ def parse_latex(text: str, symbols: Mapping[str, str] | None = None,
     Raises:
         ParseError: with the input and the column of the problem.
     """
+    from symml.texlex import check_length
     from symml.texparse import parse
 
     if not isinstance(text, str):
         raise ParseError(f"expected LaTeX text, got {type(text).__name__}")
+    check_length(text)
     stripped = _strip_delimiters(text)
     if not stripped.strip():
         raise ParseError("empty formula", text, 0)

@@ -7,6 +7,7 @@ commands (``\\frac``) and punctuation. Spacing commands are dropped here so the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from symml.errors import ParseError
@@ -31,6 +32,10 @@ SPACING = frozenset(
 ROW_SPACERS = frozenset({r"\quad", r"\qquad"})
 
 
+# ASCII only: str.isdigit() also accepts "²" and Arabic-Indic digits.
+_DIGITS = frozenset("0123456789")
+
+
 @dataclass(frozen=True)
 class Token:
     kind: str  # "cmd", "letter", "num", "op", "text", "end"
@@ -39,16 +44,31 @@ class Token:
     space_before: bool = False
 
 
-def tokenize(text: str) -> list[Token]:
-    """Split LaTeX math into tokens; raise ParseError on characters with no meaning."""
+# C0/C1 controls other than tab and line ends, zero-width and bidi controls, BOM, separators.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
+                        "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def check_length(text: str) -> None:
+    """Refuse input beyond MAX_LENGTH before any other work is done on it."""
     if len(text) > MAX_LENGTH:
         raise ParseError(f"input is too long ({len(text)} characters, limit {MAX_LENGTH})", None)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split LaTeX math into tokens; raise ParseError on characters with no meaning."""
+    check_length(text)
+    bad = _INVISIBLE.search(text)
+    if bad:  # also inside \text{...}: a NUL or a bidi override must not reach a name
+        ch = bad.group()
+        raise ParseError(f"unexpected control or format character U+{ord(ch):04X}", text,
+                         bad.start())
     out: list[Token] = []
     i, n = 0, len(text)
     space = False
     while i < n:
         ch = text[i]
-        if ch in " \t\r\n":
+        if ch in " \t\r\n\u00a0\u2009\u202f":  # no-break and thin spaces pasted from the web
             space = True
             i += 1
             continue
@@ -86,11 +106,11 @@ def tokenize(text: str) -> list[Token]:
             space = False
             i = j
             continue
-        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+        if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
             j = i
             seen_dot = False
-            while j < n and (text[j].isdigit() or (text[j] == "." and not seen_dot
-                                                   and j + 1 < n and text[j + 1].isdigit())):
+            while j < n and (text[j] in _DIGITS or (text[j] == "." and not seen_dot
+                                                    and j + 1 < n and text[j + 1] in _DIGITS)):
                 seen_dot = seen_dot or text[j] == "."
                 j += 1
             if j - i > MAX_LITERAL_DIGITS:
