@@ -61,8 +61,8 @@ def tokenize(text: str) -> list[Token]:
     bad = _INVISIBLE.search(text)
     if bad:  # also inside \text{...}: a NUL or a bidi override must not reach a name
         ch = bad.group()
-        raise ParseError(f"unexpected control or format character U+{ord(ch):04X}", text,
-                         bad.start())
+        raise ParseError(f"unexpected character U+{ord(ch):04X} (a control or format "
+                         "character)", text, bad.start())
     out: list[Token] = []
     i, n = 0, len(text)
     space = False
