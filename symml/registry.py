@@ -667,7 +667,7 @@ def _cached_parse(latex: str, symbols: dict[str, str], functions: tuple[str, ...
 
     directory = cache_dir()
     key = _cache_key(latex, symbols, functions) if directory is not None else ""
-    entry = directory / "parse" / key[:2] / f"{key}.pickle" if directory else None
+    entry = _generation(directory) / key[:2] / f"{key}.pickle" if directory else None
     # What a damaged or foreign cache file can raise while unpickling: a miss, not an error.
     corrupt = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError,
                KeyError, TypeError, ValueError, OSError)  # fmt: skip
@@ -685,7 +685,47 @@ def _cached_parse(latex: str, symbols: dict[str, str], functions: tuple[str, ...
     value = parse_latex(latex, symbols=symbols, functions=list(functions) or None)
     if entry is not None:
         _write_atomically(entry, (key, value))
+        _prune_once(entry.parent.parent)
     return value
+
+
+_KEEP_GENERATIONS = 4
+
+
+def _generation(directory: Path) -> Path:
+    """Entries live under one directory per fingerprint (symml/SymPy versions, sources)."""
+    import hashlib
+
+    return directory / "parse" / hashlib.sha256(_fingerprint().encode()).hexdigest()[:16]
+
+
+@functools.cache
+def _prune_once(current: Path) -> None:
+    """Keep the few most recently used generations, so edits and upgrades do not pile up.
+
+    Racing another process is harmless: a removed entry is a cache miss, a failed removal
+    leaves a file behind for next time.
+    """
+    try:
+        os.utime(current)
+        others = [d for d in current.parent.iterdir() if d.is_dir() and d != current]
+        others.sort(key=lambda d: d.stat().st_mtime, reverse=True)
+    except OSError as e:
+        log.debug("not pruning the parse cache: %s", e)
+        return
+    for stale in others[_KEEP_GENERATIONS - 1 :]:
+        for path in sorted(stale.rglob("*"), reverse=True):  # files before their directories
+            try:
+                if path.is_dir():
+                    path.rmdir()
+                else:
+                    path.unlink()
+            except OSError as e:
+                log.debug("cannot remove %s from the parse cache: %s", path, e)
+        try:
+            stale.rmdir()
+        except OSError as e:
+            log.debug("cannot remove %s from the parse cache: %s", stale, e)
 
 
 def _write_atomically(entry: Path, payload: Any) -> None:

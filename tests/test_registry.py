@@ -395,6 +395,23 @@ def test_unwritable_cache_only_costs_speed(tmp_path, monkeypatch):
     assert load_registry(write(tmp_path / "reg", {"a.toml": GOOD})).get("line").expr is not None
 
 
+def test_old_cache_generations_are_pruned(tmp_path, monkeypatch):
+    from symml import registry
+
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("SYMML_CACHE_DIR", str(cache))
+    for n in range(6):  # what earlier versions of symml left behind, oldest first
+        old = cache / "parse" / f"old{n}" / "ab"
+        old.mkdir(parents=True)
+        (old / "entry.pickle").write_bytes(b"stale")
+        os.utime(old.parent, (1_000_000 + n, 1_000_000 + n))
+    registry._prune_once.cache_clear()
+    assert load_registry(write(tmp_path / "reg", {"a.toml": GOOD})).get("line").expr is not None
+    kept = sorted(d.name for d in (cache / "parse").iterdir())
+    assert len(kept) == registry._KEEP_GENERATIONS
+    assert {"old5", "old4", "old3"} < set(kept)
+
+
 CONCURRENT = """
 import sys
 from symml.registry import load_registry
