@@ -66,7 +66,7 @@ class ClaimKind(str, Enum):
 
 _NEEDS_WRT = (ClaimKind.DERIVATIVE, ClaimKind.STATIONARY_POINT)
 
-# field -> (required, expected type, description used in messages)
+# field -> (required, expected shape: see _check_value)
 _FORMULA_FIELDS: dict[str, tuple[bool, str]] = {
     "title": (True, "str"),
     "latex": (True, "str"),
