@@ -750,10 +750,11 @@ _PREAMBLE = r"""\documentclass[10pt]{article}
 \setlength{\belowdisplayskip}{2pt}
 \pagestyle{plain}
 \newsavebox{\fitbox}
-% display math scaled down to the column width when it would not fit
+% display math scaled down to the column width when it would not fit; no column break
+% after it, so a definition, its derivatives and its plot stay together
 \newcommand{\fitmath}[1]{\par\sbox{\fitbox}{$\displaystyle #1$}%
   \ifdim\wd\fitbox>\linewidth\resizebox{\linewidth}{!}{\usebox{\fitbox}}%
-  \else\makebox[\linewidth]{\usebox{\fitbox}}\fi\par\smallskip}
+  \else\makebox[\linewidth]{\usebox{\fitbox}}\fi\par\nopagebreak\smallskip}
 \newcommand{\topic}[1]{\colorbox{ink}{\parbox{\dimexpr\linewidth-2\fboxsep}%
   {\color{white}\bfseries\small #1}}\par\nopagebreak\smallskip}
 % a topic bar travels with its first entry, a title with the definition under it; an entry
