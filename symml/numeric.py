@@ -210,6 +210,9 @@ def _stabilize_node(e: sp.Basic) -> sp.Basic:
             return F.softplus(u)
         if isinstance(inner, F.sigmoid):
             return F.log_sigmoid(inner.args[0])
+        z_k = _sum_of_exp(inner)
+        if z_k is not None:
+            return F.logsumexp(*z_k)
     if e.is_Add:
         pair = _exp_pair(e)
         if pair is not None:
@@ -247,11 +250,39 @@ def _exp_pair(e: sp.Add) -> sp.Basic | None:
     return 2 * cu * sp.sinh(u)
 
 
+def _sum_of_exp(e: sp.Basic) -> tuple[sp.IndexedBase, sp.Basic] | None:
+    """(z, K) when e == Sum(exp(z[j]), (j, 1, K))."""
+    if not isinstance(e, sp.Sum) or len(e.limits) != 1:
+        return None
+    j, lo, hi = e.limits[0]
+    f = e.function
+    if lo != 1 or not isinstance(f, sp.exp) or not isinstance(f.args[0], sp.Indexed):
+        return None
+    z = f.args[0]
+    return (z.base, hi) if z.indices == (j,) else None
+
+
 def _stabilize_mul(e: sp.Mul) -> sp.Basic:
     powers: dict[sp.Basic, sp.Basic] = {}
     for f in e.args:
         base, ex = (f.base, f.exp) if f.is_Pow else (f, sp.S.One)
         powers[base] = powers.get(base, sp.S.Zero) + ex
+    for base in list(powers):  # exp(z[i]) / Sum(exp(z[j])) -> softmax(z, i, K)
+        z_k = _sum_of_exp(base)
+        if z_k is None or powers[base] != -1:
+            continue
+        for top in list(powers):
+            arg = top.args[0] if isinstance(top, sp.exp) else None
+            if (
+                powers.get(top) == 1
+                and isinstance(arg, sp.Indexed)
+                and arg.base == z_k[0]
+                and len(arg.indices) == 1
+            ):
+                del powers[base], powers[top]
+                sm = F.softmax(z_k[0], arg.indices[0], z_k[1])
+                powers[sm] = powers.get(sm, sp.S.Zero) + 1
+                break
     changed = True
     while changed:
         changed = False
@@ -363,6 +394,13 @@ def _lse_last(v: np.ndarray) -> np.ndarray:
     return np.log(np.sum(np.exp(v - m), axis=-1)) + m[..., 0]
 
 
+def _softmax_last(v: np.ndarray, zi: Any) -> np.ndarray:
+    """exp(zi - m) / sum(exp(v - m)) over the last axis of v, m its (finite) maximum."""
+    m = np.max(v, axis=-1, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    return np.exp(zi - m[..., 0]) / np.sum(np.exp(v - m), axis=-1)
+
+
 def _np_dsigmoid(x: Any) -> np.ndarray:
     e = np.exp(-np.abs(x))
     return e / ((1 + e) * (1 + e))
@@ -378,6 +416,7 @@ _RUNTIME = {
     "_idx": _idx,
     "_reduce": _reduce,
     "_lse_last": _lse_last,
+    "_softmax_last": _softmax_last,
     "_dsigmoid": _np_dsigmoid,
     "_sech2": _np_sech2,
 }
@@ -497,7 +536,8 @@ class _VectorPrinter(F.StableNumPyPrinter):
 
     def _print_softmax(self, expr):
         z, i, n = expr.args
-        return f"numpy.exp({self._print(z[i])} - {self._indexed_lse(z, n)})"
+        values = self._indexed_lse(z, n).replace("_lse_last(", "_softmax_last(", 1)[:-1]
+        return f"{values}, {self._print(z[i])})"
 
     def _print_KroneckerDelta(self, expr):
         a, b = (self._print(x) for x in expr.args)

@@ -10,7 +10,8 @@ claim, its derivative) and draws, for ``n`` points at once:
 * sizes (the bounds of sums, the dimensions of matrices) once per run, the same for
   every point, so arrays stack along a leading batch axis;
 * arrays for ``IndexedBase`` symbols with the shape the sums need, and ``MatrixSymbol``
-  values of consistent shapes; ``simplex`` vectors sum to 1;
+  values of consistent shapes; ``simplex`` vectors sum to 1; a square matrix named
+  ``Sigma...``/``Cov...`` is a covariance (symmetric positive definite);
 * a free index (``k`` in ``dJ/dw_k``) uniformly over the axis it indexes.
 
 The first points put every scalar at the same special value (all at -1e3, all at 0, ...),
@@ -41,7 +42,9 @@ DEFAULT_POINTS = 1000
 
 #: Values every real scalar takes at some points: extremes and values near 0.
 REAL_SPECIALS = (-1e3, 1e3, 0.0, -1e-8, 1e-8, -700.0, 700.0, -30.0, 30.0, -1.0, 1.0, -1e-3, 1e-3)
-_POSITIVE_SPECIALS = (1e3, 1e-8, 1.0, 700.0, 30.0, 1e-3, 1e-300)
+_POSITIVE_SPECIALS = (1e3, 1e-8, 1.0, 700.0, 30.0, 1e-3)
+#: Square matrices with these names are covariances: sampled symmetric positive definite.
+_COVARIANCE_NAMES = ("Sigma", "Cov", "covariance")
 _PROB_SPECIALS = (0.5, 1e-12, 1 - 1e-12, 1e-6, 1 - 1e-6, 0.01, 0.99)
 _SIZE_RANGE = (2, 5)
 #: Sizes that usually count samples get more (a tall X keeps X^T X invertible).
@@ -309,7 +312,11 @@ def sample_inputs(
             shape = tuple(int(sp.sympify(d).xreplace(subs)) for d in m.shape)
             kind = kinds.get(name, "matrix")
             _reject_function(name, kind)
-            values[name] = _array(kind, n, shape, rng)
+            if name.startswith(_COVARIANCE_NAMES) and len(shape) == 2 and shape[0] == shape[1]:
+                b = rng.normal(0.0, 1.0, (n, *shape))
+                values[name] = b @ np.swapaxes(b, -1, -2) / shape[0] + 0.1 * np.eye(shape[0])
+            else:
+                values[name] = _array(kind, n, shape, rng)
             used_kinds[name] = kind
     labels = {b.label for e in seq for b in e.atoms(sp.IndexedBase)}
     scalars = {s for e in seq for s in e.free_symbols if isinstance(s, sp.Symbol)}

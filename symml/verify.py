@@ -138,6 +138,16 @@ def _evaluate(expr: sp.Basic, samples: Samples) -> np.ndarray:
     return np.squeeze(np.stack(rows)) if rows and rows[0].size == 1 else np.stack(rows)
 
 
+def _adapter_for(ref: str, adapter: Mapping[str, str] | None) -> dict[str, str]:
+    """The registry's adapter over the module's ``ADAPTERS[function]`` (keyword -> symbol)."""
+    module, _, attr = ref.partition(":")
+    try:
+        table = getattr(importlib.import_module(module), "ADAPTERS", {}) or {}
+    except ImportError:
+        table = {}
+    return {**dict(table.get(attr, {})), **dict(adapter or {})}
+
+
 def _load(ref: str) -> Callable:
     module, _, attr = ref.partition(":")
     if not module or not attr:
@@ -164,6 +174,8 @@ def _kwargs_plan(func: Callable, available: Iterable[str], adapter: Mapping[str,
         if p.kind is p.VAR_POSITIONAL:
             continue
         symbol = adapter.get(name, name)
+        if symbol not in available and name in available:  # a module-wide renaming
+            symbol = name  # that does not apply to this formula
         if symbol in available:
             plan[name] = symbol
         elif p.default is p.empty:
@@ -666,6 +678,55 @@ def _result(
     )
 
 
+#: Points at most where a non-finite generated value is replaced by the mpmath reference.
+REFERENCE_FILL = 64
+
+
+def _fill_from_reference(expected: np.ndarray, target: sp.Basic, samples: Samples) -> int:
+    """Where the generated code gave inf/NaN, put the true value (mpmath) if it is finite.
+
+    The generated code is stable for the shapes :func:`symml.numeric.stabilize` knows; a
+    written-out softmax still overflows. Without this, those points would be silently left
+    out and the code under test never judged there. Returns how many points were filled.
+    """
+    bad = ~_per_point(np.isfinite(expected))
+    idx = np.flatnonzero(bad)[:REFERENCE_FILL]
+    if not idx.size:
+        return 0
+    names = _arg_names(target)
+    try:
+        refs = mp_reference_many(
+            target, [{m: samples.point(int(k))[m] for m in names} for k in idx], timeout=30.0
+        )
+    except (SymmlError, KeyError, TypeError, ValueError):
+        return 0
+    filled = 0
+    for k, r in zip(idx, refs, strict=True):
+        try:
+            with np.errstate(over="ignore"):
+                v = np.asarray(np.asarray(r, dtype=object).astype(float))
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if np.all(np.isfinite(v)) and v.shape == expected[k].shape:
+            expected[k] = v
+            filled += 1
+    return filled
+
+
+def _component(
+    got: np.ndarray, expected: np.ndarray, samples: Samples, names: list[str]
+) -> np.ndarray:
+    """Code that returns the whole vector (softmax(z)) for a formula of one component
+    (softmax(z)_i): take component i at each point."""
+    free = [n for n in names if samples.kinds.get(n) == "index" and n in samples.values]
+    if len(free) != 1 or got.ndim != expected.ndim + 1:
+        return got
+    idx = np.asarray(samples.values[free[0]], dtype=int) - 1
+    if idx.min() < 0 or idx.max() >= got.shape[-1]:
+        return got
+    return np.take_along_axis(got, idx.reshape((-1,) + (1,) * (got.ndim - 1)), -1)[..., 0]
+
+
 def _compare_code(
     ctx: _Context,
     label: str,
@@ -678,6 +739,7 @@ def _compare_code(
 ) -> CheckResult:
     """Hand-written code against ``target`` (and, for a derivative, finite differences)."""
     func = _load(ref)
+    adapter = _adapter_for(ref, adapter)
     samples = ctx.sample([target] + ([ctx.definition] if wrt is not None else []))
     names = _arg_names(target)
     if wrt is not None:
@@ -691,6 +753,9 @@ def _compare_code(
             ctx, label, Status.FAILED, f"{ref} raised {type(exc).__name__}: {exc}", points=samples.n
         )
     expected = _evaluate(target, samples)
+    got = _component(got, expected, samples, names)
+    generated = expected.copy()
+    filled = _fill_from_reference(expected, target, samples)
     kinks = _mask_kinks(expected, ctx, wrt, samples)  # the gradcheck below reports them
     what = ref.rpartition(":")[2]
     status, msg, cx = _judge(
@@ -707,8 +772,10 @@ def _compare_code(
     if status is Status.VERIFIED_NUMERICALLY and wrt is not None:
         status, fd_msg, cx = _gradcheck(what, got, ctx.definition, wrt, samples, ctx.tol, names)
         msg = f"{msg}; {fd_msg}"
+    if filled:
+        msg += f"; the generated code overflowed at {filled} point(s), judged there by mpmath"
     ulp = (
-        _ulps(target, samples, kinks, generated=expected, handwritten=got)
+        _ulps(target, samples, kinks, generated=generated, handwritten=got)
         if expected.ndim == 1
         else {}
     )
@@ -728,6 +795,8 @@ def _check_equal(
     samples = ctx.sample([a, b] + ([ctx.definition] if wrt is not None else []))
     names = sorted(set(_arg_names(a)) | set(_arg_names(b)))
     ea, eb = _evaluate(a, samples), _evaluate(b, samples)
+    _fill_from_reference(ea, a, samples)  # the claim is about mathematics, not overflow
+    _fill_from_reference(eb, b, samples)
     kinks = int(_mask_kinks(eb, ctx, wrt, samples).sum())
     status, msg, cx = _judge(
         what, ea, eb, samples, ctx.tol, names, reference=b, shape_status=Status.SKIPPED
@@ -1420,6 +1489,8 @@ def verify_function(
         samples = ctx.sample([target, expr])
         names = sorted(set(_arg_names(target)) | set(_arg_names(expr)))
         expected = _evaluate(target, samples)
+        generated = expected.copy()
+        filled = _fill_from_reference(expected, target, samples)
         kinks = _mask_kinks(expected, ctx, var, samples)  # the gradcheck below reports them
         try:
             got, notes = _call(func, samples, adapter or {}, names)
@@ -1444,8 +1515,10 @@ def verify_function(
         if status is Status.VERIFIED_NUMERICALLY and var is not None:
             status, fd_msg, cx = _gradcheck(noun, got, expr, var, samples, tol, names)
             msg = f"{msg}; {fd_msg}"
+        if filled:
+            msg += f"; the generated code overflowed at {filled} point(s), judged there by mpmath"
         ulp = (
-            _ulps(target, samples, kinks, generated=expected, yours=got)
+            _ulps(target, samples, kinks, generated=generated, yours=got)
             if expected.ndim == 1
             else {}
         )
