@@ -3,7 +3,8 @@
 The curves are lambdified from SymPy expressions that symml built (the registry's
 definitions and their symbolic derivatives), never typed in by hand, so a plot shows
 what the sheet states. matplotlib is an optional extra (``pip install symml[plots]``);
-it is imported only when a figure is drawn, with the non-interactive Agg backend.
+it is imported only when a figure is drawn, on the non-interactive Agg canvas (pyplot and
+the global backend are left alone).
 
 Examples:
     >>> import sympy
@@ -91,10 +92,9 @@ def draw(curves: Iterable[Curve], out_dir: Path, *, ext: str = "pdf") -> dict[st
         ImportError: matplotlib is not installed (check :func:`available` first).
     """
     import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
     import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     out_dir.mkdir(parents=True, exist_ok=True)
     xs = np.linspace(*X_RANGE, N_POINTS)
@@ -111,7 +111,10 @@ def draw(curves: Iterable[Curve], out_dir: Path, *, ext: str = "pdf") -> dict[st
         for curve in curves:
             f = _numeric(curve.expr, curve.var)(xs)
             df = _numeric(curve.derivative, curve.var)(xs)
-            fig, ax = plt.subplots(figsize=(2.6, 1.1), layout="constrained")
+            # a Figure on an Agg canvas, not pyplot: the caller's backend and state are untouched
+            fig = Figure(figsize=(2.6, 1.1), layout="constrained")
+            FigureCanvasAgg(fig)
+            ax = fig.subplots()
             ax.axhline(0, color="0.75", lw=0.5)
             ax.axvline(0, color="0.75", lw=0.5)
             ax.plot(xs, f, color="#1f4e9c", lw=1.2, label=curve.label)
@@ -127,6 +130,5 @@ def draw(curves: Iterable[Curve], out_dir: Path, *, ext: str = "pdf") -> dict[st
             partial = path.with_name(f".{path.name}.partial.{ext}")
             fig.savefig(partial, dpi=200, metadata=meta)
             os.replace(partial, path)  # never a half-written figure under the real name
-            plt.close(fig)
             written[curve.name] = path
     return written
