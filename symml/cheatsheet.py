@@ -619,6 +619,13 @@ def _counterexample_text(c: Any) -> str:
 
 
 def _num(v: Any) -> str:
+    """A number to 6 digits; a vector as its first values (the sheet is not a data dump)."""
+    if hasattr(v, "__len__") and not isinstance(v, str) and getattr(v, "ndim", 1) >= 1:
+        items = list(getattr(v, "flat", v))
+        shown = ", ".join(_num(x) for x in items[:3])
+        return f"[{shown}{', ...' if len(items) > 3 else ''}]" + (
+            f" ({len(items)} values)" if len(items) > 3 else ""
+        )
     try:
         return f"{float(v):.6g}"
     except (TypeError, ValueError):
