@@ -150,6 +150,11 @@ def cheatsheet(
 
     Raises:
         RegistryError: an unknown name or tag.
+
+    Examples:
+        >>> text = cheatsheet(["sigmoid"], fmt="md", verify=False)
+        >>> "### Sigmoid" in text.splitlines(), r"\\frac{d}{dx} \\sigma(x)" in text
+        (True, True)
     """
     if fmt not in ("tex", "md"):
         raise SymmlError(f"unknown cheat-sheet format {fmt!r}; valid: tex, md")
