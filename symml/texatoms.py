@@ -29,9 +29,19 @@ from symml.texnames import (
 
 AUTO_DIM_PREFIX = "dim_"
 _LONGEST_NAME = max(len(n) for n in MULTI_LETTER_NAMES)
-OPENERS = {"(": ")", "[": "]", r"\{": r"\}", "|": "|", "||": "||", r"\|": r"\|",
-           r"\lVert": r"\rVert", r"\lvert": r"\rvert", r"\langle": r"\rangle",
-           r"\lceil": r"\rceil", r"\lfloor": r"\rfloor"}
+OPENERS = {
+    "(": ")",
+    "[": "]",
+    r"\{": r"\}",
+    "|": "|",
+    "||": "||",
+    r"\|": r"\|",
+    r"\lVert": r"\rVert",
+    r"\lvert": r"\rvert",
+    r"\langle": r"\rangle",
+    r"\lceil": r"\rceil",
+    r"\lfloor": r"\rfloor",
+}
 
 
 class _Restart(Exception):
@@ -118,8 +128,12 @@ class AtomMixin:
         name = v.lstrip("\\")
         if name in GREEK:
             return self.parse_name_atom(GREEK_ALIASES.get(name, name), t)
-        if v in ACCENTS or v in VECTOR_ACCENTS or v in FONT_COMMANDS or v in (
-                r"\mathcal", r"\mathbb"):
+        if (
+            v in ACCENTS
+            or v in VECTOR_ACCENTS
+            or v in FONT_COMMANDS
+            or v in (r"\mathcal", r"\mathbb")
+        ):
             return self.parse_accented()
         if v in (r"\frac", r"\dfrac", r"\tfrac", r"\cfrac"):
             return self.parse_frac()
@@ -174,8 +188,11 @@ class AtomMixin:
                 wrt = self.scalar(self.parse_arg())
             body = self.scalar(self.parse_postfix(self.parse_atom()))
             if self.matrix_mode and wrt is not None:
-                rows = wrt.shape[0] if isinstance(wrt, MatrixExpr) else self._auto_dim(
-                    f"{AUTO_DIM_PREFIX}{wrt}_rows")
+                rows = (
+                    wrt.shape[0]
+                    if isinstance(wrt, MatrixExpr)
+                    else self._auto_dim(f"{AUTO_DIM_PREFIX}{wrt}_rows")
+                )
                 return GradientVector(body, wrt, rows)
             return _fn("Grad")(body, wrt) if wrt is not None else _fn("Grad")(body)
         if v == r"\begin":
@@ -290,8 +307,11 @@ class AtomMixin:
         # the longest name: "xxx...x" (20 000 letters) must not cost a quadratic scan.
         word = t.value
         k = 1
-        while self.peek(k).kind == "letter" and not self.peek(k).space_before and \
-                len(word) <= _LONGEST_NAME:
+        while (
+            self.peek(k).kind == "letter"
+            and not self.peek(k).space_before
+            and len(word) <= _LONGEST_NAME
+        ):
             word += self.peek(k).value
             k += 1
         if len(word) > 1 and word in MULTI_LETTER_NAMES:
@@ -451,19 +471,47 @@ class AtomMixin:
             return False
         if multi:
             return True
+        if self._group_is_transposed():
+            return False  # \delta^{[l]}(a^{[l-1]})^T is a product with a transposed vector
         nxt = self.peek()
         if full != base:  # subscripted/starred names: p_{data}(x), \epsilon_\theta(x_t, t)
             return not nxt.space_before or base in FUNCTION_LIKE
         return base in FUNCTION_LIKE
 
+    def _group_is_transposed(self) -> bool:
+        """Is the parenthesised group that starts here followed by ^T / ^{T} / ^\\top?"""
+        if not (self.at("(") or self.at(r"\left")):
+            return False  # else the scan below runs to the end: quadratic on long input
+        k, depth = 0, 0
+        while self.peek(k).kind != "end":
+            v = self.peek(k).value
+            if v == "(":
+                depth += 1
+            elif v == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            k += 1
+        if not self.at("^", k + 1):
+            return False
+        a, b = self.peek(k + 2).value, self.peek(k + 3).value
+        return a in ("T", r"\top") or (a == "{" and b in ("T", r"\top"))
+
     def name_value(self, full, indices, vector):
         if full in self.bound and not indices:
             return self.bound[full]
         capital = full[:1].isupper()
-        if self.matrix_mode and (full in self.matrices or (
-                capital and full not in self.vectors and self.kinds.get(full, "matrix")
-                .startswith("matrix") and full not in self.bound and not indices
-                and (len(full.split("_")[0]) == 1 or full.split("_")[0] in GREEK))):
+        if self.matrix_mode and (
+            full in self.matrices
+            or (
+                capital
+                and full not in self.vectors
+                and self.kinds.get(full, "matrix").startswith("matrix")
+                and full not in self.bound
+                and not indices
+                and (len(full.split("_")[0]) == 1 or full.split("_")[0] in GREEK)
+            )
+        ):
             if full == "I":
                 return sp.Identity(self._auto_dim(f"{AUTO_DIM_PREFIX}I_rows"))
             return self.matrix(full)
@@ -510,7 +558,9 @@ class AtomMixin:
         letters = [t for t in toks if t.kind == "letter"]
         only_indices = toks and all(
             (t.kind == "letter" and (t.value in self.bound or t.value in INDEX_LETTERS))
-            or (t.kind == "op" and t.value == ",") for t in toks)
+            or (t.kind == "op" and t.value == ",")
+            for t in toks
+        )
         if only_indices:
             return "index", tuple(self._index_symbol(t.value) for t in letters)
         if any(t.kind == "op" and t.value == ":" for t in toks):
@@ -538,8 +588,7 @@ class AtomMixin:
             return GREEK_ALIASES.get(n, n) if n.isalpha() else ""
         if t.kind == "text":
             return "".join(c for c in t.value.partition("{")[2][:-1] if c.isalnum())
-        return {"-": "_minus_", "+": "_plus_", ",": "_", "*": "star", "'": "prime"}.get(
-            t.value, "")
+        return {"-": "_minus_", "+": "_plus_", ",": "_", "*": "star", "'": "prime"}.get(t.value, "")
 
     def _index_symbol(self, name):
         return self.bound.get(name) or sp.Symbol(name, integer=True)

@@ -308,3 +308,9 @@ def test_newton_step_keeps_the_inverse_hessian_and_a_gradient_vector():
                      symbols={"theta_t": "vector", "H": "matrix", "J": "function"})
     assert eq.rhs.has(sp.Inverse)
     assert eq.rhs.shape[1] == 1
+
+
+def test_name_before_a_transposed_group_is_a_product_not_a_call():
+    eq = parse_latex(r"\frac{\partial J}{\partial W^{[l]}} = \delta^{[l]}(a^{[l-1]})^{T}")
+    assert not eq.rhs.has(Function("delta_l"))
+    assert eq.rhs.has(sp.Transpose)
