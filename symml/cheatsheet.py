@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from symml.errors import SymmlError
-from symml.texescape import escape, math_ok, md_escape
+from symml.texescape import double_script, escape, math_ok, md_escape
 
 __all__ = [
     "Entry",
@@ -336,7 +336,7 @@ def build_entry(
     for wrt in _derivative_vars(formula):
         try:
             d = derive_fn(formula, wrt)
-            corrections[wrt] = _latex_of(d.textbook)
+            corrections[wrt] = _typesettable(_latex_of(d.textbook))
             derivatives.append(f"{_d_lhs(formula, wrt)} = {corrections[wrt]}")
         except _BUGS_AND_ERRORS as e:
             if not isinstance(e, SymmlError) or str(e) != "derivations skipped":
@@ -344,7 +344,7 @@ def build_entry(
             continue
         if steps and getattr(d, "steps", None):
             try:
-                step_blocks.append(_steps_latex(d.steps))
+                step_blocks.append(_typesettable(_steps_latex(d.steps)))
             except _BUGS_AND_ERRORS as e:
                 marks.append(Mark(Status.FAILED, _failure(f"steps wrt {wrt}", e)))
     errata = _claim_errata(formula)
@@ -440,6 +440,14 @@ def _d_lhs(formula: Any, wrt: str) -> str:
     single = rhs is not None and len(getattr(rhs, "free_symbols", ())) <= 1
     d = "d" if single else r"\partial "
     return rf"\frac{{{d}}}{{{d}{var}}} {body}"
+
+
+def _typesettable(latex: str) -> str:
+    """``latex`` itself, or a SymmlError for what TeX would stop at (a double superscript)."""
+    problem = double_script(latex)
+    if problem:
+        raise SymmlError(f"the generated LaTeX has a double {problem}; not typeset")
+    return latex
 
 
 def _top_level_lhs(latex: str) -> str:

@@ -160,3 +160,52 @@ def math_ok(latex: str) -> bool:
     if ("&" in latex.replace(r"\&", "") or r"\\" in latex) and not envs:
         return False
     return True
+
+
+def double_script(latex: str) -> str | None:
+    """``"superscript"``/``"subscript"`` if ``latex`` puts two on one base (``a^{b}^{c}``).
+
+    TeX stops with "Double superscript" there; SymPy-made LaTeX can contain it when a
+    power of a power loses its parentheses.
+
+    Examples:
+        >>> double_script(r"e^{{z}_{j}}^{2}"), double_script(r"x_{i}^{2}")
+        ('superscript', None)
+    """
+    k, n = 0, len(latex)
+    while k < n:
+        ch = latex[k]
+        if ch == "\\":
+            k += 2
+            continue
+        if ch in "^_":
+            k = _skip_argument(latex, k + 1)
+            rest = latex[k:].lstrip()
+            if rest[:1] == ch:
+                return "superscript" if ch == "^" else "subscript"
+            continue
+        k += 1
+    return None
+
+
+def _skip_argument(latex: str, k: int) -> int:
+    """The index just after the script argument that starts at ``k``."""
+    while k < len(latex) and latex[k] == " ":
+        k += 1
+    if k >= len(latex):
+        return k
+    if latex[k] == "{":
+        depth = 0
+        while k < len(latex):
+            if latex[k] == "\\":
+                k += 2
+                continue
+            depth += {"{": 1, "}": -1}.get(latex[k], 0)
+            k += 1
+            if depth == 0:
+                return k
+        return k
+    if latex[k] == "\\":
+        m = re.match(r"\\([A-Za-z]+|.)", latex[k:])
+        return k + (m.end() if m else 1)
+    return k + 1

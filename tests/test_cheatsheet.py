@@ -578,3 +578,16 @@ def test_cli_pdf_without_tex_fails_fast_naming_the_packages(tmp_path) -> None:
     assert result.stderr.count("\n") == 1
     assert "apt-get install texlive-latex-base texlive-latex-recommended" in result.stderr
     assert not (tmp_path / "s.tex").exists() and not (tmp_path / "s.pdf").exists()
+
+
+def test_double_superscript_in_generated_steps_is_a_mark_not_a_tex_error() -> None:
+    def derive_with_bad_steps(formula: Any, wrt: str) -> FakeDerivation:
+        return FakeDerivation(fake_derive(formula, wrt).textbook, r"v' &= e^{{z}_{j}}^{2}")
+
+    entry = cs.build_entry(
+        fake_formulas()[0], steps=True, verify=False, derive_fn=derive_with_bad_steps
+    )
+    assert entry.derivatives and not entry.steps
+    assert [m.text for m in entry.marks] == [
+        "steps wrt x failed: SymmlError: the generated LaTeX has a double superscript; not typeset"
+    ]
