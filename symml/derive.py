@@ -26,6 +26,7 @@ Examples:
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -220,6 +221,9 @@ def derive(
         simplified, timed_out = run_bounded(simplify_deep, raw, timeout=timeout), False
     except SymmlTimeout:
         simplified, timed_out = raw, True
+    except Exception as exc:  # SymPy's simplify can fail on odd input; say so, keep raw
+        simplified, timed_out = raw, False
+        notes.append(f"simplification failed ({type(exc).__name__}: {exc}); shown unsimplified")
     if timed_out:
         notes.append(
             f"simplification stopped after {timeout:g} s; the derivative is shown unsimplified"
@@ -344,7 +348,8 @@ def resolve_variable(expr: sp.Expr, wrt: str | sp.Basic, label: str = "") -> sp.
         if name in symbols and symbols[name] in expr.free_symbols:
             return symbols[name]
         if name in bases:
-            return bases[name][_fresh_index(expr)]
+            ranks = {len(a.indices) for a in expr.atoms(sp.Indexed) if a.base == bases[name]}
+            return bases[name][_fresh_indices(expr, max(ranks, default=1))]
         for sep in ("_", "["):
             head, _, idx = name.partition(sep)
             idx = idx.rstrip("]").strip("{}")
@@ -360,12 +365,12 @@ def resolve_variable(expr: sp.Expr, wrt: str | sp.Basic, label: str = "") -> sp.
     )
 
 
-def _fresh_index(expr: sp.Expr) -> sp.Symbol:
+def _fresh_indices(expr: sp.Expr, rank: int) -> tuple[sp.Symbol, ...]:
+    """``rank`` integer indices not free in ``expr``: (j,), or (j, k) for a matrix."""
     free = {s.name for s in expr.free_symbols if isinstance(s, sp.Symbol)}
-    for name in ("j", "k", "l", "p", "q", "r"):
-        if name not in free:
-            return sp.Symbol(name, integer=True)
-    return sp.Symbol("j_1", integer=True)
+    names = [n for n in ("j", "k", "l", "p", "q", "r") if n not in free]
+    names += [f"j_{n}" for n in range(1, rank + 1)]
+    return tuple(sp.Symbol(n, integer=True) for n in names[:rank])
 
 
 def _rename_bound(expr: sp.Expr, var: sp.Basic) -> sp.Expr:
@@ -410,9 +415,11 @@ def _differentiate(expr: sp.Expr, var: sp.Basic, order: int, label: str) -> sp.E
         for b in expr.atoms(sp.IndexedBase)
         if b.is_real is not True and isinstance(b.label, sp.Symbol)
     }
+    from sympy.tensor.indexed import IndexException
+
     try:
         out = sp.diff(expr.xreplace(real), var.xreplace(real), order)
-    except (ValueError, TypeError, NotImplementedError) as exc:
+    except (ValueError, TypeError, NotImplementedError, AttributeError, IndexException) as exc:
         raise DerivationError(f"cannot differentiate {label} with respect to {var}: {exc}") from exc
     out = out.xreplace({r: b for b, r in real.items()})
     bad = [d for d in out.atoms(sp.Derivative) if not isinstance(d.expr, AppliedUndef)]
@@ -564,11 +571,12 @@ def _textbook(simplified, reference, expr, value, var, timeout, notes) -> tuple[
     shown = value
     if shown is None:
         # an unnamed expression: if it is a known ML function, speak of that function;
-        # otherwise call it f (as in "f(x) = ..."), for plain scalar variables.
+        # otherwise call it f (as in "f(x) = ..."), when it is a function of the variable
+        # alone (a loss with parameters y, alpha reads better written out).
         known = recognize(expr)
         if isinstance(known, MLFunction):
             shown, definition = known, expr
-        elif isinstance(var, sp.Symbol) and not expr.has(sp.Indexed, sp.Sum):
+        elif isinstance(var, sp.Symbol) and expr.free_symbols == {var}:
             shown, definition = sp.Function("f")(var), expr
     try:
         best = run_bounded(
@@ -578,13 +586,17 @@ def _textbook(simplified, reference, expr, value, var, timeout, notes) -> tuple[
             shown,
             var,
             alternatives=(reference,),
+            solve_timeout=timeout,
             timeout=4 * timeout + 5,
         )
     except SymmlTimeout:
         notes.append("the textbook-form search ran out of time; shown: the simplified form")
         return simplified, None
-    except SymmlError as exc:
-        notes.append(f"the textbook-form search failed ({exc}); shown: the simplified form")
+    except Exception as exc:  # the search is optional: report it, show the simplified form
+        notes.append(
+            f"the textbook-form search failed ({type(exc).__name__}: {exc}); "
+            "shown: the simplified form"
+        )
         return simplified, None
     if _size(best) > _size(simplified) and not best.has(MLFunction):
         return simplified, None
@@ -648,8 +660,8 @@ def prove_equal(
     try:
         if run_bounded(simplify_deep, diff, timeout=timeout) == 0:
             return Proof(True, "symbolic")
-    except SymmlTimeout:
-        pass
+    except (SymmlTimeout, ValueError, TypeError, NotImplementedError, AttributeError):
+        pass  # not proved symbolically: the numeric check below decides
     return _numeric_proof(to_elementary(a), to_elementary(b), seed, points)
 
 
@@ -664,7 +676,7 @@ def _numeric_proof(a: sp.Expr, b: sp.Expr, seed: int, points: int) -> Proof:
         vals = _draw(a - b, rng)
         try:
             va, vb = _evaluate(a, vals), _evaluate(b, vals)
-        except (TypeError, ValueError, ZeroDivisionError):
+        except (TypeError, ValueError, ZeroDivisionError, AttributeError):
             continue
         if va is None or vb is None:
             return Proof(None, "numeric", f"not numeric after substitution at {_show(vals)}")
@@ -735,13 +747,18 @@ def _expand_sums(expr: sp.Expr) -> sp.Expr:
     return expr.replace(lambda e: isinstance(e, sp.Sum), write_out)
 
 
-def _random_function(head, rng) -> sp.Lambda:
-    """A smooth function with values in (0, 1): densities and discriminators alike."""
-    nargs = next(iter(head.nargs)) if head.nargs != sp.S.Naturals0 else 1
-    args = sp.symbols(f"_u0:{nargs}")
-    c = [sp.Float(rng.uniform(-1, 1), 30) for _ in range(2 * nargs + 1)]
-    body = c[0] + sum(c[1 + 2 * n] * a + c[2 + 2 * n] * a**2 / 4 for n, a in enumerate(args))
-    return sp.Lambda(args, 1 / (1 + sp.exp(-body)))
+def _random_function(head, rng) -> Callable[..., sp.Expr]:
+    """A smooth function with values in (0, 1), of any number of arguments: densities and
+    discriminators alike. The same head and arity always give the same function."""
+    seed = rng.randrange(2**31)
+
+    def apply(*args: sp.Expr) -> sp.Expr:
+        local = random.Random(seed + len(args))
+        c = [sp.Float(local.uniform(-1, 1), 30) for _ in range(2 * len(args) + 1)]
+        body = c[0] + sum(c[1 + 2 * n] * a + c[2 + 2 * n] * a**2 / 4 for n, a in enumerate(args))
+        return 1 / (1 + sp.exp(-body))
+
+    return apply
 
 
 def _evaluate(expr: sp.Expr, vals: dict) -> complex | None:

@@ -29,7 +29,6 @@ Examples:
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterable
 
 import sympy as sp
@@ -269,21 +268,20 @@ def _simplify(expr: sp.Expr, timeout: float) -> sp.Expr | None:
         return None
 
 
-def _numerically_equal(form, s, E, D, var, points: int = 4, seed: int = 0) -> bool:
-    """Spot-check ``form(s = E) == D`` (branch choice of ``solve``); not the final proof."""
-    if isinstance(var, sp.Indexed):
-        return True  # indexed forms are proved by derive's check, which knows the ranges
-    rng = random.Random(seed)
+def _numerically_equal(form, s, E, D, var) -> bool:
+    """Spot-check ``form(s = E) == D`` (the branch ``solve`` chose); not the final proof."""
+    from symml.derive import _numeric_proof
+
     back = form.subs(s, E)
-    free = sorted((back.free_symbols | D.free_symbols), key=sp.default_sort_key)
-    for _ in range(points):
-        vals = {sym: sp.Float(rng.uniform(0.1, 0.9)) for sym in free}
-        a, b = sp.N(back.subs(vals), 20), sp.N(D.subs(vals), 20)
-        if not (a.is_number and b.is_number):
-            return False
-        if abs(complex(a) - complex(b)) > 1e-10 * (1 + abs(complex(b))):
-            return False
-    return True
+    if isinstance(var, sp.Indexed):
+        back = back.replace(
+            lambda e: (
+                isinstance(e, sp.core.function.AppliedUndef)
+                and e.func.__name__ == f"_s_{s.dummy_index}"
+            ),
+            lambda e: E.xreplace({_family_index(E, var): e.args[0]}),
+        )
+    return _numeric_proof(to_elementary(back), to_elementary(D), 0, 6).ok is True
 
 
 def prettify(expr: sp.Expr) -> sp.Expr:
@@ -466,7 +464,7 @@ def textbook_form(
     var: sp.Basic,
     *,
     alternatives: Iterable[sp.Expr] = (),
-    timeout: float = SOLVE_TIMEOUT,
+    solve_timeout: float = SOLVE_TIMEOUT,
 ) -> sp.Expr:
     """The shortest of: ``derivative`` with ML forms recognised, and its eliminations.
 
@@ -478,7 +476,7 @@ def textbook_form(
         var: the variable (a Symbol or an Indexed component).
         alternatives: other forms of the same derivative to start from (the unsimplified
             one keeps the exponentials that the definition is built from).
-        timeout: the bound for each solve/simplify.
+        solve_timeout: the bound for each solve/simplify.
 
     Returns:
         An expression equal to ``derivative`` (spot-checked here, proved by the caller).
@@ -487,8 +485,11 @@ def textbook_form(
     best = min((recognize_deep(d) for d in starts), key=_size)
     if definition is None or value is None:
         return best
+    base = var.base if isinstance(var, sp.Indexed) else var
+    if not value.has(base):
+        return best  # f(x) differentiated in a parameter: not a function of the variable
     for start in starts:
-        for form, s in eliminate(start, definition, var, timeout=timeout):
+        for form, s in eliminate(start, definition, var, timeout=solve_timeout):
             candidate = _apply_value(form, s, value, definition, var)
             if candidate is None:
                 continue

@@ -203,6 +203,10 @@ def _serve_stdio() -> None:
             fn, args, kwargs = pickle.loads(payload)
             reply: tuple[str, Any] = ("ok", fn(*args, **kwargs))
         except Exception as exc:
+            import traceback
+
+            # the caller gets the exception; the worker's traceback travels as a note
+            exc._symml_remote_traceback = traceback.format_exc()  # type: ignore[attr-defined]
             reply = ("err", exc)
         try:
             data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
@@ -310,6 +314,9 @@ class _Pool:
         except Exception as exc:  # the reply arrived but does not unpickle here
             raise SymmlError(f"the reply of {name} could not be unpickled: {exc!r}") from exc
         if status == "err":
+            remote = getattr(value, "_symml_remote_traceback", None)
+            if remote and hasattr(value, "add_note"):  # Python 3.11+
+                value.add_note(f"in the symml worker process:\n{remote}")
             raise value
         return value
 
