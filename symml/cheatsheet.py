@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from symml.errors import SymmlError
-from symml.texescape import double_script, escape, math_ok, md_escape
+from symml.texescape import double_script, escape, inline_display, math_ok, md_escape
 
 __all__ = [
     "Entry",
@@ -468,8 +468,7 @@ def _steps_latex(tree: Any) -> str:
         from symml.steps import to_latex
 
         block = to_latex(tree).strip()
-    block = re.sub(r"\\(begin|end)\{align\*?\}", r"\\\1{aligned}", block)
-    block = re.sub(r"\\(nonumber|notag)\b|\\label\{[^}]*\}", "", block)
+    block = inline_display(block)
     if block.startswith(r"\begin{aligned}"):
         return block
     return rf"\begin{{aligned}}{block}\end{{aligned}}"
@@ -478,15 +477,15 @@ def _steps_latex(tree: Any) -> str:
 def _definition(formula: Any) -> tuple[str, str]:
     """(math, raw): the registry's LaTeX when it compiles, else SymPy's, else none."""
     raw = str(formula.latex).strip()
-    if math_ok(raw):
-        return raw, raw
+    if math_ok(inline_display(raw)):
+        return inline_display(raw), raw
     try:
         lhs = getattr(formula, "lhs", None)
         rhs = getattr(formula, "rhs", None)
         if lhs is not None and rhs is not None:
-            return f"{_latex_of(lhs)} = {_latex_of(rhs)}", raw
-        return _latex_of(formula.expr), raw
-    except _BUGS_AND_ERRORS:
+            return _typesettable(f"{_latex_of(lhs)} = {_latex_of(rhs)}"), raw
+        return _typesettable(_latex_of(formula.expr)), raw
+    except _BUGS_AND_ERRORS:  # the raw LaTeX is shown as code instead
         return "", raw
 
 
@@ -583,7 +582,7 @@ def _claim_errata(formula: Any) -> tuple[Erratum, ...]:
     for claim in getattr(formula, "claims", ()) or ():
         why = getattr(claim, "erratum", None)
         if why:
-            claimed = str(getattr(claim, "latex", "") or "")
+            claimed = inline_display(str(getattr(claim, "latex", "") or ""))
             out.append(
                 Erratum(
                     title=f"{formula.title}: {_claim_label(claim)}",

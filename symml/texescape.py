@@ -209,3 +209,20 @@ def _skip_argument(latex: str, k: int) -> int:
         m = re.match(r"\\([A-Za-z]+|.)", latex[k:])
         return k + (m.end() if m else 1)
     return k + 1
+
+
+def inline_display(latex: str) -> str:
+    """Display environments turned into what fits inside ``$...$``.
+
+    ``align``/``align*``/``gather`` become ``aligned``/``gathered``; ``equation`` wrappers,
+    ``\\label`` and ``\\nonumber`` go.
+
+    Examples:
+        >>> inline_display(r"\\begin{align} a &= b \\nonumber \\\\ c &= d \\end{align}")
+        '\\\\begin{aligned} a &= b  \\\\\\\\ c &= d \\\\end{aligned}'
+    """
+    envs = r"\\(begin|end)\{(?:align|eqnarray|flalign)\*?\}"
+    text = re.sub(envs, r"\\\1{aligned}", latex)
+    text = re.sub(r"\\(begin|end)\{gather\*?\}", r"\\\1{gathered}", text)
+    text = re.sub(r"\\(?:begin|end)\{equation\*?\}", "", text)
+    return re.sub(r"\\(?:nonumber|notag)\b|\\label\{[^}]*\}", "", text).strip()

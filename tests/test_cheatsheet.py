@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from symml.errors import SymmlError
-from symml.texescape import escape, math_ok, md_escape
+from symml.texescape import escape, inline_display, math_ok, md_escape
 
 # the module (``from symml import cheatsheet`` is the API function of the same name)
 cs = importlib.import_module("symml.cheatsheet")
@@ -602,3 +602,21 @@ def test_double_superscript_in_generated_steps_is_a_mark_not_a_tex_error() -> No
     assert [m.text for m in entry.marks] == [
         "steps wrt x failed: SymmlError: the generated LaTeX has a double superscript; not typeset"
     ]
+
+
+@pytest.mark.parametrize(
+    ("latex", "expected"),
+    [
+        (
+            r"\begin{align} a &= b \\ c &= d \end{align}",
+            r"\begin{aligned} a &= b \\ c &= d \end{aligned}",
+        ),
+        (r"\begin{align*} a &= b \end{align*}", r"\begin{aligned} a &= b \end{aligned}"),
+        (r"\begin{equation} x = 1 \label{eq:x} \end{equation}", "x = 1"),
+        (r"\begin{gather} a \\ b \end{gather}", r"\begin{gathered} a \\ b \end{gathered}"),
+        (r"x = 1", "x = 1"),
+    ],
+)
+def test_display_environments_fit_inline_math(latex: str, expected: str) -> None:
+    assert " ".join(inline_display(latex).split()) == expected
+    assert math_ok(inline_display(latex))
