@@ -235,6 +235,8 @@ def derive(
         textbook = proved("textbook", textbook, simplified, shown)
     notes.extend(_kink_notes(reference, var))
     tree = None
+    if steps and order > 1:
+        notes.append("step-by-step derivations are built for first derivatives only")
     if steps and order == 1:
         tree = _steps(_rename_bound(subject.expr, var), var, notes)
         ok = proofs.get("textbook", Proof(False, "")).ok

@@ -300,8 +300,15 @@ def prettify(expr: sp.Expr) -> sp.Expr:
     expanded = sp.expand(expr)
     coeff, factors = factored.as_coeff_mul()
     adds = [f for f in factors if isinstance(f, sp.Add)]
-    if coeff.is_negative and len(adds) == 1:
-        factored = sp.Mul(-coeff, *[(-f if f is adds[0] else f) for f in factors])
+    # differences that read better flipped (s - 1 -> 1 - s): flip them in pairs, and an
+    # odd one out together with a negative coefficient, so the sign is unchanged
+    flip = [f for f in adds if f.as_coeff_Add()[0].is_negative]
+    if len(flip) % 2 and not coeff.is_negative:
+        flip = flip[:-1]
+    if len(flip) % 2:
+        coeff = -coeff
+    if flip:
+        factored = sp.Mul(coeff, *[(-f if f in flip else f) for f in factors])
     return expanded if _size(expanded) < _size(factored) else factored
 
 
