@@ -613,7 +613,10 @@ def cheatsheet_command(
         typer.Option("--output", "-o", help="Write to FILE ('-': stdout), figures beside it."),
     ] = None,
     pdf: Annotated[
-        bool, typer.Option("--pdf", help="Also compile FILE into FILE.pdf (needs TeX).")
+        bool,
+        typer.Option(
+            "--pdf", help="Also compile FILE (default symml-cheatsheet.tex) into a PDF (needs TeX)."
+        ),
     ] = False,
     tag: Annotated[
         list[str] | None, typer.Option("--tag", "-t", help="Only this tag; repeatable.")
