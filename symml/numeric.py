@@ -401,17 +401,72 @@ def _softmax_last(v: np.ndarray, zi: Any) -> np.ndarray:
     return np.exp(zi - m[..., 0]) / np.sum(np.exp(v - m), axis=-1)
 
 
-def _np_dsigmoid(x: Any) -> np.ndarray:
-    e = np.exp(-np.abs(x))
-    return e / ((1 + e) * (1 + e))
+#: Elements per block of the elementwise kernels: a block and its scratch stay in the cache.
+_BLOCK = 1 << 15
 
 
-def _np_sech2(x: Any) -> np.ndarray:
-    e = np.exp(-2 * np.abs(x))
-    return 4 * e / ((1 + e) * (1 + e))
+def _blocked(kernel: Callable[[np.ndarray, np.ndarray, np.ndarray], None]) -> Callable:
+    """Run ``kernel(x, out, scratch)`` in place over cache-sized blocks of ``x``.
+
+    Why: written as one NumPy expression, a stable sigmoid makes five or six temporaries the
+    size of ``x``; on 10^6 elements their memory traffic (and page faults) costs more than the
+    arithmetic, and made the stable forms 1.3-2.6x slower than the naive hand-written ones.
+    Blocked, the one new array is the result.
+    """
+
+    def run(x: Any) -> Any:
+        x = np.asarray(x)
+        if x.dtype.kind != "f":
+            x = x.astype(float)
+        out = np.empty(x.shape, x.dtype)
+        flat_x, flat_out = x.reshape(-1), out.reshape(-1)
+        scratch = np.empty(min(flat_x.size, _BLOCK), x.dtype)
+        for k in range(0, flat_x.size, _BLOCK):
+            xb = flat_x[k : k + _BLOCK]
+            kernel(xb, flat_out[k : k + _BLOCK], scratch[: xb.size])
+        return out[()] if out.ndim == 0 else out
+
+    run.__name__ = kernel.__name__.lstrip("_k")
+    return run
+
+
+def _k_sigmoid(x: np.ndarray, out: np.ndarray, t: np.ndarray) -> None:
+    """sigmoid = where(x >= 0, 1, e) / (1 + e), e = exp(-|x|): never overflows."""
+    np.copysign(x, -1.0, out=out)
+    np.exp(out, out=out)  # e in (0, 1]
+    np.sign(x, out=t)
+    np.maximum(t, out, out=t)  # 1 for x > 0, e for x <= 0 (e == 1 at x == 0)
+    np.add(out, 1.0, out=out)
+    np.divide(t, out, out=out)
+
+
+def _k_dsigmoid(x: np.ndarray, out: np.ndarray, t: np.ndarray) -> None:
+    """sigmoid' = e / (1 + e)^2, e = exp(-|x|): no cancellation, no overflow."""
+    np.copysign(x, -1.0, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1.0, out=t)
+    np.multiply(t, t, out=t)
+    np.divide(out, t, out=out)
+
+
+def _k_sech2(x: np.ndarray, out: np.ndarray, t: np.ndarray) -> None:
+    """1 - tanh^2 = 4e / (1 + e)^2, e = exp(-2|x|): no cancellation, no overflow."""
+    np.add(x, x, out=out)
+    np.copysign(out, -1.0, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1.0, out=t)
+    np.multiply(t, t, out=t)
+    np.multiply(out, 4.0, out=out)
+    np.divide(out, t, out=out)
+
+
+_np_sigmoid = _blocked(_k_sigmoid)
+_np_dsigmoid = _blocked(_k_dsigmoid)
+_np_sech2 = _blocked(_k_sech2)
 
 
 _RUNTIME = {
+    "_sigmoid": _np_sigmoid,
     "_place": _place,
     "_idx": _idx,
     "_reduce": _reduce,
@@ -553,6 +608,9 @@ class _VectorPrinter(F.StableNumPyPrinter):
 
     def _print_Identity(self, expr):
         return f"numpy.eye({self._plain(expr.rows)})"
+
+    def _print_sigmoid(self, expr):
+        return f"_sigmoid({self._print(expr.args[0])})"
 
     def _print__dsigmoid(self, expr):
         return f"_dsigmoid({self._print(expr.args[0])})"
