@@ -1,4 +1,4 @@
-"""The ``symml`` command line: a thin Typer app over the public API.
+"""The ``symml`` command line: a thin Click app over the public API.
 
 Each command reads its arguments, calls one API function and prints the result, as Rich
 tables for people or as the JSON of ``design.md`` with ``--json``. Results go to stdout,
@@ -6,7 +6,9 @@ diagnostics to stderr. ``main()`` turns a SymmlError into one line ``error: ...`
 status 2 (1 for a VerificationError: a check ran and failed); ``--debug`` adds the traceback.
 
 Heavy modules (SymPy, the LaTeX parser, Rich tables) are imported inside the commands so
-that ``symml --help`` and ``symml list`` start fast.
+that ``symml --help`` and ``symml list`` start fast. Click rather than Typer for the same
+reason: recent Typer builds a Pydantic validator for every option it parses, and importing
+Pydantic alone took longer than the whole 0.5 s budget of ``symml list``.
 """
 
 from __future__ import annotations
@@ -15,25 +17,53 @@ import json
 import os
 import sys
 import traceback
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Any
 
-import typer
+import click
+from click.exceptions import Exit
 
 from symml.errors import ParseError, SymmlError, VerificationError
 
-app = typer.Typer(
-    name="symml",
-    help="Parse, derive and verify the mathematics of machine learning.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    # Plain Click help and usage errors: Rich formatting doubles the start-up time of --help.
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+
+class _Argument(click.Argument):
+    """A positional argument with a help text, listed under "Arguments:" in ``--help``."""
+
+    def __init__(self, *args: Any, help: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help = help
+
+
+class _Command(click.Command):
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if hasattr(click.Command, "format_arguments"):  # Click >= 8.5 lists them itself
+            super().format_options(ctx, formatter)
+            return
+        rows = [
+            (p.make_metavar(ctx), p.help or "")
+            for p in self.params
+            if isinstance(p, _Argument) and p.help
+        ]
+        if rows:
+            with formatter.section("Arguments"):
+                formatter.write_dl(rows)
+        super().format_options(ctx, formatter)
+
+
+class _Group(click.Group):
+    command_class = _Command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # in the order they are defined, not sorted
+
+
+def argument(*decls: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``click.argument`` that takes ``help=``."""
+    return click.argument(*decls, cls=_Argument, **kwargs)
+
 
 # --json, shared by every command that prints
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (see design.md).")]
+json_flag = click.option("--json", "as_json", is_flag=True, help="Print JSON (see design.md).")
 
 
 # --------------------------------------------------------------------------- output helpers
@@ -41,7 +71,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (see design.m
 
 def print_json(data: Any) -> None:
     """Write ``data`` as indented JSON to stdout."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
 
 def console() -> Any:
@@ -170,7 +200,7 @@ def _symbol_options(symbol: list[str]) -> dict[str, str]:
     for item in symbol:
         name, sep, kind = item.partition("=")
         if not sep or not name.strip():
-            raise typer.BadParameter(f"expected NAME=KIND, got {item!r}", param_hint="--symbol")
+            raise click.BadParameter(f"expected NAME=KIND, got {item!r}", param_hint="--symbol")
         parse_kind(name.strip(), kind.strip())
         declared[name.strip()] = kind.strip()
     return declared
@@ -184,22 +214,30 @@ def _read_latex(text: str) -> str:
 # --------------------------------------------------------------------------- root options
 
 
-def _version(value: bool) -> None:
-    if value:
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
         import symml
 
-        typer.echo(f"symml {symml.__version__}")
-        raise typer.Exit()
+        click.echo(f"symml {symml.__version__}")
+        ctx.exit()
 
 
-@app.callback()
-def _root(
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
-    ] = False,
-    debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of errors.")] = False,
-) -> None:
+@click.group(
+    "symml",
+    cls=_Group,
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+@click.option(
+    "--version",
+    is_flag=True,
+    callback=_version,
+    expose_value=False,
+    is_eager=True,
+    help="Print the version.",
+)
+@click.option("--debug", is_flag=True, help="Show the traceback of errors.")
+def app(debug: bool) -> None:
     """Parse, derive and verify the mathematics of machine learning."""
 
 
@@ -207,10 +245,9 @@ def _root(
 
 
 @app.command("list")
-def list_command(
-    tag: Annotated[str | None, typer.Option("--tag", "-t", help="Only this tag.")] = None,
-    as_json: JsonFlag = False,
-) -> None:
+@click.option("--tag", "-t", default=None, help="Only this tag.")
+@json_flag
+def list_command(tag: str | None, as_json: bool) -> None:
     """List the registry's formulas (name, title, LaTeX, tags, sources)."""
     from symml.registry import default_registry
 
@@ -255,16 +292,16 @@ def list_command(
     lines.append("  ".join("-" * w for w in widths.values()))
     for row in rows:
         lines.append("  ".join(_cut(row[c], w).ljust(w) for c, w in widths.items()).rstrip())
-    typer.echo("\n".join(lines))
+    click.echo("\n".join(lines))
     _report_problems(registry)
 
 
 def _report_problems(registry: Any) -> None:
     """Broken registry tables: one ``error:`` line each, then exit 2 (after the output)."""
     for problem in registry.problems:
-        typer.echo(_one_line(f"error: {problem}"), err=True)
+        click.echo(_one_line(f"error: {problem}"), err=True)
     if registry.problems:
-        raise typer.Exit(2)
+        raise Exit(2)
 
 
 def _cut(text: str, width: int) -> str:
@@ -279,10 +316,9 @@ def _short_source(source: str) -> str:
 
 
 @app.command("show")
-def show_command(
-    name: Annotated[str, typer.Argument(help="A formula name (see `symml list`).")],
-    as_json: JsonFlag = False,
-) -> None:
+@argument("name", help="A formula name (see `symml list`).")
+@json_flag
+def show_command(name: str, as_json: bool) -> None:
     """Show one formula: LaTeX, SymPy form, symbols, sources and claims."""
     from symml.errors import RegistryError
     from symml.registry import get
@@ -324,9 +360,9 @@ def show_command(
     else:
         _print_formula(data)
     for problem in broken:
-        typer.echo(_one_line(f"error: {problem}"), err=True)
+        click.echo(_one_line(f"error: {problem}"), err=True)
     if broken:
-        raise typer.Exit(2)
+        raise Exit(2)
 
 
 def _print_formula(data: dict[str, Any]) -> None:
@@ -355,28 +391,25 @@ def _print_formula(data: dict[str, Any]) -> None:
 
 
 @app.command("parse")
+@argument("latex", metavar="LATEX", help="LaTeX to parse; '-' reads standard input.")
+@click.option(
+    "--symbol",
+    "-s",
+    multiple=True,
+    metavar="NAME=KIND",
+    help="Declare a kind (w=vector); repeatable.",
+)
+@click.option("--function", "-f", multiple=True, metavar="NAME", help="Apply NAME( as a function.")
+@json_flag
 def parse_command(
-    latex: Annotated[
-        str, typer.Argument(metavar="LATEX", help="LaTeX to parse; '-' reads standard input.")
-    ],
-    symbol: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--symbol", "-s", metavar="NAME=KIND", help="Declare a kind (w=vector); repeatable."
-        ),
-    ] = None,
-    function: Annotated[
-        list[str] | None,
-        typer.Option("--function", "-f", metavar="NAME", help="Apply NAME( as a function."),
-    ] = None,
-    as_json: JsonFlag = False,
+    latex: str, symbol: tuple[str, ...], function: tuple[str, ...], as_json: bool
 ) -> None:
     """Parse LaTeX into SymPy with the meaning an ML reader intends."""
     from symml.latex import parse_latex
 
     text = _read_latex(latex)
     value = parse_latex(
-        text, symbols=_symbol_options(symbol or []) or None, functions=function or None
+        text, symbols=_symbol_options(list(symbol)) or None, functions=list(function) or None
     )
     parsed = expr_json(value)
     if as_json:
@@ -397,19 +430,14 @@ def parse_command(
 
 
 @app.command("derive")
+@argument("name", required=False, default=None, help="A registry formula name.")
+@click.option("--wrt", default="", help="The variable (a vector name: one component).")
+@click.option("--latex", default=None, help="Differentiate this LaTeX instead ('-': stdin).")
+@click.option("--order", default=1, show_default=True, help="How many times (>= 1).")
+@click.option("--steps", is_flag=True, help="Show the step-by-step derivation.")
+@json_flag
 def derive_command(
-    name: Annotated[str | None, typer.Argument(help="A registry formula name.")] = None,
-    wrt: Annotated[
-        str, typer.Option("--wrt", help="The variable (a vector name: one component).")
-    ] = "",
-    latex: Annotated[
-        str | None, typer.Option("--latex", help="Differentiate this LaTeX instead ('-': stdin).")
-    ] = None,
-    order: Annotated[int, typer.Option("--order", help="How many times (>= 1).")] = 1,
-    steps: Annotated[
-        bool, typer.Option("--steps", help="Show the step-by-step derivation.")
-    ] = False,
-    as_json: JsonFlag = False,
+    name: str | None, wrt: str, latex: str | None, order: int, steps: bool, as_json: bool
 ) -> None:
     """Differentiate a formula: the derivative, its textbook form, and (--steps) the steps."""
     from symml.derive import derive
@@ -441,28 +469,27 @@ def derive_command(
 
 
 @app.command("verify")
+@argument("names", nargs=-1, help="Registry formula names.")
+@click.option("--all", "all_", is_flag=True, help="Verify the whole registry.")
+@click.option("--latex", default=None, help="Check your code against this LaTeX ('-': stdin).")
+@click.option("--wrt", default=None, help="With --latex: your code returns d/dVAR.")
+@click.option("--against", default=None, help="With --latex: your code, MODULE:FUNC.")
+@click.option("--symbol", "-s", multiple=True, help="With --latex: declare NAME=KIND; repeatable.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the sampled points.")
+@click.option("--points", default=1000, show_default=True, help="Sampled points per check.")
+@click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default 2).")
+@json_flag
 def verify_command(
-    names: Annotated[list[str] | None, typer.Argument(help="Registry formula names.")] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Verify the whole registry.")] = False,
-    latex: Annotated[
-        str | None, typer.Option("--latex", help="Check your code against this LaTeX ('-': stdin).")
-    ] = None,
-    wrt: Annotated[
-        str | None, typer.Option("--wrt", help="With --latex: your code returns d/dVAR.")
-    ] = None,
-    against: Annotated[
-        str | None, typer.Option("--against", help="With --latex: your code, MODULE:FUNC.")
-    ] = None,
-    symbol: Annotated[
-        list[str] | None,
-        typer.Option("--symbol", "-s", help="With --latex: declare NAME=KIND; repeatable."),
-    ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampled points.")] = 0,
-    points: Annotated[int, typer.Option("--points", help="Sampled points per check.")] = 1000,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", "-j", help="Worker processes (default 2).")
-    ] = None,
-    as_json: JsonFlag = False,
+    names: tuple[str, ...],
+    all_: bool,
+    latex: str | None,
+    wrt: str | None,
+    against: str | None,
+    symbol: tuple[str, ...],
+    seed: int,
+    points: int,
+    jobs: int | None,
+    as_json: bool,
 ) -> None:
     """Verify formulas (claims, hand-written code), or your code with --latex/--against.
 
@@ -472,7 +499,7 @@ def verify_command(
         if latex is None or against is None or names or all_:
             raise SymmlError("use --latex LATEX --against MODULE:FUNC together, without names")
         _verify_user_code(
-            _read_latex(latex), against, wrt, _symbol_options(symbol or []), seed, points, as_json
+            _read_latex(latex), against, wrt, _symbol_options(list(symbol)), seed, points, as_json
         )
         return
     if wrt is not None:
@@ -489,7 +516,7 @@ def verify_command(
     with Progress(console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("verifying", total=total)
         report = verify(
-            names,
+            list(names) or None,
             all=all_,
             seed=seed,
             points=points,
@@ -501,7 +528,7 @@ def verify_command(
     else:
         _print_report(report)
     if not report.ok:
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
 def _verify_user_code(
@@ -525,9 +552,9 @@ def _verify_user_code(
             {"ok": ok, "formulas": [{"name": latex, "checks": [result.to_json()]}], "errata": []}
         )
     else:
-        typer.echo(f"{result.status.value}: {result.message}")
+        click.echo(f"{result.status.value}: {result.message}")
     if not ok:
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
 def _print_report(report: Any) -> None:
@@ -563,15 +590,15 @@ def _print_report(report: Any) -> None:
 
 
 @app.command("equiv")
+@argument("latex_a", help="The first formula (LaTeX).")
+@argument("latex_b", help="The second formula (LaTeX).")
+@click.option(
+    "--symbol", "-s", multiple=True, help="Declare NAME=KIND (e.g. x=positive); repeatable."
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of the sampled points.")
+@json_flag
 def equiv_command(
-    latex_a: Annotated[str, typer.Argument(help="The first formula (LaTeX).")],
-    latex_b: Annotated[str, typer.Argument(help="The second formula (LaTeX).")],
-    symbol: Annotated[
-        list[str] | None,
-        typer.Option("--symbol", "-s", help="Declare NAME=KIND (e.g. x=positive); repeatable."),
-    ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the sampled points.")] = 0,
-    as_json: JsonFlag = False,
+    latex_a: str, latex_b: str, symbol: tuple[str, ...], seed: int, as_json: bool
 ) -> None:
     """Are two formulas equal? Symbolically within a time bound, then at sampled points.
 
@@ -583,21 +610,21 @@ def equiv_command(
     result = equiv(
         _read_latex(latex_a),
         _read_latex(latex_b),
-        symbols=_symbol_options(symbol or []) or None,
+        symbols=_symbol_options(list(symbol)) or None,
         seed=seed,
     )
     if as_json:
         print_json(_jsonable_dict(result, _jsonable))
     elif result["equivalent"] is True:
-        typer.echo(f"equivalent ({result['method']})")
+        click.echo(f"equivalent ({result['method']})")
     elif result["equivalent"] is False:
         cx = result["counterexample"]
         point = ", ".join(f"{k} = {_jsonable(v)}" for k, v in cx["point"].items())
-        typer.echo(f"not equivalent: at {point}, A = {cx['a']:.10g} but B = {cx['b']:.10g}")
+        click.echo(f"not equivalent: at {point}, A = {cx['a']:.10g} but B = {cx['b']:.10g}")
     else:
-        typer.echo(f"unknown: {result.get('reason', 'neither proved nor refuted')}")
+        click.echo(f"unknown: {result.get('reason', 'neither proved nor refuted')}")
     if result["equivalent"] is not True:
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
 def _jsonable_dict(value: Any, convert: Any) -> Any:
@@ -607,43 +634,47 @@ def _jsonable_dict(value: Any, convert: Any) -> Any:
 
 
 @app.command("cheatsheet")
+@click.option(
+    "--output", "-o", default=None, help="Write to FILE ('-': stdout), figures beside it."
+)
+@click.option(
+    "--pdf",
+    is_flag=True,
+    help="Also compile FILE (default symml-cheatsheet.tex) into a PDF (needs TeX).",
+)
+@click.option("--tag", "-t", multiple=True, help="Only this tag; repeatable.")
+@click.option("--steps", is_flag=True, help="Add step-by-step derivations.")
+@click.option("--format", "fmt", default="tex", show_default=True, help="tex or md.")
+@click.option(
+    "--verify/--no-verify",
+    default=True,
+    show_default=True,
+    help="Run the checks and show the marks.",
+)
 def cheatsheet_command(
-    output: Annotated[
-        str | None,
-        typer.Option("--output", "-o", help="Write to FILE ('-': stdout), figures beside it."),
-    ] = None,
-    pdf: Annotated[
-        bool,
-        typer.Option(
-            "--pdf", help="Also compile FILE (default symml-cheatsheet.tex) into a PDF (needs TeX)."
-        ),
-    ] = False,
-    tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", help="Only this tag; repeatable.")
-    ] = None,
-    steps: Annotated[bool, typer.Option("--steps", help="Add step-by-step derivations.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="tex or md.")] = "tex",
-    verify: Annotated[
-        bool, typer.Option("--verify/--no-verify", help="Run the checks and show the marks.")
-    ] = True,
+    output: str | None, pdf: bool, tag: tuple[str, ...], steps: bool, fmt: str, verify: bool
 ) -> None:
     """Write a cheat-sheet of the registry (LaTeX or Markdown); --pdf compiles it."""
     from symml.cheatsheet import write_cheatsheet
 
-    text, written = write_cheatsheet(output, pdf=pdf, tags=tag, steps=steps, fmt=fmt, verify=verify)
+    text, written = write_cheatsheet(
+        output, pdf=pdf, tags=list(tag) or None, steps=steps, fmt=fmt, verify=verify
+    )
     if not written:
-        typer.echo(text, nl=False)
+        click.echo(text, nl=False)
     for path in written:
-        typer.echo(str(path))
+        click.echo(str(path))
 
 
 @app.command("check")
-def check_command(
-    documents: Annotated[
-        list[str], typer.Argument(help="Markdown/LaTeX/text files; '-' reads standard input.")
-    ],
-    as_json: JsonFlag = False,
-) -> None:
+@argument(
+    "documents",
+    nargs=-1,
+    required=True,
+    help="Markdown/LaTeX/text files; '-' reads standard input.",
+)
+@json_flag
+def check_command(documents: tuple[str, ...], as_json: bool) -> None:
     """Find every formula of the documents, parse it and check its claims, by line.
 
     Exit status 1 when a claim is refuted or a math block is broken, 2 for a missing file.
@@ -679,7 +710,7 @@ def check_command(
             out.print(summary(checks, name), markup=False, soft_wrap=True)
     bad = {Status.REFUTED, Status.BROKEN}
     if any(c.status in bad for _, checks in results for c in checks):
-        raise typer.Exit(1)
+        raise Exit(1)
 
 
 # --------------------------------------------------------------------------- entry point
@@ -689,7 +720,7 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app, turn SymmlError into ``error: ...``."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app(args=args, prog_name="symml")
+        app.main(args=args, prog_name="symml")
     except SymmlError as e:
         if _debug(args):
             traceback.print_exc()
@@ -714,10 +745,10 @@ def _report(error: SymmlError) -> None:
     if isinstance(error, ParseError) and error.text is not None and error.column is not None:
         prefix = f"error: {error.reason}, column {error.column + 1}: "
         segment, caret = error.caret().split("\n")
-        typer.echo(_one_line(prefix + segment), err=True)
-        typer.echo(" " * len(prefix) + caret, err=True)
+        click.echo(_one_line(prefix + segment), err=True)
+        click.echo(" " * len(prefix) + caret, err=True)
         return
-    typer.echo(_one_line(f"error: {error}"), err=True)
+    click.echo(_one_line(f"error: {error}"), err=True)
 
 
 def _one_line(text: str) -> str:

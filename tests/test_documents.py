@@ -125,7 +125,7 @@ def test_summary_and_json(checked: dict[str, list[FormulaCheck]]) -> None:
 
 
 def _cli(args: list[str], stdin: str | None = None):
-    from typer.testing import CliRunner
+    from click.testing import CliRunner
 
     from symml.cli import app
 

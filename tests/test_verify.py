@@ -8,7 +8,7 @@ import textwrap
 import numpy as np
 import pytest
 import sympy as sp
-from typer.testing import CliRunner
+from click.testing import CliRunner
 
 from symml.cli import app
 from symml.errors import SymmlError, VerificationError
