@@ -524,6 +524,8 @@ class AtomMixin:
                 self.vectors.add(full)
                 return self.matrix(full)
             return _Vec(full, tuple(indices))
+        if full == "delta" and len(indices) == 2 and "delta" not in self.kinds:
+            return sp.KroneckerDelta(*indices)  # \delta_{ij}: Kronecker's delta
         if indices:
             return sp.Indexed(sp.IndexedBase(full), *indices)
         if full == "e":

@@ -314,3 +314,8 @@ def test_name_before_a_transposed_group_is_a_product_not_a_call():
     eq = parse_latex(r"\frac{\partial J}{\partial W^{[l]}} = \delta^{[l]}(a^{[l-1]})^{T}")
     assert not eq.rhs.has(Function("delta_l"))
     assert eq.rhs.has(sp.Transpose)
+
+
+def test_delta_with_two_indices_is_kronecker():
+    assert parse_latex(r"\delta_{ij}") == sp.KroneckerDelta(i, j)
+    assert parse_latex(r"\delta_l") == S("delta_l")  # a backprop error term stays a symbol
