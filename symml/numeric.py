@@ -913,17 +913,47 @@ def _agree(a: Any, b: Any) -> bool:
     return True
 
 
+def _hoist_inverses(expr: sp.Basic, args: list) -> tuple[sp.Basic, list[tuple[Any, int]]]:
+    """Inverse(M) of an argument M becomes a new argument, computed once per point.
+
+    Printed as is, ``(M**(-1))[i, j]`` inside a sum inverts M once per term (n^2 inversions
+    at 50+ digits: seconds per point), and on the object array that carries M it would be
+    NumPy's elementwise reciprocal, not the matrix inverse.
+    """
+    hoisted = []
+    for inv in sorted(expr.atoms(sp.Inverse), key=str):
+        if inv.arg in args:
+            sym = sp.MatrixSymbol(f"_inv{len(hoisted)}", *inv.arg.shape)
+            expr = expr.xreplace({inv: sym})
+            hoisted.append((sym, args.index(inv.arg)))
+    return expr, hoisted
+
+
+def _mp_inverse(a: Any) -> Any:
+    import mpmath
+
+    inv = mpmath.matrix(np.asarray(a, dtype=object).tolist()) ** -1
+    return np.asarray(inv.tolist(), dtype=object)
+
+
 def _mp_eval(args: list, expr: sp.Basic, points: list[dict[str, Any]], dps: int) -> list:
     import mpmath
 
     names = [_arg_name(a) for a in args]
-    f = sp.lambdify(args, expr, modules=["mpmath"], printer=_MpPrinter(dict(_SETTINGS)))
+    expr, inverses = _hoist_inverses(expr, args)
+    f = sp.lambdify(
+        [*args, *(s for s, _ in inverses)],
+        expr,
+        modules=["mpmath"],
+        printer=_MpPrinter(dict(_SETTINGS)),
+    )
     out = []
     for point in points:
         prev = None
         for factor in (1, *_MP_LADDER):
             with mpmath.workdps(dps * factor):
                 vals = [_to_mp(point[n]) for n in names]
+                vals += [_mp_inverse(vals[k]) for _, k in inverses]
                 try:
                     v = _mp_value(f(*vals), dps)
                 except (ZeroDivisionError, ValueError, OverflowError):

@@ -1125,8 +1125,29 @@ def _with_erratum(results: list[CheckResult], claim: Any) -> list[CheckResult]:
     Refuted/unstable/failed checks become ERRATUM (confirmed); the others keep their status
     (a symbolic part that cannot run next to code that cannot run). If none refutes it,
     every check of the claim FAILS: the erratum stopped reproducing.
+
+    A claim's ``handwritten_erratum`` applies to the check of its hand-written code alone
+    (the claim itself stays as it is, unless it also has an ``erratum``).
     """
+    hw_erratum = getattr(claim, "handwritten_erratum", None)
+    if hw_erratum and claim.handwritten:
+        mark = f": handwritten {claim.handwritten}"
+        code = [r for r in results if r.claim.endswith(mark)]
+        rest = [r for r in results if not r.claim.endswith(mark)]
+        if not code:  # the claim's check stopped before the code ran: not confirmed
+            return _expect_erratum(results, hw_erratum, "the documents' code")
+        code = _expect_erratum(code, hw_erratum, "the documents' code")
+        rest = _expect_erratum(rest, claim.erratum, "this claim") if claim.erratum else rest
+        return [*rest, *code]
     if not claim.erratum:
+        return results
+    return _expect_erratum(results, claim.erratum, "this claim")
+
+
+def _expect_erratum(results: list[CheckResult], erratum: str, what: str) -> list[CheckResult]:
+    """Checks that the registry expects to go wrong (``erratum`` says why): confirmed when
+    one is refuted/unstable/failed, else they all fail (the erratum no longer reproduces)."""
+    if not results:
         return results
     refuting = (Status.REFUTED, Status.UNSTABLE, Status.FAILED)
     confirmed = any(r.status in refuting for r in results)
@@ -1138,8 +1159,8 @@ def _with_erratum(results: list[CheckResult], claim: Any) -> list[CheckResult]:
         elif not confirmed and r.status is not Status.TIMEOUT:
             status = Status.FAILED
             msg = (
-                f"the registry marks this claim as an erratum, but the check did not refute it "
-                f"({r.status.value}: {r.message}); erratum: {claim.erratum}"
+                f"erratum no longer reproduces: the registry marks {what} as an erratum, but "
+                f"the check did not refute it ({r.status.value}: {r.message}); erratum: {erratum}"
             )
         out.append(
             CheckResult(
@@ -1149,7 +1170,7 @@ def _with_erratum(results: list[CheckResult], claim: Any) -> list[CheckResult]:
                 msg,
                 r.counterexample,
                 r.ulp,
-                claim.erratum,
+                erratum,
                 r.seed,
                 r.points,
             )
@@ -1166,14 +1187,14 @@ def verify_formula(
     results: list[CheckResult] = []
     if formula.handwritten:
         label = f"handwritten {formula.handwritten}"
-        results.append(
-            _guard(
-                ctx,
-                label,
-                lambda: _compare_code(
-                    ctx, label, formula.handwritten, formula.adapter, ctx.definition
-                ),
-            )
+        code = _guard(
+            ctx,
+            label,
+            lambda: _compare_code(ctx, label, formula.handwritten, formula.adapter, ctx.definition),
+        )
+        erratum = getattr(formula, "handwritten_erratum", None)
+        results.extend(
+            _expect_erratum([code], erratum, "the documents' code") if erratum else [code]
         )
     for claim in formula.claims:
         label = _claim_label(claim)
@@ -1247,8 +1268,21 @@ def verify(
             if progress:
                 progress(name, rep)
         return Report(tuple(reports), seed)
-    done = _run_pool(chosen, (seed, points, tolerances), jobs, budget, progress)
+    # Likely-slow formulas first, so that no long one is left running alone at the end.
+    order = sorted(chosen, key=lambda n: -_expected_cost(registry.get(n)))
+    done = _run_pool(order, (seed, points, tolerances), jobs, budget, progress)
     return Report(tuple(done[n] for n in chosen), seed)
+
+
+def _expected_cost(formula: Any) -> int:
+    """A rough rank of how long a formula takes to verify (stationary points and matrix
+    algebra are the slow kinds), used only to schedule the worker pool."""
+    weights = {"stationary_point": 8, "derivative": 3}
+    cost = sum(weights.get(c.kind.value, 1) + bool(c.handwritten) for c in formula.claims)
+    cost += 2 * bool(formula.handwritten)
+    if any(kind.startswith("matrix") for kind in formula.symbols.values()):
+        cost += 6
+    return cost
 
 
 def _verify_one(name: str, seed: int, points: int, tolerances: Any) -> FormulaReport:
