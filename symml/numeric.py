@@ -387,6 +387,21 @@ def _reduce(op: Callable, body: Any, lengths: tuple) -> np.ndarray:
     return op(np.broadcast_to(body, target), axis=tuple(range(-k, 0)))
 
 
+def _sum_product(a: Any, b: Any, lengths: tuple) -> np.ndarray:
+    """``_reduce(numpy.sum, a * b, lengths)`` for one trailing axis, as a contraction.
+
+    Why: ``Sum(w[j] * X[i, j], (j, 1, n))`` multiplied out first builds an m-by-n array of
+    products (80 MB for m = 10^6, n = 10) only to sum it; einsum never materialises it.
+    """
+    a, b = np.asarray(a), np.asarray(b)
+    if a.ndim == 0 or b.ndim == 0 or a.dtype.kind not in "fiu" or b.dtype.kind not in "fiu":
+        return _reduce(np.sum, a * b, lengths)
+    n = max(int(lengths[0]), 0)
+    a = np.broadcast_to(a, a.shape[:-1] + (n,))
+    b = np.broadcast_to(b, b.shape[:-1] + (n,))
+    return np.einsum("...j,...j->...", a, b)
+
+
 def _lse_last(v: np.ndarray) -> np.ndarray:
     """log(sum(exp(v))) over the last axis, shifted by the (finite) maximum."""
     m = np.max(v, axis=-1, keepdims=True)
@@ -470,6 +485,7 @@ _RUNTIME = {
     "_place": _place,
     "_idx": _idx,
     "_reduce": _reduce,
+    "_sum_product": _sum_product,
     "_lse_last": _lse_last,
     "_softmax_last": _softmax_last,
     "_dsigmoid": _np_dsigmoid,
@@ -563,16 +579,21 @@ class _VectorPrinter(F.StableNumPyPrinter):
     def _print_reduction(self, expr, op: str) -> str:
         new = [(i, self._plain(a), self._plain(b)) for i, a, b in expr.limits]
         self._stack.extend(new)
+        lengths = "".join(f"({b}) - ({a}) + 1, " for _, a, b in new)
         try:
             repl, body = _cse_outside_sums(expr.function, prefix="_c")
             self._local.update(s for s, _ in repl)
-            code = self._print(body)
+            contract = op == "numpy.sum" and len(new) == 1 and body.is_Mul and len(body.args) > 1
+            if contract:  # a sum of products: one contraction, no product array
+                rest, last = sp.Mul(*body.args[:-1]), body.args[-1]
+                code = f"_sum_product({self._print(rest)}, {self._print(last)}, ({lengths}))"
+            else:
+                code = self._print(body)
             for s, e in reversed(repl):  # nested lambdas: later values may use earlier ones
                 code = f"(lambda {self._print(s)}: {code})({self._print(e)})"
         finally:
             del self._stack[len(self._stack) - len(new) :]
-        lengths = "".join(f"({b}) - ({a}) + 1, " for _, a, b in new)
-        return f"_reduce({op}, {code}, ({lengths}))"
+        return code if contract else f"_reduce({op}, {code}, ({lengths}))"
 
     def _indexed_lse(self, z: sp.IndexedBase, n: sp.Basic) -> str:
         j = sp.Dummy("j", integer=True)
