@@ -171,6 +171,39 @@ def test_indexed_sum_collapses_the_kronecker_delta():
     assert any("Kronecker" in ln.rule for ln in lines(tree))
 
 
+@pytest.mark.parametrize(
+    ("expr", "var", "square"),
+    [
+        (
+            sp.exp(z[k]) / sp.Sum(sp.exp(z[j]), (j, 1, n)),
+            z[k],
+            r"{\left(\sum_{j=1}^{n} e^{{z}_{j}}\right)^{2}}",
+        ),
+        (
+            sp.sin(x) / sp.Integral(sp.exp(a * x), (a, 0, 1)),
+            x,
+            r"{\left(\int\limits_{0}^{1} e^{a x}\, da\right)^{2}}",
+        ),
+        (
+            sp.sin(x) / sp.Product(x + j, (j, 1, n)),
+            x,
+            r"{\left(\prod_{j=1}^{n} \left(j + x\right)\right)^{2}}",
+        ),
+        (sp.sin(x) / x**3, x, r"{\left(x^{3}\right)^{2}}"),
+        (sp.exp(x) / (x * sp.sin(x)), x, r"{\left(x \sin{\left(x \right)}\right)^{2}}"),
+    ],
+    ids=["sum", "integral", "product", "power", "two-factors"],
+)
+def test_the_quotient_rule_parenthesises_the_squared_denominator(expr, var, square):
+    # softmax printed \sum e^{z_j}^{2}: a double superscript, which TeX rejects
+    from symml.texescape import double_script
+
+    latex = to_latex(differentiate_steps(expr, var, check=False))
+    (row,) = [ln for ln in latex.splitlines() if "substitute u, v" in ln]
+    assert square in row
+    assert double_script(latex) is None
+
+
 def test_append_step_rejects_a_wrong_form():
     tree = differentiate_steps(1 / (1 + sp.exp(-x)), x)
     with pytest.raises(DerivationError, match="not equal to the derivative"):
