@@ -326,6 +326,15 @@ class _Pool:
         for worker in idle:
             worker.kill()
 
+    def forget_after_fork(self) -> None:
+        """In a forked child: the workers belong to the parent. Keep them referenced (so
+        no Popen is collected as "still running") but never use, kill or wait for them."""
+        self._lock = threading.Lock()
+        self._foreign = [*getattr(self, "_foreign", []), *self._idle]
+        self._idle = []
+
 
 _POOL = _Pool()
 atexit.register(_POOL.shutdown)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_POOL.forget_after_fork)
