@@ -220,9 +220,12 @@ def eliminate(
         if E_t.has(base):
             continue
         try:
-            sols = run_bounded(sp.solve, sp.Eq(s, E_t), t, timeout=timeout)
+            # check=False: SymPy's own check of each root cost up to 40x the solve itself,
+            # and every candidate is checked numerically against D below anyway.
+            sols = run_bounded(sp.solve, sp.Eq(s, E_t), t, check=False, timeout=timeout)
         except (SymmlTimeout, NotImplementedError, ValueError):
             continue
+        sols = [r for r in sols if not r.has(sp.zoo, sp.oo, -sp.oo, sp.nan)]
         for D_v in variants:
             form = _solution_form(D_v.xreplace(agg_syms), block, t, s, sols, var, E, D, timeout)
             if form is not None and not form.has(base, *agg_syms.values()):
