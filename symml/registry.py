@@ -74,6 +74,7 @@ _FORMULA_FIELDS: dict[str, tuple[bool, str]] = {
     "sources": (True, "nonempty list"),
     "tags": (True, "nonempty list"),
     "handwritten": (False, "ref"),
+    "handwritten_erratum": (False, "str"),
     "adapter": (False, "table"),
     "notes": (False, "str"),
     "functions": (False, "list"),
@@ -88,6 +89,7 @@ _CLAIM_FIELDS: dict[str, tuple[bool, str]] = {
     "handwritten": (False, "ref"),
     "adapter": (False, "table"),
     "erratum": (False, "str"),
+    "handwritten_erratum": (False, "str"),
     "notes": (False, "str"),
     "symbols": (False, "table"),
 }
@@ -116,6 +118,8 @@ class Claim:
         latex: the claimed expression or equation, as written.
         wrt: the variable of a derivative or stationary point claim, else None.
         erratum: set when the documents are wrong here: the claim is expected to be refuted.
+        handwritten_erratum: set when the documents' code (``handwritten``) is wrong: its
+            check is expected to be refuted, unstable or failed.
         symbols: the formula's symbol declarations plus the claim's own.
     """
 
@@ -128,6 +132,7 @@ class Claim:
     handwritten: str | None = None
     adapter: Mapping[str, str] = field(default_factory=dict, hash=False)
     erratum: str | None = None
+    handwritten_erratum: str | None = None
     notes: str | None = None
     symbols: Mapping[str, str] = field(default_factory=dict, hash=False)
     functions: tuple[str, ...] = ()
@@ -153,6 +158,8 @@ class Formula:
         symbols: declarations name -> kind string (see ``symml.symbols``).
         sources: ``"document file: section"`` strings, at least one.
         definitions: names of registry formulas whose functions are used inside this one.
+        handwritten_erratum: set when the documents' code (``handwritten``) is wrong: its
+            check is expected to be refuted, unstable or failed.
         file: the TOML file the entry came from.
     """
 
@@ -169,6 +176,7 @@ class Formula:
     functions: tuple[str, ...] = ()
     definitions: tuple[str, ...] = ()
     file: str = ""
+    handwritten_erratum: str | None = None
     registry: Registry | None = field(default=None, compare=False, repr=False, hash=False)
 
     @property
@@ -254,9 +262,50 @@ def _substitute(body: Any, definition: Formula) -> Any:
                 f"{definition.where}: {fname} takes {len(params)} argument(s), "
                 f"used with {len(app.args)} in {app}"
             )
-        return inner.xreplace(dict(zip(params, app.args, strict=True)))
+        value = _rows(inner, params, app.args).xreplace(dict(zip(params, app.args, strict=True)))
+        return _fresh_bound(value, body.free_symbols)
 
     return body.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == fname, expand)
+
+
+def _rows(inner: Any, params: tuple, args: tuple) -> Any:
+    """A vector parameter applied to a row: ``h(x) = ... x_j ...`` used as ``h(x_i)`` reads
+    ``x_j`` as ``x_{ij}`` (the j-th feature of sample i), not as the j-th sample."""
+    from sympy import Indexed, IndexedBase
+
+    rows = {}
+    for param, arg in zip(params, args, strict=True):
+        if isinstance(arg, Indexed) and getattr(param, "name", None):
+            rows[param.name] = arg
+    if not rows:
+        return inner
+
+    def widen(e: Any) -> Any:
+        row = rows[str(e.base.label)]
+        return Indexed(IndexedBase(row.base.label), *row.indices, *e.indices)
+
+    return inner.replace(lambda e: isinstance(e, Indexed) and str(e.base.label) in rows, widen)
+
+
+def _fresh_bound(value: Any, taken: set) -> Any:
+    """Rename the summation indices of a substituted definition that a free index of the
+    place of use also names (``w^T x_i`` inside ``... x_{ij}``: the sum's j is not that j)."""
+    from sympy import Sum, Symbol
+
+    clash = {str(s) for s in taken}
+    used = clash | {str(s) for s in value.atoms(Symbol)}
+    spare = [c for c in ("k", "l", "q", "r", "s", "t", "u", "v") if c not in used]
+
+    def rename(summed: Any) -> Any:
+        for var in summed.variables:
+            if str(var) in clash and spare:
+                summed = summed.xreplace({var: Symbol(spare.pop(0), **var.assumptions0)})
+        return summed
+
+    def clashes(e: Any) -> bool:
+        return isinstance(e, Sum) and any(str(v) in clash for v in e.variables)
+
+    return value.replace(clashes, rename)
 
 
 # --------------------------------------------------------------------------- registry
@@ -436,6 +485,7 @@ def _load_file(
             continue
         before = len(problems)
         _check_fields(table, _FORMULA_FIELDS, where, problems)
+        _needs_handwritten(table, where, problems)
         claims = _claims(table, name, label, problems)
         if len(problems) == before:
             result.append(_formula(name, table, claims, label))
@@ -459,6 +509,7 @@ def _formula(name: str, table: dict, claims: tuple[Claim, ...], label: str) -> F
         functions=tuple(table.get("functions", ())),
         definitions=tuple(table.get("definitions", ())),
         file=label,
+        handwritten_erratum=table.get("handwritten_erratum"),
     )
 
 
@@ -471,6 +522,7 @@ def _claims(table: dict, name: str, label: str, problems: list[str]) -> tuple[Cl
         where = f"{label}: [[{name}.claims]] #{index + 1}"
         before = len(problems)
         _check_fields(item, _CLAIM_FIELDS, where, problems)
+        _needs_handwritten(item, where, problems)
         if len(problems) > before:
             continue
         kinds = [k.value for k in ClaimKind]
@@ -497,6 +549,7 @@ def _claims(table: dict, name: str, label: str, problems: list[str]) -> tuple[Cl
                 handwritten=item.get("handwritten"),
                 adapter=MappingProxyType(dict(item.get("adapter", {}))),
                 erratum=item.get("erratum"),
+                handwritten_erratum=item.get("handwritten_erratum"),
                 notes=item.get("notes"),
                 symbols=MappingProxyType(symbols),
                 functions=tuple(table.get("functions", ())),
@@ -504,6 +557,15 @@ def _claims(table: dict, name: str, label: str, problems: list[str]) -> tuple[Cl
             )
         )
     return tuple(claims)
+
+
+def _needs_handwritten(table: Any, where: str, problems: list[str]) -> None:
+    """``handwritten_erratum`` is about the code of ``handwritten``: both or neither."""
+    if isinstance(table, dict) and "handwritten_erratum" in table and "handwritten" not in table:
+        problems.append(
+            f"{where}: field 'handwritten_erratum' needs a 'handwritten' reference (the "
+            "erratum is about that code)"
+        )
 
 
 def _check_fields(

@@ -106,11 +106,13 @@ def _fmt_value(v: Any) -> str:
 
 
 def _bound_indices(exprs: list[sp.Basic]) -> set[sp.Symbol]:
+    """Summation indices, less those that one of ``exprs`` also uses free (the j of a
+    derivative wrt w_j next to a definition that sums over its own j): those are sampled."""
     bound: set[sp.Symbol] = set()
     for e in exprs:
         for s in e.atoms(sp.Sum, sp.Product):
             bound.update(lim[0] for lim in s.limits)
-    return bound
+    return bound - set().union(*(e.free_symbols for e in exprs))
 
 
 def _kind_of(sym: sp.Symbol, kinds: Mapping[str, str]) -> str:

@@ -444,7 +444,17 @@ ERRATA = {
     ("relu", "001"),
     ("cross_entropy_bits", "002"),
     ("kl_divergence_bits", "002"),
-    ("lasso_objective", "002"),
+}
+
+#: Where the documents' code is wrong: (entry, hand-written reference) of every formula or
+#: claim marked ``handwritten_erratum`` (the formula is right, computing it that way is not).
+HANDWRITTEN_ERRATA = {
+    ("tanh", "symml.handwritten.activations:tanh"),  # e^x overflows: inf / inf
+    ("softmax", "symml.handwritten.activations:softmax"),  # e^z overflows: inf / inf
+    ("scaled_dot_product_attention", "symml.handwritten.neural_networks:attention"),
+    ("minkowski_distance", "symml.handwritten.linear_algebra:minkowski_distance"),  # |d|^p
+    ("logistic_regression_cost", "symml.handwritten.regression:logistic_regression_cost"),
+    ("lasso_objective", "symml.handwritten.regression:lasso_regression_adapter"),  # X_b
 }
 
 #: Broken ``$$`` blocks of 000: the heading has no formula; the entry comes from elsewhere.
@@ -527,6 +537,19 @@ def test_errata_are_the_known_ones() -> None:
                 prefix = claim.source.partition(": ")[0][:3]
                 found.add((name, prefix))
     assert found == ERRATA
+
+
+def test_handwritten_errata_are_the_known_ones() -> None:
+    from symml.registry import load_registry
+
+    found = set()
+    for formula in load_registry(FORMULAS):
+        if formula.handwritten_erratum:
+            found.add((formula.name, formula.handwritten))
+        for claim in formula.claims:
+            if claim.handwritten_erratum:
+                found.add((formula.name, claim.handwritten))
+    assert found == HANDWRITTEN_ERRATA
 
 
 @pytest.mark.parametrize("heading", sorted(BROKEN_BLOCKS))

@@ -85,6 +85,105 @@ def test_an_erratum_that_stops_reproducing_fails(tmp_path):
     assert not rep.ok
 
 
+_HW_ERRATUM_TOML = r"""
+[tanh_demo]
+title = "Tanh"
+latex = 'f(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}'
+symbols = { x = "real" }
+sources = ["test"]
+tags = ["test"]
+handwritten = "HWMOD:{func}"
+handwritten_erratum = "e^x overflows beyond |x| = 709.78: inf / inf is NaN"
+
+[[tanh_demo.claims]]
+kind = "derivative"
+wrt = "x"
+latex = '1 - f(x)^2'
+handwritten = "HWMOD:{prime}"
+handwritten_erratum = "said to be wrong"
+"""
+
+
+def _hw_registry(tmp_path, monkeypatch, func: str, prime: str):
+    (tmp_path / "hw_demo_mod.py").write_text(
+        textwrap.dedent(
+            """
+            import numpy as np
+
+            def naive(x):
+                return (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x))
+
+            def stable(x):
+                return np.tanh(x)
+
+            def naive_prime(x):
+                return 1 - naive(x) ** 2
+
+            def stable_prime(x):
+                return 1 - np.tanh(x) ** 2
+            """
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    reg_dir = tmp_path / "reg"
+    reg_dir.mkdir()
+    toml = _HW_ERRATUM_TOML.replace("HWMOD", "hw_demo_mod")
+    return _registry(reg_dir, toml.replace("{func}", func).replace("{prime}", prime))
+
+
+def test_a_handwritten_erratum_is_confirmed(tmp_path, monkeypatch):
+    reg = _hw_registry(tmp_path, monkeypatch, "naive", "naive_prime")
+    rep = verify_formula(reg.get("tanh_demo"), points=300)
+    by_claim = {c.claim: c for c in rep.checks}
+    code = by_claim["handwritten hw_demo_mod:naive"]
+    assert code.status is Status.ERRATUM, code.message
+    assert code.message.startswith("confirmed erratum: ") and "nan" in code.message
+    assert code.erratum == "e^x overflows beyond |x| = 709.78: inf / inf is NaN"
+    assert code.counterexample is not None
+    (claim,) = [
+        c for c in rep.checks if c.claim.startswith("derivative") and "handwritten" not in c.claim
+    ]
+    assert claim.status in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY)  # the claim is right
+    (prime,) = [c for c in rep.checks if c.claim.endswith("handwritten hw_demo_mod:naive_prime")]
+    assert prime.status is Status.ERRATUM, prime.message
+    assert rep.ok
+    assert {c.claim for c in Report((rep,)).errata} == {code.claim, prime.claim}
+    assert Report((rep,)).to_json()["errata"][0]["erratum"]
+
+
+def test_a_handwritten_erratum_that_stops_reproducing_fails(tmp_path, monkeypatch):
+    reg = _hw_registry(tmp_path, monkeypatch, "stable", "stable_prime")
+    rep = verify_formula(reg.get("tanh_demo"), points=300)
+    by_claim = {c.claim: c for c in rep.checks}
+    code = by_claim["handwritten hw_demo_mod:stable"]
+    assert code.status is Status.FAILED
+    assert "erratum no longer reproduces" in code.message
+    (prime,) = [c for c in rep.checks if c.claim.endswith("handwritten hw_demo_mod:stable_prime")]
+    assert prime.status is Status.FAILED and "no longer reproduces" in prime.message
+    (claim,) = [
+        c for c in rep.checks if c.claim.startswith("derivative") and "handwritten" not in c.claim
+    ]
+    assert claim.status in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY)
+    assert not rep.ok
+
+
+def test_a_handwritten_erratum_needs_handwritten(tmp_path):
+    with pytest.raises(SymmlError, match="handwritten_erratum"):
+        _registry(
+            tmp_path,
+            r"""
+            [f]
+            title = "F"
+            latex = 'f(x) = x'
+            symbols = { x = "real" }
+            sources = ["test"]
+            tags = ["test"]
+            handwritten_erratum = "no code to be wrong"
+            """,
+        )
+
+
 def test_a_wrong_claim_is_refuted_with_a_counterexample(tmp_path):
     reg = _registry(
         tmp_path,

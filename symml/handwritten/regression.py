@@ -5,6 +5,7 @@ Sources (documents in ``../shared/documents/``):
     linear_regression             002 "Statistics / Regression Analysis" (def linear_regression)
     ridge_regression              002 "Statistics / Regularization" (def ridge_regression)
     lasso_regression              002 "Statistics / Regularization" (def lasso_regression)
+    lasso_regression_adapter      adapter: lasso_regression(X=x, y, alpha) for lasso_objective
     linear_regression_cost        001 "6. Linear Regression / Cost Function" (1/2m)
     linear_regression_gradient    001 "6. Linear Regression / Gradient" (1/m) x^T (x w + b - y)
     logistic_regression_cost      001 "6. Logistic Regression / Cost Function" (h uses the naive
@@ -115,6 +116,24 @@ def lasso_regression(
                     np.sign(rho_j) * max(0, abs(rho_j) - alpha) / (X_b[:, j] @ X_b[:, j])  # noqa: F821
                 )
     return weights
+
+
+def lasso_regression_adapter(x: ArrayLike, y: ArrayLike, alpha: float) -> NDArray[np.float64]:
+    """Adapter: 002's ``lasso_regression`` called on the registry's ``lasso_objective``.
+
+    The formula's samples are the rows ``x_i`` of ``x`` (features only, the intercept is
+    ``w_0``), which is what 002 passes as ``X``; the code is called as written, so it raises
+    002's ``NameError`` for ``X_b``.
+
+    Args:
+        x: features, one sample per row (2-D, no column of ones).
+        y: targets.
+        alpha: L1 penalty strength.
+
+    Returns:
+        ``lasso_regression(X=x, y=y, alpha=alpha)``: ``[w_0, w_1, ..., w_d]`` if it ran.
+    """
+    return lasso_regression(np.asarray(x, dtype=float), np.asarray(y, dtype=float), alpha)
 
 
 def _m(y: ArrayLike, m: int | None) -> int:
