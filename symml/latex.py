@@ -32,8 +32,9 @@ from symml.texparse import Aligned, Equation, Relation
 __all__ = ["Aligned", "Equation", "Relation", "parse_latex", "latex2sympy_isolated"]
 
 
-def parse_latex(text: str, symbols: Mapping[str, str] | None = None,
-                functions: Iterable[str] | None = None):
+def parse_latex(
+    text: str, symbols: Mapping[str, str] | None = None, functions: Iterable[str] | None = None
+):
     """Parse LaTeX math into SymPy.
 
     Args:
@@ -117,8 +118,9 @@ def latex2sympy_isolated(text: str):
         try:
             return mod.latex2sympy(text)
         except Exception as e:  # noqa: BLE001  (third-party parser: wrap every failure)
-            raise ParseError(f"latex2sympy2 cannot parse this: {type(e).__name__}: {e}",
-                             text) from e
+            raise ParseError(
+                f"latex2sympy2 cannot parse this: {type(e).__name__}: {e}", text
+            ) from e
         finally:
             for n, v in saved.items():
                 setattr(mod, n, v)

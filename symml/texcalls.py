@@ -32,8 +32,10 @@ def parse_postfix(self, base):
             self.next()
             base = self.scalar(base)
             if factorial_too_big(base):
-                self.fail(f"{base}! is too large to compute with exactly "
-                          f"(factorials up to {MAX_FACTORIAL}!)")
+                self.fail(
+                    f"{base}! is too large to compute with exactly "
+                    f"(factorials up to {MAX_FACTORIAL}!)"
+                )
             base = sp.factorial(base, evaluate=False)
         elif self.at("'") and isinstance(base, sp.Symbol):
             self.next()
@@ -50,8 +52,12 @@ def _power(self, base):
     t = self.peek()
     # transpose and inverse keep their meaning; they are never dropped
     special = None
-    if t.kind == "letter" and t.value == "T" or t.kind == "cmd" and t.value in (r"\top",
-                                                                                 r"\intercal"):
+    if (
+        t.kind == "letter"
+        and t.value == "T"
+        or t.kind == "cmd"
+        and t.value in (r"\top", r"\intercal")
+    ):
         special, skip = "T", 1
     elif self.at("{") and (self.peek(1).value in ("T", r"\top", r"\intercal")) and self.at("}", 2):
         special, skip = "T", 3
@@ -86,8 +92,12 @@ def _power(self, base):
         return sp.Pow(base, exponent, evaluate=False)
     if base.is_Number and exponent.is_Number and (abs(exponent) > 4096):
         return sp.Pow(base, exponent, evaluate=False)
-    if isinstance(base, sp.Pow) and base.exp.is_Number and not base.exp.is_Integer and \
-            exponent.is_Number:
+    if (
+        isinstance(base, sp.Pow)
+        and base.exp.is_Number
+        and not base.exp.is_Integer
+        and exponent.is_Number
+    ):
         return sp.Pow(base, exponent, evaluate=False)
     return sp.Pow(base, exponent)
 
@@ -179,9 +189,18 @@ def apply_function(self, name, args, primes=0):
     lname = name.lower()
     if name in SYMPY_NAMED or lname in ("sign", "sgn"):
         target = SYMPY_NAMED.get(name, "sign")
-        fn = {"sign": sp.sign, "exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "Max": sp.Max,
-              "Min": sp.Min, "Abs": sp.Abs, "sqrt": sp.sqrt, "det": sp.det,
-              "trace": sp.trace}[target]
+        fn = {
+            "sign": sp.sign,
+            "exp": sp.exp,
+            "log": sp.log,
+            "tanh": sp.tanh,
+            "Max": sp.Max,
+            "Min": sp.Min,
+            "Abs": sp.Abs,
+            "sqrt": sp.sqrt,
+            "det": sp.det,
+            "trace": sp.trace,
+        }[target]
         value = fn(*args)
     elif lname == "softmax" and len(args) == 1 and isinstance(args[0], MatrixExpr):
         from symml.functions import row_softmax
@@ -192,8 +211,12 @@ def apply_function(self, name, args, primes=0):
             value = ml(*args)
         except (TypeError, ValueError):
             value = sp.Function(name)(*args)
-    elif len(args) == 1 and isinstance(args[0], MatrixExpr) and args[0].shape != (1, 1) and (
-            name in ELEMENTWISE or _ml_function(name) is not None):
+    elif (
+        len(args) == 1
+        and isinstance(args[0], MatrixExpr)
+        and args[0].shape != (1, 1)
+        and (name in ELEMENTWISE or _ml_function(name) is not None)
+    ):
         # \sigma(Xw): a scalar function of a matrix applies element-wise
         u = sp.Dummy("u")
         ml = _ml_function(name)
@@ -202,8 +225,12 @@ def apply_function(self, name, args, primes=0):
 
         value = ElementwiseApplyFunction(sp.Lambda(u, f(u)), args[0])
     else:
-        value = sp.Function(name)(*[self.scalar(a) if isinstance(a, MatrixExpr) and
-                                    a.shape == (1, 1) else a for a in args])
+        value = sp.Function(name)(
+            *[
+                self.scalar(a) if isinstance(a, MatrixExpr) and a.shape == (1, 1) else a
+                for a in args
+            ]
+        )
     return value
 
 
@@ -244,12 +271,33 @@ def parse_function_command(self):
             break
     if self.at("(") or (self.at(r"\left") and self.at("(", 1)):
         args = [self.scalar(_arg(self, a)) for a in self.parse_call_args()]
+    elif self.at("{"):
+        # SymPy prints log(u)**2 as \log{\left(u \right)}^{2}: braces hold the argument and a
+        # power after them applies to the value (unlike \log x^2, which is log(x^2))
+        self.next()
+        args = [self.scalar(self.parse_group_body("}"))]
     else:
         args = [self.scalar(parse_postfix_factor(self))]
-    fn = {"log": sp.log, "ln": sp.log, "exp": sp.exp, "sin": sp.sin, "cos": sp.cos,
-          "tan": sp.tan, "cot": sp.cot, "sec": sp.sec, "csc": sp.csc, "asin": sp.asin,
-          "acos": sp.acos, "atan": sp.atan, "sinh": sp.sinh, "cosh": sp.cosh, "tanh": sp.tanh,
-          "coth": sp.coth, "lg": lambda x: sp.log(x, 10), "sign": sp.sign}.get(name)
+    fn = {
+        "log": sp.log,
+        "ln": sp.log,
+        "exp": sp.exp,
+        "sin": sp.sin,
+        "cos": sp.cos,
+        "tan": sp.tan,
+        "cot": sp.cot,
+        "sec": sp.sec,
+        "csc": sp.csc,
+        "asin": sp.asin,
+        "acos": sp.acos,
+        "atan": sp.atan,
+        "sinh": sp.sinh,
+        "cosh": sp.cosh,
+        "tanh": sp.tanh,
+        "coth": sp.coth,
+        "lg": lambda x: sp.log(x, 10),
+        "sign": sp.sign,
+    }.get(name)
     if name == "det":
         value = sp.Determinant(args[0]) if isinstance(args[0], MatrixExpr) else sp.det(args[0])
     elif name == "trace":
@@ -317,8 +365,11 @@ def _derivative_frac(self):
     wrts = []
     while not self.at("}"):
         t = self.next()
-        if not ((t.kind == "letter" and t.value == "d") or (t.kind == "cmd" and t.value ==
-                                                              r"\partial") or t.kind == "text"):
+        if not (
+            (t.kind == "letter" and t.value == "d")
+            or (t.kind == "cmd" and t.value == r"\partial")
+            or t.kind == "text"
+        ):
             self.pos = start
             return None
         var = self.scalar(self.parse_postfix(self.parse_atom()))
@@ -359,8 +410,11 @@ def parse_big_operator(self, cmd):
     if lo is None:
         lo = sp.Integer(1)
     if hi is None:
-        hi = sp.Symbol(f"N_{var}", integer=True, positive=True) if var not in "ijk" else \
-            sp.Symbol("n", integer=True, positive=True)
+        hi = (
+            sp.Symbol(f"N_{var}", integer=True, positive=True)
+            if var not in "ijk"
+            else sp.Symbol("n", integer=True, positive=True)
+        )
     saved = self.bound.get(var)
     self.bound[var] = sym
     try:
@@ -436,7 +490,8 @@ def parse_integral(self):
         else:
             body = self.scalar(self.parse_additive())
             if not (self.peek().kind == "letter" and self.peek().value == "d") and not (
-                    self.peek().kind == "text" and self.peek().value.endswith("{d}")):
+                self.peek().kind == "text" and self.peek().value.endswith("{d}")
+            ):
                 self.fail("an integral without its differential (dx)", tok)
             self.next()
             var = self.scalar(self.parse_postfix(self.parse_atom()))

@@ -20,11 +20,38 @@ MAX_LENGTH = 5_000
 
 SPACING = frozenset(
     {
-        r"\,", r"\;", r"\:", r"\!", r"\ ", r"\quad", r"\qquad", r"\displaystyle",
-        r"\textstyle", r"\scriptstyle", r"\limits", r"\nolimits", r"\nonumber",
-        r"\notag", r"\big", r"\Big", r"\bigg", r"\Bigg", r"\bigl", r"\bigr", r"\Bigl",
-        r"\Bigr", r"\biggl", r"\biggr", r"\middle", r"\left.", r"\right.", r"\enspace",
-        r"\thinspace", r"\medspace", r"\thickspace", r"\negthinspace",
+        r"\,",
+        r"\;",
+        r"\:",
+        r"\!",
+        r"\ ",
+        r"\quad",
+        r"\qquad",
+        r"\displaystyle",
+        r"\textstyle",
+        r"\scriptstyle",
+        r"\limits",
+        r"\nolimits",
+        r"\nonumber",
+        r"\notag",
+        r"\big",
+        r"\Big",
+        r"\bigg",
+        r"\Bigg",
+        r"\bigl",
+        r"\bigr",
+        r"\Bigl",
+        r"\Bigr",
+        r"\biggl",
+        r"\biggr",
+        r"\middle",
+        r"\left.",
+        r"\right.",
+        r"\enspace",
+        r"\thinspace",
+        r"\medspace",
+        r"\thickspace",
+        r"\negthinspace",
     }
 )
 
@@ -45,8 +72,10 @@ class Token:
 
 
 # C0/C1 controls other than tab and line ends, zero-width and bidi controls, BOM, separators.
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
-                        "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]")
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
 
 
 def check_length(text: str) -> None:
@@ -61,8 +90,11 @@ def tokenize(text: str) -> list[Token]:
     bad = _INVISIBLE.search(text)
     if bad:  # also inside \text{...}: a NUL or a bidi override must not reach a name
         ch = bad.group()
-        raise ParseError(f"unexpected character U+{ord(ch):04X} (a control or format "
-                         "character)", text, bad.start())
+        raise ParseError(
+            f"unexpected character U+{ord(ch):04X} (a control or format character)",
+            text,
+            bad.start(),
+        )
     out: list[Token] = []
     i, n = 0, len(text)
     space = False
@@ -90,8 +122,17 @@ def tokenize(text: str) -> list[Token]:
             if name in (r"\left", r"\right") and j < n and text[j] == ".":
                 j += 1
                 name += "."
-            if name in (r"\text", r"\textrm", r"\mbox", r"\textit", r"\textbf", r"\mathrm",
-                        r"\operatorname", r"\mathit", r"\textnormal") :
+            if name in (
+                r"\text",
+                r"\textrm",
+                r"\mbox",
+                r"\textit",
+                r"\textbf",
+                r"\mathrm",
+                r"\operatorname",
+                r"\mathit",
+                r"\textnormal",
+            ):
                 body, j2 = _braced_text(text, j, name, i)
                 if body is not None:
                     out.append(Token("text", name + "{" + body + "}", i, space))
@@ -109,13 +150,16 @@ def tokenize(text: str) -> list[Token]:
         if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
             j = i
             seen_dot = False
-            while j < n and (text[j] in _DIGITS or (text[j] == "." and not seen_dot
-                                                    and j + 1 < n and text[j + 1] in _DIGITS)):
+            while j < n and (
+                text[j] in _DIGITS
+                or (text[j] == "." and not seen_dot and j + 1 < n and text[j + 1] in _DIGITS)
+            ):
                 seen_dot = seen_dot or text[j] == "."
                 j += 1
             if j - i > MAX_LITERAL_DIGITS:
-                raise ParseError(f"a number with {j - i} digits (limit {MAX_LITERAL_DIGITS})",
-                                 text, i)
+                raise ParseError(
+                    f"a number with {j - i} digits (limit {MAX_LITERAL_DIGITS})", text, i
+                )
             out.append(Token("num", text[i:j], i, space))
             space = False
             i = j
@@ -170,10 +214,38 @@ def _braced_text(text: str, j: int, name: str, start: int) -> tuple[str | None, 
 
 # A few Unicode symbols that appear in LaTeX written by hand; everything else is an error.
 UNICODE_COMMANDS = {
-    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\epsilon",
-    "θ": r"\theta", "λ": r"\lambda", "μ": r"\mu", "π": r"\pi", "σ": r"\sigma", "φ": r"\phi",
-    "η": r"\eta", "ξ": r"\xi", "ρ": r"\rho", "τ": r"\tau", "ω": r"\omega", "Σ": r"\Sigma",
-    "∑": r"\sum", "∏": r"\prod", "∫": r"\int", "∞": r"\infty", "≤": r"\leq", "≥": r"\geq",
-    "≠": r"\neq", "·": r"\cdot", "×": r"\times", "∂": r"\partial", "∇": r"\nabla",
-    "√": r"\sqrt", "⊙": r"\odot", "∈": r"\in", "∼": r"\sim", "≈": r"\approx", "−": "-",
+    "α": r"\alpha",
+    "β": r"\beta",
+    "γ": r"\gamma",
+    "δ": r"\delta",
+    "ε": r"\epsilon",
+    "θ": r"\theta",
+    "λ": r"\lambda",
+    "μ": r"\mu",
+    "π": r"\pi",
+    "σ": r"\sigma",
+    "φ": r"\phi",
+    "η": r"\eta",
+    "ξ": r"\xi",
+    "ρ": r"\rho",
+    "τ": r"\tau",
+    "ω": r"\omega",
+    "Σ": r"\Sigma",
+    "∑": r"\sum",
+    "∏": r"\prod",
+    "∫": r"\int",
+    "∞": r"\infty",
+    "≤": r"\leq",
+    "≥": r"\geq",
+    "≠": r"\neq",
+    "·": r"\cdot",
+    "×": r"\times",
+    "∂": r"\partial",
+    "∇": r"\nabla",
+    "√": r"\sqrt",
+    "⊙": r"\odot",
+    "∈": r"\in",
+    "∼": r"\sim",
+    "≈": r"\approx",
+    "−": "-",
 }

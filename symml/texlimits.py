@@ -42,8 +42,11 @@ def number_too_big(value) -> bool:
     """True when ``value`` is an exact number (or has a coefficient) beyond MAX_NUMBER_BITS."""
     if isinstance(value, sp.Rational):
         return _bits(value) > MAX_NUMBER_BITS
-    if isinstance(value, (sp.Mul, sp.Add)) and value.args and isinstance(value.args[0],
-                                                                          sp.Rational):
+    if (
+        isinstance(value, (sp.Mul, sp.Add))
+        and value.args
+        and isinstance(value.args[0], sp.Rational)
+    ):
         return _bits(value.args[0]) > MAX_NUMBER_BITS
     return False
 
@@ -90,8 +93,7 @@ def tree_problem(value) -> str | None:
         if depth > MAX_TREE_DEPTH:
             return f"the formula is nested too deeply (more than {MAX_TREE_DEPTH} levels)"
         if isinstance(node, sp.Rational) and _bits(node) > MAX_NUMBER_BITS:
-            return (f"a number too large to compute with exactly (more than "
-                    f"{MAX_NUMBER_BITS} bits)")
+            return f"a number too large to compute with exactly (more than {MAX_NUMBER_BITS} bits)"
         if seen.get(id(node), 0) >= depth:
             continue
         seen[id(node)] = depth

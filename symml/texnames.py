@@ -12,8 +12,14 @@ GREEK = frozenset(
     Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega ell""".split()
 )
 # Variants read as the plain letter: an ML reader means the same quantity.
-GREEK_ALIASES = {"varepsilon": "epsilon", "vartheta": "theta", "varphi": "phi",
-                 "varrho": "rho", "varsigma": "sigma", "varpi": "pi"}
+GREEK_ALIASES = {
+    "varepsilon": "epsilon",
+    "vartheta": "theta",
+    "varphi": "phi",
+    "varrho": "rho",
+    "varsigma": "sigma",
+    "varpi": "pi",
+}
 
 # Indices without an enclosing sum: w_{ij}, \hat{y}_i, z_i. Other letters (k, c, t, s)
 # are indices only where a \sum or \prod binds them: d_k is the key dimension, p_t a symbol.
@@ -21,13 +27,24 @@ INDEX_LETTERS = frozenset({"i", "j"})
 
 # Accents become suffixes; the ones in VECTOR_ACCENTS also mark the symbol as a vector
 # (or a matrix when the letter is a capital).
-ACCENTS = {r"\hat": "hat", r"\bar": "bar", r"\tilde": "tilde", r"\dot": "dot",
-           r"\ddot": "ddot", r"\widehat": "hat", r"\widetilde": "tilde", r"\overline": "bar",
-           r"\check": "check", r"\breve": "breve"}
-VECTOR_ACCENTS = frozenset({r"\vec", r"\mathbf", r"\boldsymbol", r"\bm", r"\pmb",
-                            r"\mathbfit", r"\overrightarrow"})
-FONT_COMMANDS = frozenset({r"\mathit", r"\mathsf", r"\mathtt", r"\mathnormal", r"\mathscr",
-                           r"\mathfrak"})
+ACCENTS = {
+    r"\hat": "hat",
+    r"\bar": "bar",
+    r"\tilde": "tilde",
+    r"\dot": "dot",
+    r"\ddot": "ddot",
+    r"\widehat": "hat",
+    r"\widetilde": "tilde",
+    r"\overline": "bar",
+    r"\check": "check",
+    r"\breve": "breve",
+}
+VECTOR_ACCENTS = frozenset(
+    {r"\vec", r"\mathbf", r"\boldsymbol", r"\bm", r"\pmb", r"\mathbfit", r"\overrightarrow"}
+)
+FONT_COMMANDS = frozenset(
+    {r"\mathit", r"\mathsf", r"\mathtt", r"\mathnormal", r"\mathscr", r"\mathfrak"}
+)
 
 # A name followed by "(" is a function application (else a product): f(x), P(x|z), \sigma(z).
 FUNCTION_LIKE = frozenset(
@@ -43,34 +60,107 @@ MULTI_LETTER_NAMES = frozenset(
 
 # Commands that apply a function to the next argument (parenthesised or not).
 FUNCTION_COMMANDS = {
-    r"\log": "log", r"\ln": "ln", r"\exp": "exp", r"\sin": "sin", r"\cos": "cos",
-    r"\tan": "tan", r"\cot": "cot", r"\sec": "sec", r"\csc": "csc", r"\arcsin": "asin",
-    r"\arccos": "acos", r"\arctan": "atan", r"\sinh": "sinh", r"\cosh": "cosh",
-    r"\tanh": "tanh", r"\coth": "coth", r"\det": "det", r"\lg": "lg", r"\Pr": "Pr",
-    r"\sgn": "sign", r"\tr": "trace",
+    r"\log": "log",
+    r"\ln": "ln",
+    r"\exp": "exp",
+    r"\sin": "sin",
+    r"\cos": "cos",
+    r"\tan": "tan",
+    r"\cot": "cot",
+    r"\sec": "sec",
+    r"\csc": "csc",
+    r"\arcsin": "asin",
+    r"\arccos": "acos",
+    r"\arctan": "atan",
+    r"\sinh": "sinh",
+    r"\cosh": "cosh",
+    r"\tanh": "tanh",
+    r"\coth": "coth",
+    r"\det": "det",
+    r"\lg": "lg",
+    r"\Pr": "Pr",
+    r"\sgn": "sign",
+    r"\tr": "trace",
 }
 
 # Operators that take a subscript (what they range over) and a body.
-NAMED_OPERATORS = {r"\max": "MaxOver", r"\min": "MinOver", r"\sup": "Sup", r"\inf": "Inf",
-                   r"\lim": "Limit", r"\argmax": "ArgMax", r"\argmin": "ArgMin",
-                   r"\limsup": "LimSup", r"\liminf": "LimInf"}
+NAMED_OPERATORS = {
+    r"\max": "MaxOver",
+    r"\min": "MinOver",
+    r"\sup": "Sup",
+    r"\inf": "Inf",
+    r"\lim": "Limit",
+    r"\argmax": "ArgMax",
+    r"\argmin": "ArgMin",
+    r"\limsup": "LimSup",
+    r"\liminf": "LimInf",
+}
 
 # Relation commands; the value is the SymPy Function name used when no relational fits.
 RELATIONS = {
-    r"\geq": "Ge", r"\ge": "Ge", r"\geqslant": "Ge", r"\leq": "Le", r"\le": "Le",
-    r"\leqslant": "Le", r"\neq": "Ne", r"\ne": "Ne", r"\approx": "Approx", r"\sim": "Distributed",
-    r"\in": "ElementOf", r"\notin": "NotElementOf", r"\propto": "ProportionalTo",
-    r"\equiv": "Equivalent", r"\to": "Tends", r"\rightarrow": "Tends", r"\mapsto": "MapsTo",
-    r"\coloneqq": "Define", r"\subset": "Subset", r"\subseteq": "Subset", r"\ll": "MuchLess",
-    r"\gg": "MuchGreater", r"\simeq": "Approx", r"\cong": "Approx", r"\implies": "Implies",
-    r"\iff": "Iff", r"\Rightarrow": "Implies",
+    r"\geq": "Ge",
+    r"\ge": "Ge",
+    r"\geqslant": "Ge",
+    r"\leq": "Le",
+    r"\le": "Le",
+    r"\leqslant": "Le",
+    r"\neq": "Ne",
+    r"\ne": "Ne",
+    r"\approx": "Approx",
+    r"\sim": "Distributed",
+    r"\in": "ElementOf",
+    r"\notin": "NotElementOf",
+    r"\propto": "ProportionalTo",
+    r"\equiv": "Equivalent",
+    r"\to": "Tends",
+    r"\rightarrow": "Tends",
+    r"\mapsto": "MapsTo",
+    r"\coloneqq": "Define",
+    r"\subset": "Subset",
+    r"\subseteq": "Subset",
+    r"\ll": "MuchLess",
+    r"\gg": "MuchGreater",
+    r"\simeq": "Approx",
+    r"\cong": "Approx",
+    r"\implies": "Implies",
+    r"\iff": "Iff",
+    r"\Rightarrow": "Implies",
 }
 
 # Words inside \text{...} that are prose in a formula (cases conditions, "where").
-TEXT_WORDS = frozenset({"if", "otherwise", "else", "for", "where", "and", "when", "s.t.",
-                        "subject to", "with", "or", "for all", "if ", "otherwise "})
+TEXT_WORDS = frozenset(
+    {
+        "if",
+        "otherwise",
+        "else",
+        "for",
+        "where",
+        "and",
+        "when",
+        "s.t.",
+        "subject to",
+        "with",
+        "or",
+        "for all",
+        "if ",
+        "otherwise ",
+    }
+)
 
 # Named functions written with \text / \operatorname / \mathrm that map to SymPy directly.
-SYMPY_NAMED = {"sign": "sign", "sgn": "sign", "exp": "exp", "log": "log", "ln": "log",
-               "tanh": "tanh", "max": "Max", "min": "Min", "abs": "Abs", "sqrt": "sqrt",
-               "det": "det", "tr": "trace", "Tr": "trace", "trace": "trace"}
+SYMPY_NAMED = {
+    "sign": "sign",
+    "sgn": "sign",
+    "exp": "exp",
+    "log": "log",
+    "ln": "log",
+    "tanh": "tanh",
+    "max": "Max",
+    "min": "Min",
+    "abs": "Abs",
+    "sqrt": "sqrt",
+    "det": "det",
+    "tr": "trace",
+    "Tr": "trace",
+    "trace": "trace",
+}

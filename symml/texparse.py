@@ -66,13 +66,26 @@ class Aligned:
     items: tuple
 
 
-SET_OPERATORS = {r"\cap": "Intersection", r"\cup": "Union", r"\setminus": "SetMinus",
-                 r"\land": "And", r"\wedge": "And", r"\lor": "Or", r"\vee": "Or"}
+SET_OPERATORS = {
+    r"\cap": "Intersection",
+    r"\cup": "Union",
+    r"\setminus": "SetMinus",
+    r"\land": "And",
+    r"\wedge": "And",
+    r"\lor": "Or",
+    r"\vee": "Or",
+}
 
 
 def _relational(a, op, b):
-    table = {"<": sp.StrictLessThan, ">": sp.StrictGreaterThan, r"\leq": sp.LessThan,
-             r"\geq": sp.GreaterThan, r"\neq": sp.Ne, "=": sp.Eq}
+    table = {
+        "<": sp.StrictLessThan,
+        ">": sp.StrictGreaterThan,
+        r"\leq": sp.LessThan,
+        r"\geq": sp.GreaterThan,
+        r"\neq": sp.Ne,
+        "=": sp.Eq,
+    }
     if op in table:
         return table[op](a, b, evaluate=False)
     return sp.Function(RELATIONS.get(op, "Rel"))(a, b)
@@ -86,17 +99,35 @@ def parse(text: str, kinds: dict[str, str], functions: frozenset[str]):
     dims: dict[str, str] = {}
     tokens = tokenize(text)
     for _ in range(25):
-        p = _Parser(text, tokens, kinds, functions, vectors | column_vectors, matrices, dims,
-                    bool(column_vectors))
+        p = _Parser(
+            text,
+            tokens,
+            kinds,
+            functions,
+            vectors | column_vectors,
+            matrices,
+            dims,
+            bool(column_vectors),
+        )
         try:
             value = p.parse_top()
-        except (TypeError, ValueError, AttributeError, NotImplementedError, IndexError,
-                KeyError, ZeroDivisionError, OverflowError, sp.ShapeError) as e:
+        except (
+            TypeError,
+            ValueError,
+            AttributeError,
+            NotImplementedError,
+            IndexError,
+            KeyError,
+            ZeroDivisionError,
+            OverflowError,
+            sp.ShapeError,
+        ) as e:
             if isinstance(e, ParseError):
                 raise
             # SymPy refused a combination the grammar allowed: say where, never a traceback
-            raise ParseError(f"cannot represent this ({type(e).__name__}: {e})", text,
-                             p.peek().col) from e
+            raise ParseError(
+                f"cannot represent this ({type(e).__name__}: {e})", text, p.peek().col
+            ) from e
         except _Restart as r:
             if not (r.vectors - column_vectors or r.matrices - matrices or r.dims):
                 raise ParseError("cannot give this formula consistent shapes", text) from None
@@ -120,8 +151,7 @@ def parse(text: str, kinds: dict[str, str], functions: frozenset[str]):
 
 
 class _Parser(AtomMixin):
-    def __init__(self, text, tokens, kinds, functions, vectors, matrices, dims,
-                 matrix_mode=False):
+    def __init__(self, text, tokens, kinds, functions, vectors, matrices, dims, matrix_mode=False):
         self.text = text
         self.toks: list[Token] = tokens
         self.pos = 0
@@ -164,8 +194,16 @@ class _Parser(AtomMixin):
     # ------------------------------------------------------------------ top level
     def parse_top(self):
         if self.at(r"\begin") and self._env_name(peek_only=True) in (
-            "align", "align*", "aligned", "gather", "gather*", "split", "equation",
-            "equation*", "eqnarray", "eqnarray*"
+            "align",
+            "align*",
+            "aligned",
+            "gather",
+            "gather*",
+            "split",
+            "equation",
+            "equation*",
+            "eqnarray",
+            "eqnarray*",
         ):
             env = self._env_name()
             items = self.parse_rows(env)
@@ -188,7 +226,11 @@ class _Parser(AtomMixin):
                 break
             items.append(self.parse_relation())
             while True:
-                if self.at(",") and self.peek(1).kind == "cmd" and self.peek(1).value in ROW_SPACERS:
+                if (
+                    self.at(",")
+                    and self.peek(1).kind == "cmd"
+                    and self.peek(1).value in ROW_SPACERS
+                ):
                     self.next()
                 if self.peek().kind == "cmd" and self.peek().value in ROW_SPACERS:
                     self.next()
@@ -232,8 +274,14 @@ class _Parser(AtomMixin):
                 self.next()
                 op = ":="
             elif t.kind == "cmd" and t.value in RELATIONS:
-                op = {r"\ge": r"\geq", r"\le": r"\leq", r"\ne": r"\neq", r"\geqslant": r"\geq",
-                      r"\leqslant": r"\leq", r"\coloneqq": ":="}.get(t.value, t.value)
+                op = {
+                    r"\ge": r"\geq",
+                    r"\le": r"\leq",
+                    r"\ne": r"\neq",
+                    r"\geqslant": r"\geq",
+                    r"\leqslant": r"\leq",
+                    r"\coloneqq": ":=",
+                }.get(t.value, t.value)
             if op is None:
                 break
             self.next()
@@ -267,14 +315,16 @@ class _Parser(AtomMixin):
                 if _plain(right) and _plain(terms[0]) or _same_shape(right, terms[0]):
                     terms.append(right if t.value == "+" else -right)
                     continue
-                left = self.add(self._total(terms, sp.Add),
-                                right if t.value == "+" else self.neg(right))
+                left = self.add(
+                    self._total(terms, sp.Add), right if t.value == "+" else self.neg(right)
+                )
                 terms = [left]
             elif t.kind == "cmd" and t.value in (r"\pm", r"\mp"):
                 self.next()
                 right = self.parse_term()
-                left = sp.Function("PlusMinus")(self.scalar(self._total(terms, sp.Add)),
-                                                self.scalar(right))
+                left = sp.Function("PlusMinus")(
+                    self.scalar(self._total(terms, sp.Add)), self.scalar(right)
+                )
                 terms = [left]
             else:
                 return self._total(terms, sp.Add)
@@ -293,8 +343,12 @@ class _Parser(AtomMixin):
         factors = [self.parse_unary()]
         while True:
             t = self.peek()
-            times = t.kind == "op" and t.value == "*" or t.kind == "cmd" and t.value in (
-                r"\ast", r"\cdot")
+            times = (
+                t.kind == "op"
+                and t.value == "*"
+                or t.kind == "cmd"
+                and t.value in (r"\ast", r"\cdot")
+            )
             if times or self._starts_atom(t):
                 if times:
                     self.next()
@@ -302,8 +356,9 @@ class _Parser(AtomMixin):
                 if _plain(right) and _plain(factors[0]):
                     factors.append(right)
                 else:
-                    factors = [self.mul(self._total(factors, sp.Mul), right,
-                                        dot=t.value == r"\cdot")]
+                    factors = [
+                        self.mul(self._total(factors, sp.Mul), right, dot=t.value == r"\cdot")
+                    ]
                 continue
             left = self._total(factors, sp.Mul)
             if t.kind == "cmd" and t.value == r"\times":
@@ -352,14 +407,34 @@ class _Parser(AtomMixin):
 
     def _starts_atom(self, t: Token) -> bool:
         if t.kind in ("letter", "num", "text"):
-            if t.kind == "letter" and t.value == "d" and self.integral_depth and self._is_differential():
+            if (
+                t.kind == "letter"
+                and t.value == "d"
+                and self.integral_depth
+                and self._is_differential()
+            ):
                 return False
             return True
         if t.kind == "cmd":
             if t.value in SET_OPERATORS:
                 return False
-            if t.value in (r"\right", r"\end", r"\\", r"\cdot", r"\times", r"\odot", r"\pm",
-                           r"\mp", r"\mid", r"\ast") or t.value in RELATIONS or t.value in ROW_SPACERS:
+            if (
+                t.value
+                in (
+                    r"\right",
+                    r"\end",
+                    r"\\",
+                    r"\cdot",
+                    r"\times",
+                    r"\odot",
+                    r"\pm",
+                    r"\mp",
+                    r"\mid",
+                    r"\ast",
+                )
+                or t.value in RELATIONS
+                or t.value in ROW_SPACERS
+            ):
                 return False
             if t.value == r"\|":
                 return not self.closers or self.closers[-1] not in ("\\|", "arg")
@@ -379,8 +454,9 @@ class _Parser(AtomMixin):
 
     def _is_differential(self) -> bool:
         nxt = self.peek(1)
-        return not nxt.space_before and (nxt.kind == "letter" or (
-            nxt.kind == "cmd" and nxt.value.lstrip("\\") in GREEK))
+        return not nxt.space_before and (
+            nxt.kind == "letter" or (nxt.kind == "cmd" and nxt.value.lstrip("\\") in GREEK)
+        )
 
     # ------------------------------------------------------------------ values
     def scalar(self, v):
@@ -439,10 +515,19 @@ class _Parser(AtomMixin):
         if not isinstance(value, sp.Expr) or value.is_number:
             return
         names = {s.name for s in value.free_symbols if isinstance(s, sp.Symbol)}
-        names = {n for n in names if n not in self.bound and n[:1].islower()
-                 and n not in self.kinds and n not in self.vectors}
-        if names and all(isinstance(s, sp.Symbol) for s in value.atoms(sp.Symbol)) and not \
-                value.atoms(sp.Indexed, sp.Function):
+        names = {
+            n
+            for n in names
+            if n not in self.bound
+            and n[:1].islower()
+            and n not in self.kinds
+            and n not in self.vectors
+        }
+        if (
+            names
+            and all(isinstance(s, sp.Symbol) for s in value.atoms(sp.Symbol))
+            and not value.atoms(sp.Indexed, sp.Function)
+        ):
             raise _Restart(vectors=names)
 
     def _broadcast(self, s, shape):
@@ -477,18 +562,25 @@ class _Parser(AtomMixin):
 
     def _dot(self, a: _Vec, b: _Vec):
         used = {str(s) for s in self.bound} | set(self.bound)
-        j = next(c for c in ("j", "k", "l", "r", "s", "u") if c not in used and
-                 all(c not in (str(x) for x in a.index + b.index) for _ in [0]))
+        j = next(
+            c
+            for c in ("j", "k", "l", "r", "s", "u")
+            if c not in used and all(c not in (str(x) for x in a.index + b.index) for _ in [0])
+        )
         jj = sp.Symbol(j, integer=True)
         n = self._dim_of(a.name)
-        return sp.Sum(sp.Indexed(sp.IndexedBase(a.name), *a.index, jj)
-                      * sp.Indexed(sp.IndexedBase(b.name), *b.index, jj), (jj, 1, n))
+        return sp.Sum(
+            sp.Indexed(sp.IndexedBase(a.name), *a.index, jj)
+            * sp.Indexed(sp.IndexedBase(b.name), *b.index, jj),
+            (jj, 1, n),
+        )
 
     def _dim_of(self, name):
         kind = self.kinds.get(name, "")
         if "[" in kind:
-            return sp.Symbol(kind[kind.index("[") + 1 : -1].split(",")[0].strip(), integer=True,
-                             positive=True)
+            return sp.Symbol(
+                kind[kind.index("[") + 1 : -1].split(",")[0].strip(), integer=True, positive=True
+            )
         return sp.Symbol("n", integer=True, positive=True)
 
     def _unify(self, s1, s2):
@@ -510,11 +602,16 @@ class _Parser(AtomMixin):
         if kind == "imaginary":
             return sp.I
         assumptions = {
-            "real": {"real": True}, "positive": {"positive": True},
-            "nonnegative": {"nonnegative": True}, "negative": {"negative": True},
-            "probability": {"positive": True}, "unit": {"nonnegative": True},
-            "integer": {"integer": True}, "natural": {"integer": True, "positive": True},
-            "index": {"integer": True}, "constant": {"positive": True},
+            "real": {"real": True},
+            "positive": {"positive": True},
+            "nonnegative": {"nonnegative": True},
+            "negative": {"negative": True},
+            "probability": {"positive": True},
+            "unit": {"nonnegative": True},
+            "integer": {"integer": True},
+            "natural": {"integer": True, "positive": True},
+            "index": {"integer": True},
+            "constant": {"positive": True},
         }.get(kind, {"real": True})
         return sp.Symbol(name, **assumptions)
 
@@ -526,8 +623,11 @@ class _Parser(AtomMixin):
             cols = sp.Symbol(c.strip(), integer=True, positive=True) if c else sp.Integer(1)
         else:
             rows = self._auto_dim(f"{AUTO_DIM_PREFIX}{name}_rows")
-            cols = sp.Integer(1) if name in self.vectors else self._auto_dim(
-                f"{AUTO_DIM_PREFIX}{name}_cols")
+            cols = (
+                sp.Integer(1)
+                if name in self.vectors
+                else self._auto_dim(f"{AUTO_DIM_PREFIX}{name}_cols")
+            )
         if name in self.vectors and "[" in kind:
             cols = sp.Integer(1)
         return sp.MatrixSymbol(name, rows, cols)
@@ -535,7 +635,6 @@ class _Parser(AtomMixin):
     def _auto_dim(self, name):
         name = self.dims.get(name, name)
         return sp.Symbol(name, integer=True, positive=True)
-
 
 
 def _plain(value) -> bool:
@@ -554,13 +653,19 @@ def _transposes_capital(tokens) -> bool:
         if tokens[k].kind == "op" and tokens[k].value == "^":
             prev = tokens[k - 1]
             capital = (prev.kind == "letter" and prev.value.isupper()) or (
-                prev.kind == "cmd" and prev.value.lstrip("\\")[:1].isupper()
-                and prev.value.lstrip("\\") in GREEK)
+                prev.kind == "cmd"
+                and prev.value.lstrip("\\")[:1].isupper()
+                and prev.value.lstrip("\\") in GREEK
+            )
             if not capital:
                 continue
             nxt = tokens[k + 1]
-            if nxt.kind == "letter" and nxt.value == "T" or nxt.kind == "cmd" and nxt.value in (
-                    r"\top", r"\intercal"):
+            if (
+                nxt.kind == "letter"
+                and nxt.value == "T"
+                or nxt.kind == "cmd"
+                and nxt.value in (r"\top", r"\intercal")
+            ):
                 return True
             if nxt.kind == "op" and nxt.value == "{" and k + 3 < len(tokens):
                 inner = tokens[k + 2]
@@ -571,5 +676,16 @@ def _transposes_capital(tokens) -> bool:
     return False
 
 
-__all__ = ["Aligned", "Equation", "Relation", "parse", "FUNCTION_COMMANDS", "FUNCTION_LIKE",
-           "ACCENTS", "INDEX_LETTERS", "MULTI_LETTER_NAMES", "NAMED_OPERATORS", "TEXT_WORDS"]
+__all__ = [
+    "Aligned",
+    "Equation",
+    "Relation",
+    "parse",
+    "FUNCTION_COMMANDS",
+    "FUNCTION_LIKE",
+    "ACCENTS",
+    "INDEX_LETTERS",
+    "MULTI_LETTER_NAMES",
+    "NAMED_OPERATORS",
+    "TEXT_WORDS",
+]
