@@ -6,6 +6,9 @@ Sources (documents in ``../shared/documents/``):
     ReLU                         002 "Calculus / Chain Rule and Backpropagation"
     linear_layer_forward         adapter: ``LinearLayer(W, b).forward(X)``
     linear_layer_backward        adapter: ``LinearLayer.backward(dY)`` -> (dX, dW, db)
+    linear_layer_dW              adapter: ``dW`` of ``linear_layer_backward`` (W, b unused: 0)
+    linear_layer_db              adapter: ``db`` of ``linear_layer_backward`` (X, W, b unused: 0)
+    linear_layer_dX              adapter: ``dX`` of ``linear_layer_backward`` (X, b unused: 0)
     relu_layer_backward          adapter: ``ReLU.backward(dY)`` after ``forward(X)``
     neuron                       000 "4.1 Forward Pass": z = sum_i w_i x_i + b
     layer_norm                   004 "5.3 Layer Normalization" (mu and sigma^2 over H, 1/H)
@@ -152,6 +155,57 @@ def linear_layer_backward(
     layer.forward(np.asarray(X, dtype=float))
     dX = layer.backward(np.asarray(dY, dtype=float))
     return dX, layer.dW, layer.db
+
+
+def linear_layer_dW(X: ArrayLike, dY: ArrayLike) -> NDArray[np.float64]:
+    """Adapter: the ``dW`` that 002's ``LinearLayer.backward(dY)`` stores after ``forward(X)``.
+
+    ``dW = X^T dY / m`` does not depend on the layer's ``W`` and ``b``, so zeros stand in.
+
+    Args:
+        X: inputs, one sample per row (m x d).
+        dY: upstream gradient, one row per sample (m x k).
+
+    Returns:
+        ``linear_layer_backward(X, 0, 0, dY)[1]``.
+    """
+    X, dY = np.asarray(X, dtype=float), np.asarray(dY, dtype=float)
+    W, b = np.zeros((X.shape[-1], dY.shape[-1])), np.zeros(dY.shape[-1])
+    return linear_layer_backward(X, W, b, dY)[1]
+
+
+def linear_layer_db(dY: ArrayLike) -> NDArray[np.float64]:
+    """Adapter: the ``db`` that 002's ``LinearLayer.backward(dY)`` stores.
+
+    ``db = sum_rows(dY) / m`` uses only the batch size m of ``X``; zeros stand in for ``X``
+    (m x 1), ``W`` and ``b``.
+
+    Args:
+        dY: upstream gradient, one row per sample (m x k).
+
+    Returns:
+        ``linear_layer_backward(0, 0, 0, dY)[2]``.
+    """
+    dY = np.asarray(dY, dtype=float)
+    m, k = dY.shape
+    return linear_layer_backward(np.zeros((m, 1)), np.zeros((1, k)), np.zeros(k), dY)[2]
+
+
+def linear_layer_dX(W: ArrayLike, dY: ArrayLike) -> NDArray[np.float64]:
+    """Adapter: the ``dX`` that 002's ``LinearLayer.backward(dY)`` returns.
+
+    ``dX = dY W^T`` does not depend on ``X`` (only its shape) or ``b``: zeros stand in.
+
+    Args:
+        W: weights, input_dim x output_dim (d x k).
+        dY: upstream gradient, one row per sample (m x k).
+
+    Returns:
+        ``linear_layer_backward(0, W, 0, dY)[0]``.
+    """
+    W, dY = np.asarray(W, dtype=float), np.asarray(dY, dtype=float)
+    X = np.zeros((dY.shape[0], W.shape[0]))
+    return linear_layer_backward(X, W, np.zeros(W.shape[1]), dY)[0]
 
 
 def relu_layer_backward(X: ArrayLike, dY: ArrayLike) -> NDArray[np.float64]:

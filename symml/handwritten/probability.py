@@ -5,6 +5,7 @@ Sources (documents in ``../shared/documents/``):
     bayesian_update     002 "Probability / Bayesian Inference" (def bayesian_update)
     mle_normal          002 "Probability / Maximum Likelihood Estimation" (def mle_normal)
     mle_normal_adapter  adapter: ``mle_normal`` called with the sample as ``x``
+    mle_normal_mu       adapter: the first value (mu_hat) of ``mle_normal(data)``
     normal_pdf          000 "3.2 Normal Distribution"
 
 Behaviour kept from 002: ``mle_normal`` divides by n (the MLE, biased for the variance, not
@@ -79,6 +80,18 @@ def mle_normal_adapter(x: ArrayLike, n: int | None = None) -> tuple[Any, Any]:
     if n is not None and n != len(x):
         raise ValueError(f"mle_normal_adapter: n={n} but x has {len(x)} samples")
     return mle_normal(x)
+
+
+def mle_normal_mu(data: Any) -> Any:
+    """Adapter: ``mu_hat``, the first value 002's ``mle_normal(data)`` returns.
+
+    Args:
+        data: the sample.
+
+    Returns:
+        ``mle_normal(data)[0]``.
+    """
+    return mle_normal(data)[0]
 
 
 def normal_pdf(x: ArrayLike, mu: ArrayLike, sigma: ArrayLike) -> NDArray[np.float64]:
