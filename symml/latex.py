@@ -58,21 +58,34 @@ def parse_latex(
     if not stripped.strip():
         raise ParseError("empty formula", text, 0)
     kinds = dict(symbols or {})
-    return parse(stripped, kinds, frozenset(functions or ()))
+    try:
+        return parse(stripped, kinds, frozenset(functions or ()))
+    except ParseError as e:
+        if e.text != stripped:
+            raise
+        raise ParseError(e.reason, text, e.column) from None  # quote what the user wrote
 
 
 def _strip_delimiters(text: str) -> str:
-    s = text.strip()
+    """``text`` without its ``$``/``$$``/``\\[``/``\\(`` delimiters and a trailing ``\\\\``.
+
+    Delimiters become spaces rather than being cut, so a column in the result is the same
+    column of ``text`` (errors point into what the user wrote).
+    """
+    start, end = 0, len(text)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    s = text[start:end]
     for left, right in (("$$", "$$"), (r"\[", r"\]"), (r"\(", r"\)"), ("$", "$")):
         if s.startswith(left) and s.endswith(right) and len(s) >= len(left) + len(right):
-            s = s[len(left) : len(s) - len(right)]
+            start, end = start + len(left), end - len(right)
             break
-    s = s.strip()
-    if s.endswith(r"\\"):
-        s = s[:-2]
-    # keep offsets: the caller's columns refer to ``text``; replace rather than cut the prefix
-    lead = len(text) - len(text.lstrip())
-    return " " * lead + s if s and text.strip().startswith(s[:1]) else s
+    inner = text[start:end].rstrip()
+    if inner.endswith("\\\\"):
+        end = start + len(inner) - 2
+    return " " * start + text[start:end]
 
 
 # --------------------------------------------------------------------- latex2sympy2 wrapper
