@@ -26,7 +26,6 @@ SEED = 20261123
 FUZZ = settings(
     max_examples=60,
     deadline=None,
-    derandomize=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 
@@ -221,9 +220,7 @@ def test_random_text_raises_only_symml_errors(text):
         pass
 
 
-@settings(
-    max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
-)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(LATEXISH, ANY_TEXT), min_size=1, max_size=4))
 def test_random_documents_raise_nothing(pieces):
     from symml.documents import check_document
