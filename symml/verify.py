@@ -1074,9 +1074,12 @@ def _check_value(ctx: _Context, claim: Any, label: str) -> list[CheckResult]:
     lhs, rhs = sp.sympify(value.lhs), sp.sympify(value.rhs)
     if _arg_names(lhs) or _arg_names(rhs):
         return _check_identity(ctx, claim, label)
-    proved = _prove(lhs.doit(), rhs.doit())
+    done_l, done_r = lhs.doit(), rhs.doit()
+    proved = _prove(done_l, done_r)
+    if isinstance(done_l, sp.MatrixBase) or isinstance(done_r, sp.MatrixBase):
+        return [_matrix_value(ctx, label, done_l, done_r, proved)]
     try:
-        a, b = complex(lhs.evalf(30)), complex(rhs.evalf(30))
+        a, b = _number(lhs, done_l), _number(rhs, done_r)
     except (TypeError, ValueError) as exc:
         raise _Skip(f"cannot evaluate {lhs} = {rhs} numerically: {exc}") from exc
     tol = ctx.tol
@@ -1086,6 +1089,44 @@ def _check_value(ctx: _Context, claim: Any, label: str) -> list[CheckResult]:
     msg = f"{lhs} = {a.real:.15g} but {rhs} = {b.real:.15g} (tolerance {tol})"
     cx = Counterexample({}, a.real, b.real, str(tol))
     return [_result(ctx, label, Status.REFUTED, msg, cx, points=1)]
+
+
+def _number(expr: sp.Basic, done: sp.Basic) -> complex:
+    """``expr`` to 30 digits; else its ``doit()`` (a determinant of numbers, say)."""
+    try:
+        return complex(expr.evalf(30))
+    except (TypeError, ValueError):
+        return complex(done.evalf(30))
+
+
+def _matrix_value(
+    ctx: _Context, label: str, lhs: sp.Basic, rhs: sp.Basic, proved: bool | None
+) -> CheckResult:
+    """A value claim between matrices of numbers: same shape, every entry to 30 digits."""
+    try:
+        a = np.array(sp.Matrix(lhs).evalf(30).tolist(), dtype=complex)
+        b = np.array(sp.Matrix(rhs).evalf(30).tolist(), dtype=complex)
+    except (TypeError, ValueError) as exc:
+        raise _Skip(f"cannot evaluate {lhs} = {rhs} numerically: {exc}") from exc
+    tol = ctx.tol
+    if a.shape != b.shape:
+        msg = f"the left side is {a.shape}, the right side {b.shape} (rows, columns)"
+        return _result(ctx, label, Status.REFUTED, msg, points=1)
+    if not proved and all(e.is_number for e in (*sp.Matrix(lhs), *sp.Matrix(rhs))):
+        proved = all(sp.nsimplify(e) == 0 for e in sp.Matrix(lhs) - sp.Matrix(rhs))
+    bad = np.abs(a - b) > tol.atol + tol.rtol * np.abs(b)
+    if not bad.any():
+        status = Status.VERIFIED if proved else Status.VERIFIED_NUMERICALLY
+        how = "exactly; " if proved else ""
+        shown = sp.sstr(sp.Matrix(rhs).tolist())
+        return _result(ctx, label, status, f"{how}both sides are {shown} (30 digits)", points=1)
+    r, c = (int(v) for v in np.argwhere(bad)[0])
+    msg = (
+        f"entry ({r + 1}, {c + 1}): the left side is {a[r, c].real:.15g}, the right side "
+        f"{b[r, c].real:.15g} ({int(bad.sum())} of {bad.size} entries differ; tolerance {tol})"
+    )
+    cx = Counterexample({"entry": (r + 1, c + 1)}, a[r, c].real, b[r, c].real, str(tol))
+    return _result(ctx, label, Status.REFUTED, msg, cx, points=1)
 
 
 _CLAIM_CHECKS = {

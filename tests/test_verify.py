@@ -168,6 +168,35 @@ def test_a_handwritten_erratum_that_stops_reproducing_fails(tmp_path, monkeypatc
     assert not rep.ok
 
 
+@pytest.mark.parametrize(
+    ("rhs", "status"),
+    [
+        (r"\begin{pmatrix} -2 & 1 \\ 1.5 & -0.5 \end{pmatrix}", Status.VERIFIED),
+        (r"\begin{pmatrix} -2 & 1 \\ 1.5 & 0.5 \end{pmatrix}", Status.REFUTED),
+    ],
+)
+def test_a_matrix_value_claim_is_checked_entrywise(tmp_path, rhs, status):
+    reg = _registry(
+        tmp_path,
+        rf"""
+        [inv]
+        title = "Inverse"
+        latex = 'M = \begin{{pmatrix}} 1 & 2 \\ 3 & 4 \end{{pmatrix}}'
+        symbols = {{}}
+        sources = ["test"]
+        tags = ["test"]
+
+        [[inv.claims]]
+        kind = "value"
+        latex = '\begin{{pmatrix}} 1 & 2 \\ 3 & 4 \end{{pmatrix}}^{{-1}} = {rhs}'
+        """,
+    )
+    (check,) = verify_formula(reg.get("inv"), points=50).checks
+    assert check.status is status, check.message
+    if status is Status.REFUTED:
+        assert "entry (2, 2)" in check.message
+
+
 def test_a_handwritten_erratum_needs_handwritten(tmp_path):
     with pytest.raises(SymmlError, match="handwritten_erratum"):
         _registry(
