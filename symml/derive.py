@@ -578,7 +578,7 @@ def _textbook(simplified, reference, expr, value, var, timeout, notes) -> tuple[
         known = recognize(expr)
         if isinstance(known, MLFunction):
             shown, definition = known, expr
-        elif isinstance(var, sp.Symbol) and expr.free_symbols == {var}:
+        elif isinstance(var, sp.Symbol) and expr.free_symbols == {var} and _worth_eliminating(expr):
             shown, definition = sp.Function("f")(var), expr
     try:
         best = run_bounded(
@@ -589,7 +589,7 @@ def _textbook(simplified, reference, expr, value, var, timeout, notes) -> tuple[
             var,
             alternatives=(reference,),
             solve_timeout=timeout,
-            timeout=4 * timeout + 5,
+            timeout=2 * timeout,
         )
     except SymmlTimeout:
         notes.append("the textbook-form search ran out of time; shown: the simplified form")
@@ -605,6 +605,13 @@ def _textbook(simplified, reference, expr, value, var, timeout, notes) -> tuple[
     if isinstance(shown, AppliedUndef) and value is None and best.has(shown.func):
         notes.append(f"f denotes the input: f({var}) = {sp.sstr(expr)}")
     return best, shown
+
+
+def _worth_eliminating(expr: sp.Expr) -> bool:
+    """An unnamed input is written in terms of f(x) only when that can pay: it is built
+    from exponentials (sigmoid, tanh, softplus) or is small, and has no huge powers."""
+    huge = any(p.exp.is_Number and abs(p.exp) > 64 for p in expr.atoms(sp.Pow))
+    return not huge and (expr.has(sp.exp) or sp.count_ops(expr) <= 8)
 
 
 def _size(expr: sp.Expr) -> int:

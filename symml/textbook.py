@@ -510,6 +510,8 @@ def textbook_form(
 
 
 def _pretty_or_same(expr: sp.Expr) -> sp.Expr:
+    if _size(expr) > 80:  # textbook forms are short; factoring a large one is slow
+        return expr
     pretty = prettify(expr)
     return pretty if _size(pretty) <= _size(expr) else expr
 
