@@ -517,7 +517,7 @@ def parse_named_operator(self, name):
         var = self.scalar(var) if isinstance(var, _Vec) else var
     if name == "Limit":
         body = self.scalar(self.parse_term())
-        return sp.Limit(body, var, domain) if domain is not None else sp.Function(name)(body, var)
+        return sp.Limit(body, var, domain, dir="+-") if domain is not None else sp.Function(name)(body, var)
     body = self.scalar(self.parse_term())
     args = [body] + ([var] if var is not None else []) + ([domain] if domain is not None else [])
     return sp.Function(name)(*args)

@@ -319,3 +319,9 @@ def test_name_before_a_transposed_group_is_a_product_not_a_call():
 def test_delta_with_two_indices_is_kronecker():
     assert parse_latex(r"\delta_{ij}") == sp.KroneckerDelta(i, j)
     assert parse_latex(r"\delta_l") == S("delta_l")  # a backprop error term stays a symbol
+
+
+def test_limit_is_two_sided():
+    value = parse_latex(r"\lim_{h \to 0} \frac{(x+h)^2 - x^2}{h}")
+    assert isinstance(value, sp.Limit) and str(value.args[-1]) == "+-"
+    assert value.doit() == 2 * x
