@@ -796,6 +796,34 @@ def _size_rules(expr: sp.Basic, names: set[str]) -> tuple[list[_SizeRule], set[s
     return list(rules.values()), needed - set(rules)
 
 
+def _refuse_unknown_names(expr: sp.Basic, args: Sequence[Any]) -> None:
+    """Generated code may call only what symml defines and read only its arguments.
+
+    An undefined function would be printed by its name and resolved in Python's builtins
+    (``\\operatorname{exit}(x)`` would call ``exit``), and so would a free name that is not
+    an argument: both are refused before any code exists.
+    """
+    from sympy.core.function import AppliedUndef
+
+    unknown = sorted({type(f).__name__ for f in expr.atoms(AppliedUndef)})
+    if unknown:
+        raise SymmlError(f"cannot evaluate {expr}: it applies unknown function(s) "
+                         f"{', '.join(unknown)} (define them, e.g. in the registry)")
+    given = {_arg_name(a) for a in args}
+    bound = {str(v) for s in expr.atoms(sp.Sum, sp.Product, sp.Integral, sp.Lambda)
+             for v in (s.variables if hasattr(s, "variables") else ())}
+    loose = sorted(str(s) for s in expr.free_symbols
+                   if type(s) is sp.Symbol and str(s) not in given and str(s) not in bound)
+    sizes = {str(d) for s in expr.atoms(sp.Sum, sp.Product) for _, lo, hi in s.limits
+             for d in (lo.free_symbols | hi.free_symbols)}
+    sizes |= {str(d) for m in expr.atoms(sp.MatrixSymbol) for d in m.shape
+              for d in getattr(d, "free_symbols", ())}
+    loose = [n for n in loose if n not in sizes]
+    if loose:
+        raise SymmlError(f"cannot evaluate {expr}: {', '.join(loose)} not among the "
+                         f"arguments ({', '.join(sorted(given))})")
+
+
 def lambdify_ml(expr: Any, args: Sequence[Any], *, stable: bool = True) -> MLFunction:
     """Compile ``expr`` to vectorised, numerically stable NumPy.
 
@@ -822,6 +850,7 @@ def lambdify_ml(expr: Any, args: Sequence[Any], *, stable: bool = True) -> MLFun
     """
     expr = sp.sympify(expr)
     args = _resolve_args(expr, args)
+    _refuse_unknown_names(expr, args)
     names = [_arg_name(a) for a in args]
     rules, unreadable = _size_rules(expr, set(names))
     if unreadable:

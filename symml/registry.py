@@ -94,6 +94,7 @@ _CLAIM_FIELDS: dict[str, tuple[bool, str]] = {
     "symbols": (False, "table"),
 }
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+HANDWRITTEN_PACKAGE = "symml.handwritten."
 _REF_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
@@ -600,6 +601,10 @@ def _check_value(value: Any, expected: str) -> str | None:
     elif expected == "ref":
         if not isinstance(value, str) or not _REF_RE.match(value):
             return f"expected 'package.module:function', got {value!r}"
+        if not value.startswith(HANDWRITTEN_PACKAGE):
+            # a registry file names code to import and run: only symml's own ports qualify
+            # (a user's own code is checked with `symml verify --against MODULE:FUNC`)
+            return f"expected a function under {HANDWRITTEN_PACKAGE}..., got {value!r}"
     elif expected in ("list", "nonempty list"):
         if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
             return f"expected a list of non-empty strings, got {value!r}"

@@ -272,7 +272,7 @@ def sample_inputs(
     lengths: dict[str, list[int]] = {}
     free_index_axes: dict[str, tuple[str, int]] = {}
     for e in seq:
-        for ind in e.atoms(sp.Indexed):
+        for ind in sorted(e.atoms(sp.Indexed), key=sp.default_sort_key):  # seed -> same draws
             name = str(ind.base.label)
             dims = lengths.setdefault(name, [0] * len(ind.indices))
             if len(dims) != len(ind.indices):
@@ -307,7 +307,7 @@ def sample_inputs(
         values[name] = _array(kind, n, tuple(dims), rng)
         used_kinds[name] = kind
     for e in seq:
-        for m in e.atoms(sp.MatrixSymbol):
+        for m in sorted(e.atoms(sp.MatrixSymbol), key=str):  # the same seed, the same draws
             name = str(m.name)
             if name in values or name in skip:
                 continue

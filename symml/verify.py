@@ -470,6 +470,10 @@ def _prove(a: sp.Basic, b: sp.Basic) -> bool | None:
             return None
         if res.value == 0:
             return True
+        # tanh, sinh, ... against their exponential definitions: compare in one vocabulary
+        via_exp = bounded_simplify(res.value.rewrite(sp.exp), timeout=PROOF_TIMEOUT)
+        if not via_exp.timed_out and via_exp.value == 0:
+            return True
         rewritten = bounded_simplify(
             sp.piecewise_fold(res.value.rewrite(sp.Piecewise)), timeout=PROOF_TIMEOUT
         )
@@ -1507,6 +1511,12 @@ def _run_pool(
 def _subject(latex_or_expr: Any, symbols: Mapping[str, str] | None) -> tuple[sp.Basic, str]:
     from symml.texparse import Aligned, Equation, Relation
 
+    if isinstance(latex_or_expr, str) and latex_or_expr.isidentifier():
+        from symml.registry import default_registry
+
+        reg = default_registry()
+        if latex_or_expr in reg.names():  # a registry name: check_gradient(f, "sigmoid")
+            return _ml_reading(sp.sympify(reg.get(latex_or_expr).definition())), latex_or_expr
     if isinstance(latex_or_expr, str):
         from symml.latex import parse_latex
 

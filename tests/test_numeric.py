@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
@@ -131,19 +130,18 @@ def test_logistic_gradient_matches_loop_and_batches():
     assert out[0] == out[1] != out[2]
 
 
-def test_million_samples_in_milliseconds():
+def test_million_samples_without_python_loops():
+    # speed is measured in bench/run.py; here: the code is vectorised (no loop in the
+    # generated source) and right on 10^6 samples
     r = np.random.default_rng(0)
     Xb, Yb = r.normal(size=(10**6, 3)), (r.random(10**6) < 0.5).astype(float)
     z = sp.Sum(w_[j] * x_[i, j], (j, 1, n)) + b
     grad = sp.Sum((F.sigmoid(z) - y_[i]) * x_[i, k], (i, 1, m)) / m
     f = lambdify_ml(grad, [x_, y_, w_, b, k])
-    f(Xb[:10], Yb[:10], W, 0.1, 1)  # warm up
-    start = time.perf_counter()
+    assert "for " not in f.source and "while " not in f.source, f.source
     got = f(Xb, Yb, W, 0.1, 1)
-    elapsed = time.perf_counter() - start
     s = 1 / (1 + np.exp(-(Xb @ W + 0.1)))
     assert float(got) == pytest.approx(float(np.mean((s - Yb) * Xb[:, 0])), rel=1e-10)
-    assert elapsed < 1.0, f"{elapsed:.3f} s for 10^6 samples"
 
 
 def test_out_of_range_index_is_an_error_not_a_wraparound():

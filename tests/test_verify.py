@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import textwrap
 
 import numpy as np
@@ -125,10 +126,17 @@ def _hw_registry(tmp_path, monkeypatch, func: str, prime: str):
         ),
         encoding="utf-8",
     )
-    monkeypatch.syspath_prepend(str(tmp_path))
+    # registry files may name only code under symml.handwritten: register the demo there
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("symml.handwritten.hw_demo_mod",
+                                                  tmp_path / "hw_demo_mod.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setitem(sys.modules, "symml.handwritten.hw_demo_mod", module)
     reg_dir = tmp_path / "reg"
     reg_dir.mkdir()
-    toml = _HW_ERRATUM_TOML.replace("HWMOD", "hw_demo_mod")
+    toml = _HW_ERRATUM_TOML.replace("HWMOD", "symml.handwritten.hw_demo_mod")
     return _registry(reg_dir, toml.replace("{func}", func).replace("{prime}", prime))
 
 
@@ -136,7 +144,7 @@ def test_a_handwritten_erratum_is_confirmed(tmp_path, monkeypatch):
     reg = _hw_registry(tmp_path, monkeypatch, "naive", "naive_prime")
     rep = verify_formula(reg.get("tanh_demo"), points=300)
     by_claim = {c.claim: c for c in rep.checks}
-    code = by_claim["handwritten hw_demo_mod:naive"]
+    code = by_claim["handwritten symml.handwritten.hw_demo_mod:naive"]
     assert code.status is Status.ERRATUM, code.message
     assert code.message.startswith("confirmed erratum: ") and "nan" in code.message
     assert code.erratum == "e^x overflows beyond |x| = 709.78: inf / inf is NaN"
@@ -145,7 +153,7 @@ def test_a_handwritten_erratum_is_confirmed(tmp_path, monkeypatch):
         c for c in rep.checks if c.claim.startswith("derivative") and "handwritten" not in c.claim
     ]
     assert claim.status in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY)  # the claim is right
-    (prime,) = [c for c in rep.checks if c.claim.endswith("handwritten hw_demo_mod:naive_prime")]
+    (prime,) = [c for c in rep.checks if c.claim.endswith("handwritten symml.handwritten.hw_demo_mod:naive_prime")]
     assert prime.status is Status.ERRATUM, prime.message
     assert rep.ok
     assert {c.claim for c in Report((rep,)).errata} == {code.claim, prime.claim}
@@ -156,10 +164,10 @@ def test_a_handwritten_erratum_that_stops_reproducing_fails(tmp_path, monkeypatc
     reg = _hw_registry(tmp_path, monkeypatch, "stable", "stable_prime")
     rep = verify_formula(reg.get("tanh_demo"), points=300)
     by_claim = {c.claim: c for c in rep.checks}
-    code = by_claim["handwritten hw_demo_mod:stable"]
+    code = by_claim["handwritten symml.handwritten.hw_demo_mod:stable"]
     assert code.status is Status.FAILED
     assert "erratum no longer reproduces" in code.message
-    (prime,) = [c for c in rep.checks if c.claim.endswith("handwritten hw_demo_mod:stable_prime")]
+    (prime,) = [c for c in rep.checks if c.claim.endswith("handwritten symml.handwritten.hw_demo_mod:stable_prime")]
     assert prime.status is Status.FAILED and "no longer reproduces" in prime.message
     (claim,) = [
         c for c in rep.checks if c.claim.startswith("derivative") and "handwritten" not in c.claim
