@@ -726,6 +726,14 @@ def main(argv: list[str] | None = None) -> None:
             traceback.print_exc()
         _report(e)
         raise SystemExit(1 if isinstance(e, VerificationError) else 2) from None
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as e:  # noqa: BLE001  (last line of defence: one line, never a traceback)
+        if _debug(args):
+            traceback.print_exc()
+        click.echo(_one_line(f"error: internal error: {type(e).__name__}: {e} (a bug in symml; "
+                             "rerun with --debug for the traceback)")[:500], err=True)
+        raise SystemExit(2) from None
 
 
 def _debug(args: list[str]) -> bool:

@@ -480,7 +480,21 @@ _np_dsigmoid = _blocked(_k_dsigmoid)
 _np_sech2 = _blocked(_k_sech2)
 
 
+# A sum is evaluated as an array over its index: beyond this many terms that array would
+# not fit in memory (10^7 float64 is 80 MB per axis), so it is refused, not attempted.
+MAX_SUM_TERMS = 10**7
+
+
+def _arange(lo: Any, hi: Any) -> np.ndarray:
+    count = int(hi) - int(lo) + 1
+    if count > MAX_SUM_TERMS:
+        raise SymmlError(f"a sum over {count} terms is too long to evaluate (limit "
+                         f"{MAX_SUM_TERMS})")
+    return np.arange(int(lo), int(hi) + 1)
+
+
 _RUNTIME = {
+    "_arange": _arange,
     "_sigmoid": _np_sigmoid,
     "_place": _place,
     "_idx": _idx,
@@ -536,7 +550,7 @@ class _VectorPrinter(F.StableNumPyPrinter):
             return name
         if pos is not None:
             _, lo, hi = self._stack[pos]
-            return f"_place(numpy.arange({lo}, ({hi}) + 1), ({pos},), {len(self._stack)})"
+            return f"_place(_arange({lo}, {hi}), ({pos},), {len(self._stack)})"
         if self._stack:
             return f"_place({name}, (), {len(self._stack)})"
         return name

@@ -1678,6 +1678,17 @@ def equiv(
     eb, _ = _subject(b, symbols)
     if _prove(ea, eb):
         return {"equivalent": True, "method": "symbolic", "counterexample": None}
+    try:
+        return _equiv_numeric(ea, eb, symbols, seed, points, tolerances)
+    except (ArithmeticError, ValueError, TypeError, KeyError, MemoryError,
+            NotImplementedError, IndexError) as exc:
+        # values too large for floats, shapes that do not meet, code SymPy cannot print:
+        # the question stays open, and the answer says why
+        return {"equivalent": None, "method": "undecided", "counterexample": None,
+                "reason": f"cannot compare numerically: {type(exc).__name__}: {exc}"[:300]}
+
+
+def _equiv_numeric(ea, eb, symbols, seed, points, tolerances) -> dict[str, Any]:
     tol = tolerance_for(_F64, tolerances)
     for kinds in (dict(symbols or {}), {str(s): "positive" for s in (ea - eb).free_symbols}):
         try:

@@ -101,23 +101,7 @@ CASES = load_corpus()
 BY_KEY = {c.key: c for c in CASES}
 
 # (command, case key) -> why it fails today. Strict: a fix makes the test fail until removed.
-_BUGS = [
-    ("equiv", "huge_numbers/pi_to_huge_ok",
-     "equiv: OverflowError from the numeric comparison of pi**(10**10) escapes (traceback)"),
-    ("equiv", "huge_numbers/sum_huge_bound_ok",
-     "numeric: a vectorised Sum over 1..10**10 allocates an array of that length (74.5 GiB "
-     "refused here; 10**8 would take 800 MB), and the error escapes"),
-    ("equiv", "huge_numbers/vmatrix_8x8_ok",
-     "numeric: _VectorPrinter cannot print Determinant; PrintMethodNotImplementedError escapes"),
-    ("equiv", "huge_numbers/one_over_zero",
-     "numeric: lambdify of zoo (1/0) raises KeyError 'ComplexInfinity' in the printer"),
-    ("equiv", "huge_numbers/ten_1000_ok",
-     "equiv: OverflowError (int too large to convert to float) escapes for 10^{1000}; also "
-     "1000!, 2^{9000} + 2^{9000}, a 1000-digit literal, e^{e^{e^{e^{10}}}}"),
-    ("equiv", "control_and_unicode/unicode_sum_ok",
-     "equiv: a sum over x_i against x: NumPy ValueError (shapes (200,) and (200,12)) escapes"),
-    ("equiv", "long_inputs/long_matrix_sum_ok",
-     "equiv: X^T X + ... against x: TypeError 'Mix of Matrix and Scalar symbols' escapes"),
+_BUGS: list[tuple[str, str, str]] = [
 ]  # fmt: skip
 KNOWN_BUGS: dict[tuple[str, str], str] = {(c, k): why for c, k, why in _BUGS}
 
