@@ -1,0 +1,24 @@
+"""The README's main job, `symml verify --all`, succeeds: every check of the registry is
+verified, verified numerically, a confirmed erratum, or skipped with its reason."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.slow
+def test_verify_all_is_green_and_reports_the_errata(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "symml.cli", "verify", "--all", "--json"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-2000:] + proc.stdout[-2000:]
+    report = json.loads(proc.stdout)
+    assert report["ok"] is True
+    statuses = [c["status"] for f in report["formulas"] for c in f["checks"]]
+    assert len(report["formulas"]) >= 150
+    assert not {"refuted", "failed", "unstable", "timeout"} & set(statuses), statuses
+    assert statuses.count("erratum") >= 5 and len(report["errata"]) >= 5
+    skipped = [c for f in report["formulas"] for c in f["checks"] if c["status"] == "skipped"]
+    assert all(c["message"] for c in skipped), "a skip without its reason"
+    assert list(tmp_path.iterdir()) == []  # nothing written where it ran
