@@ -179,6 +179,23 @@ def _read_frame(stream: Any) -> bytes | None:
     return data if len(data) == size else None
 
 
+def _exit_with_parent(period: float = 1.0) -> None:
+    """A worker busy in a runaway computation never reads its closed stdin: a daemon thread
+    notices that the parent is gone (re-parented) and ends the process."""
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(period)
+            if os.getppid() != parent:
+                os._exit(0)
+
+    threading.Thread(target=watch, name="symml-parent-watch", daemon=True).start()
+
+
 def _serve_stdio() -> None:
     """Worker loop: read pickled (fn, args, kwargs) frames, write ("ok"|"err", value) frames.
 
@@ -187,6 +204,7 @@ def _serve_stdio() -> None:
     """
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr  # stray prints must not corrupt the frames
+    _exit_with_parent()
     requests = sys.stdin.buffer
     import sympy  # noqa: F401  (pay the import before the first deadline starts)
 
