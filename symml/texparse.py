@@ -543,6 +543,12 @@ class _Parser(AtomMixin):
         am, bm = isinstance(a, MatrixExpr), isinstance(b, MatrixExpr)
         if am and not bm and a.shape[1] != 1:
             self._promote(b)
+        if am and bm and a.shape[1] == 1 and b.shape[1] == 1 and a.shape[0] != 1 \
+                and b.shape[0] != 1:
+            # two column vectors side by side: sigma(x)(1 - sigma(x)) is element-wise
+            if a.shape != b.shape:
+                self._unify(a.shape, b.shape)
+            return sp.HadamardProduct(a, b)
         if am and bm:
             if a.shape[1] != b.shape[0]:
                 if a.shape == (1, 1) or b.shape == (1, 1):

@@ -325,3 +325,8 @@ def test_limit_is_two_sided():
     value = parse_latex(r"\lim_{h \to 0} \frac{(x+h)^2 - x^2}{h}")
     assert isinstance(value, sp.Limit) and str(value.args[-1]) == "+-"
     assert value.doit() == 2 * x
+
+
+def test_two_column_vectors_side_by_side_multiply_elementwise():
+    value = parse_latex(r"\sigma(x)(1-\sigma(x))", symbols={"x": "vector", "A": "matrix"})
+    assert isinstance(value, sp.HadamardProduct)
