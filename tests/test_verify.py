@@ -379,3 +379,27 @@ def test_cli_verify_usage_errors():
     assert res.exit_code != 0
     res = runner.invoke(app, ["verify", "sigmoid", "--all"])
     assert res.exit_code != 0
+
+
+def test_a_wrong_gradient_is_shown_at_ordinary_inputs_first():
+    import re
+
+    import numpy as np
+
+    def sign_slip(x):
+        with np.errstate(over="ignore"):
+            s = 1 / (1 + np.exp(-x))
+        return s * (1 + s)
+
+    with pytest.raises(VerificationError) as info:
+        check_gradient(sign_slip, r"\frac{1}{1+e^{-x}}", "x")
+    message = str(info.value)
+    headline = re.search(r"wrong at x = (-?[\d.e+-]+): got ([\d.e+-]+), expected ([\d.e+-]+)",
+                         message)
+    assert headline, message
+    x, got, want = (float(v) for v in headline.groups())
+    assert abs(x) < 20  # not the extreme +-1000 where both sides saturate
+    s = 1 / (1 + np.exp(-x))
+    assert got == pytest.approx(s * (1 + s), rel=1e-3)
+    assert want == pytest.approx(s * (1 - s), rel=1e-3)
+    assert "largest error at" in message
