@@ -794,19 +794,30 @@ def _compare_code(
         stable_form=_stable_form(target),
         notes=notes,
     )
+    status, msg, cx, ulp = _complete(
+        status, msg, cx, what=what, got=got, expected=expected, generated=generated,
+        filled=filled, kinks=kinks, target=target, definition=ctx.definition, wrt=wrt,
+        samples=samples, tol=ctx.tol, names=names, whose="handwritten",
+    )
+    return _result(ctx, label, status, msg, cx, ulp, samples.n)
+
+
+def _complete(status, msg, cx, *, what, got, expected, generated, filled, kinks, target,
+              definition, wrt, samples, tol, names, whose):
+    """After the value check: the gradcheck, the overflow note, the ULP figures."""
     if status is Status.VERIFIED_NUMERICALLY and wrt is not None:
-        status, fd_msg, cx = _gradcheck(what, got, ctx.definition, wrt, samples, ctx.tol, names)
+        status, fd_msg, cx = _gradcheck(what, got, definition, wrt, samples, tol, names)
         msg = f"{msg}; {fd_msg}"
     if filled:
         msg += f"; the generated code overflowed at {filled} point(s), judged there by mpmath"
     ulp = (
-        _ulps(target, samples, kinks, generated=generated, handwritten=got)
+        _ulps(target, samples, kinks, generated=generated, **{whose: got})
         if expected.ndim == 1
         else {}
     )
     if ulp:
         msg += "; worst ULP vs mpmath: " + ", ".join(f"{k} {v:.3g}" for k, v in ulp.items())
-    return _result(ctx, label, status, msg, cx, ulp, samples.n)
+    return status, msg, cx, ulp
 
 
 def _check_equal(
@@ -1618,18 +1629,11 @@ def verify_function(
             stable_form=_stable_form(target),
             notes=notes,
         )
-        if status is Status.VERIFIED_NUMERICALLY and var is not None:
-            status, fd_msg, cx = _gradcheck(noun, got, expr, var, samples, tol, names)
-            msg = f"{msg}; {fd_msg}"
-        if filled:
-            msg += f"; the generated code overflowed at {filled} point(s), judged there by mpmath"
-        ulp = (
-            _ulps(target, samples, kinks, generated=generated, yours=got)
-            if expected.ndim == 1
-            else {}
+        status, msg, cx, ulp = _complete(
+            status, msg, cx, what=noun, got=got, expected=expected, generated=generated,
+            filled=filled, kinks=kinks, target=target, definition=expr, wrt=var,
+            samples=samples, tol=tol, names=names, whose="yours",
         )
-        if ulp:
-            msg += "; worst ULP vs mpmath: " + ", ".join(f"{k} {v:.3g}" for k, v in ulp.items())
         return CheckResult(label, claim, status, f"{what}: {msg}", cx, ulp, None, seed, samples.n)
 
     return _guard(ctx, claim, run)
