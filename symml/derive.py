@@ -124,7 +124,14 @@ class Derivation:
             "wrt": str(self.wrt),
             "order": self.order,
             "derivative": expr_json(self.simplified, printer),
-            "textbook": expr_json(self.textbook, printer),
+            # "sympy" in elementary functions (the contract), the function's own name kept in
+            # "latex" and in "sympy_named": sigma(x)*(1 - sigma(x))
+            "textbook": {
+                **expr_json(self.textbook, printer),
+                "sympy": expr_json(expand_function(self.textbook, self.function, self.input),
+                                   printer)["sympy"],
+                "sympy_named": str(self.textbook),
+            },
             "raw": expr_json(self.raw, printer),
             "steps": _steps_json(self.steps),
             "notes": list(self.notes),
@@ -255,7 +262,10 @@ def derive(
         textbook=restore(textbook),
         steps=tree,
         notes=tuple(notes),
-        function=subject.value,
+        # the function the textbook form is written in: the formula's own, or the f(x)
+        # that names an unnamed input (so JSON can expand it back to elementary functions)
+        function=subject.value if subject.value is not None or not isinstance(
+            shown, AppliedUndef) else shown,
         proofs=proofs,
     )
 

@@ -584,3 +584,22 @@ def test_steps_end_in_the_textbook_form():
     last = to_list(d.steps)[-1]
     assert "in terms of" in last["rule"] and r"\sigma" in last["latex"]
     assert d.to_json()["steps"][-1] == last
+
+
+@pytest.mark.parametrize("latex", [r"\sigma(x) = \frac{1}{1 + e^{-x}}",
+                                   r"\frac{1 - e^{-2x}}{1 + e^{-2x}}"])
+def test_textbook_json_sympy_is_elementary_and_reads_back(latex):
+    from sympy.core.function import AppliedUndef
+
+    from symml.latex import parse_latex
+
+    d = derive(parse_latex(latex), "x", steps=False)
+    text = d.to_json()["textbook"]
+    back = sp.parse_expr(text["sympy"])
+    assert not back.atoms(AppliedUndef), text  # sigma(x), f(x) expanded: elementary only
+    x = sp.Symbol("x")
+    value = parse_latex(latex)
+    body = value.rhs if hasattr(value, "rhs") else value
+    want = sp.diff(body.subs(sp.Symbol("x", real=True), x), x)
+    assert sp.simplify(back - want) == 0
+    assert "sympy_named" in text  # the function's own name is kept beside it
