@@ -690,8 +690,11 @@ def check_command(documents: tuple[str, ...], as_json: bool) -> None:
         elif not Path(doc).is_file():
             raise SymmlError(f"no such document: {doc}")
         else:
-            texts.append((doc, Path(doc).read_text(encoding="utf-8")))
-    results = [(name, check_document(text, name=name)) for name, text in texts]
+            try:
+                texts.append((doc, Path(doc).read_text(encoding="utf-8")))
+            except UnicodeDecodeError as e:
+                raise SymmlError(f"{doc} is not UTF-8 text ({e.reason} at byte {e.start})") from e
+    results = [(name, check_document(text, name=name, literal=True)) for name, text in texts]
     if as_json:
         print_json([c.to_json() for _, checks in results for c in checks])
     else:

@@ -50,7 +50,8 @@ CHECK_TIMEOUT = 20.0
 
 
 def check_document(
-    path_or_text: str | Path, *, name: str | None = None, timeout: float | None = CHECK_TIMEOUT
+    path_or_text: str | Path, *, name: str | None = None, timeout: float | None = CHECK_TIMEOUT,
+    literal: bool = False,
 ) -> list[FormulaCheck]:
     """Find and check every formula of a document.
 
@@ -59,6 +60,7 @@ def check_document(
             or the text itself.
         name: the document name in the results (default: the file name, or ``<text>``).
         timeout: seconds allowed for the checks of one formula; ``None`` is unbounded.
+        literal: ``path_or_text`` is the text, even if it happens to name a file.
 
     Returns:
         One FormulaCheck per formula found, in document order.
@@ -67,7 +69,7 @@ def check_document(
         >>> [c.status.value for c in check_document("$$\\n$$\\n# Next", name="doc.md")]
         ['broken']
     """
-    text, name = _read(path_or_text, name)
+    text, name = (str(path_or_text), name or "<text>") if literal else _read(path_or_text, name)
     context = _Context(timeout=timeout)
     return [_check(found, name, context) for found in extract(text)]
 

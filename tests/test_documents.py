@@ -215,3 +215,28 @@ def test_comma_separated_conditions_are_a_system_not_a_claim() -> None:
     [check] = check_document(text)
     assert (check.line, check.column, check.status) == (2, 13, UNCHECKED)
     assert "system of 2 conditions" in check.message
+
+
+def test_stdin_text_that_names_a_file_is_checked_as_text(tmp_path):
+    import subprocess
+    import sys
+
+    doc = tmp_path / "other.md"
+    doc.write_text("$$\n\\frac{d}{dx} x^2 = 3x\n$$\n", encoding="utf-8")  # a false claim
+    proc = subprocess.run([sys.executable, "-m", "symml.cli", "check", "-", "--json"],
+                          input=str(doc), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr  # the text "<path>" has no formula to refute
+    assert proc.stdout.strip() == "[]"
+
+
+def test_a_binary_document_is_one_line_and_exit_2(tmp_path):
+    import subprocess
+    import sys
+
+    doc = tmp_path / "blob.md"
+    doc.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x80")
+    proc = subprocess.run([sys.executable, "-m", "symml.cli", "check", str(doc)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error:") and "not UTF-8" in proc.stderr
+    assert proc.stderr.count("\n") == 1
