@@ -878,21 +878,16 @@ def _check_derivative(ctx: _Context, claim: Any, label: str) -> list[CheckResult
     stated = _expand_components(stated, d.wrt)
     out = [_check_equal(ctx, label, stated, target, f"d/d{d.wrt} as stated", d.wrt)]
     if claim.handwritten:
-        out.append(
-            _guard(
-                ctx,
-                f"{label}: handwritten {claim.handwritten}",
-                lambda: _compare_code(
-                    ctx,
-                    f"{label}: handwritten {claim.handwritten}",
-                    claim.handwritten,
-                    claim.adapter or ctx.formula.adapter,
-                    target,
-                    wrt=d.wrt,
-                ),
-            )
-        )
+        out.append(_claim_code(ctx, claim, label, target, wrt=d.wrt))
     return out
+
+
+def _claim_code(ctx: _Context, claim: Any, label: str, target: sp.Basic, wrt: Any = None):
+    """The claim's hand-written code against ``target`` (a derivative when ``wrt`` is set)."""
+    name = f"{label}: handwritten {claim.handwritten}"
+    adapter = claim.adapter or ctx.formula.adapter
+    return _guard(ctx, name, lambda: _compare_code(ctx, name, claim.handwritten, adapter,
+                                                   target, wrt=wrt))
 
 
 def _derivative_target(d: Any, definition: sp.Basic) -> sp.Basic:
@@ -931,19 +926,7 @@ def _check_identity(ctx: _Context, claim: Any, label: str) -> list[CheckResult]:
         lhs, rhs = ctx.definition, value
     out = [_check_equal(ctx, label, lhs, rhs, "the left side")]
     if claim.handwritten:
-        out.append(
-            _guard(
-                ctx,
-                f"{label}: handwritten {claim.handwritten}",
-                lambda: _compare_code(
-                    ctx,
-                    f"{label}: handwritten {claim.handwritten}",
-                    claim.handwritten,
-                    claim.adapter or ctx.formula.adapter,
-                    rhs,
-                ),
-            )
-        )
+        out.append(_claim_code(ctx, claim, label, rhs))
     return out
 
 
