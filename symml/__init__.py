@@ -43,12 +43,12 @@ _LAZY: dict[str, str] = {
     "ClaimKind": "symml.registry:ClaimKind",
     "SymbolSpec": "symml.symbols:SymbolSpec",
     # derivation, verification, documents, cheat-sheets
-    "derive": "symml.derive:derive",
-    "verify": "symml.verify:verify",
-    "check_gradient": "symml.verify:check_gradient",
-    "equiv": "symml.verify:equiv",
+    "derive": "symml.derivation:derive",
+    "verify": "symml.verification:verify",
+    "check_gradient": "symml.verification:check_gradient",
+    "equiv": "symml.verification:equiv",
     "check_document": "symml.documents:check_document",
-    "cheatsheet": "symml.cheatsheet:cheatsheet",
+    "cheatsheet": "symml.sheets:cheatsheet",
 }
 
 __all__ = [
@@ -80,14 +80,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # what the lazy names are, for type checkers and IDEs
-    from symml.cheatsheet import cheatsheet
-    from symml.derive import derive
+    from symml.derivation import derive
     from symml.documents import check_document
     from symml.latex import Aligned, Equation, Relation, parse_latex
     from symml.registry import Claim, ClaimKind, Formula, Registry, formulas, load_registry
     from symml.registry import get as formula
+    from symml.sheets import cheatsheet
     from symml.symbols import SymbolSpec
-    from symml.verify import check_gradient, equiv, verify
+    from symml.verification import check_gradient, equiv, verify
 
 
 def __getattr__(name: str) -> Any:

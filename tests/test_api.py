@@ -75,7 +75,7 @@ def test_registry_lookup_does_not_parse_or_import_sympy():
     assert done.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize("module", ["symml", "symml.registry", "symml.symbols"])
+@pytest.mark.parametrize("module", ["symml", "symml.registry._registry", "symml.symbols"])
 def test_docstring_examples_run(module, tmp_path, monkeypatch):
     import doctest
     import importlib

@@ -5,8 +5,8 @@ holds it, so a formula that disappears from the registry (or loses its source) f
 named after the document, the heading and the entry. The tables are the registry's promise,
 written out by hand; ``EXPECTED_COUNTS`` pins how many entries each document contributes.
 
-The document text (``../shared/documents`` beside the checkout) is needed only by the tests
-that compare headings and verbatim LaTeX with it; they are skipped where it is absent.
+The document text is the project's own copy, ``formulas/documents/``: the headings and the
+verbatim LaTeX are compared with it, so no test here depends on anything outside the checkout.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ else:  # pragma: no cover - exercised on 3.10 only
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMULAS = ROOT / "formulas"
-SHARED = ROOT.parent / "shared" / "documents"
+DOCUMENTS_DIR = Path(__file__).resolve().parents[1] / "formulas" / "documents"  # the project's copy
 
 DOCUMENTS = {
     "000": "000_08f917a620eb933c.txt",
@@ -34,9 +34,6 @@ DOCUMENTS = {
     "003": "003_d5c0775089c004cc.txt",
     "004": "004_39f3c682382fade2.txt",
 }
-
-needs_documents = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/documents absent")
-
 
 # ------------------------------------------------------------------ the registry, two ways
 
@@ -52,7 +49,7 @@ def _raw_tables() -> list[tuple[str, str, dict]]:
 
 
 def _registry() -> dict[str, dict]:
-    """name -> {"sources", "latex", "claims", "handwritten"} through symml.registry."""
+    """name -> {"sources", "latex", "claims", "handwritten"} through symml.registry._registry."""
     from symml.registry import load_registry
 
     return {
@@ -574,22 +571,20 @@ def test_handwritten_reference_exists(name: str, ref: str) -> None:
     assert hasattr(importlib.import_module(module), func), f"{name}: {ref} not found"
 
 
-@needs_documents
 @pytest.mark.parametrize("name", sorted(REGISTRY))
 def test_source_headings_exist_in_the_documents(name: str) -> None:
     for source in REGISTRY[name]["sources"]:
         file_name, _, heading = source.partition(": ")
-        lines = (SHARED / file_name).read_text(encoding="utf-8").splitlines()
+        lines = (DOCUMENTS_DIR / file_name).read_text(encoding="utf-8").splitlines()
         assert heading in {line.lstrip("#").strip() for line in lines}, (
             f"{name}: heading {heading!r} is not a line of {file_name}"
         )
 
 
-@needs_documents
 @pytest.mark.parametrize(
     ("prefix", "name"),
     [pytest.param(p, n, id=f"{p}:{n}") for p, names in VERBATIM.items() for n in names],
 )
 def test_latex_of_000_and_004_is_verbatim(prefix: str, name: str) -> None:
-    text = (SHARED / DOCUMENTS[prefix]).read_text(encoding="utf-8")
+    text = (DOCUMENTS_DIR / DOCUMENTS[prefix]).read_text(encoding="utf-8")
     assert REGISTRY[name]["latex"].strip() in text

@@ -1,4 +1,4 @@
-"""symml.derive / textbook / gradients / timeouts: textbook forms, gradients, Hessians,
+"""symml.derivation._derive / textbook / gradients / timeouts: textbook forms, gradients, Hessians,
 stationary points, the time bound, errors and the ``derive`` command.
 
 Expected forms are compared with ``simplify(result - expected) == 0`` (after rewriting
@@ -15,20 +15,24 @@ import time
 import pytest
 import sympy as sp
 
-from symml.derive import Derivation, collapse_deltas, derive, prove_equal
-from symml.errors import DerivationError, SymmlTimeout
-from symml.functions import sigmoid, softmax, softplus, to_elementary
-from symml.gradients import (
+from symml.derivation import (
+    Derivation,
+    collapse_deltas,
+    derive,
     hessian,
     matrix_gradient,
     normal_equations,
+    prettify,
+    prove_equal,
     prove_matrix_form,
+    recognize,
     stationary_points,
     vectorize,
 )
+from symml.errors import DerivationError, SymmlTimeout
+from symml.functions import sigmoid, softmax, softplus, to_elementary
 from symml.latex import Equation, parse_latex
-from symml.textbook import prettify, recognize
-from symml.timeouts import bounded_simplify, run_bounded
+from symml.workers import bounded_simplify, run_bounded
 
 x = sp.Symbol("x", real=True)
 f, sigma_f = sp.Function("f"), sp.Function("sigma")
@@ -578,7 +582,7 @@ def test_registry_norm_of_matrices_is_differentiated_as_indexed_sums():
 
 
 def test_steps_end_in_the_textbook_form():
-    from symml.steps import to_list
+    from symml.derivation.steps import to_list
 
     d = derive(Equation(sigma_f(x), 1 / (1 + sp.exp(-x))), "x")
     if d.steps is None:

@@ -10,7 +10,7 @@ import pytest
 from symml.documents import FormulaCheck, Status, check_document, extract, summary
 
 DATA = Path(__file__).parent / "data" / "documents"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "documents"
+DOCUMENTS_DIR = Path(__file__).resolve().parents[1] / "formulas" / "documents"  # the project's copy
 
 OK, VERIFIED, REFUTED = Status.OK, Status.VERIFIED, Status.REFUTED
 UNPARSED, BROKEN, UNCHECKED = Status.UNPARSED, Status.BROKEN, Status.UNCHECKED
@@ -169,19 +169,14 @@ REAL_COUNTS = {"000": 46, "001": 105, "002": 0, "003": 9, "004": 44}
 
 
 def _real(prefix: str) -> Path:
-    return next(SHARED.glob(f"{prefix}_*.txt"))
+    return next(DOCUMENTS_DIR.glob(f"{prefix}_*.txt"))
 
 
-needs_documents = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared/documents absent")
-
-
-@needs_documents
 @pytest.mark.parametrize("prefix", sorted(REAL_COUNTS))
 def test_real_documents_formula_counts(prefix: str) -> None:
     assert len(extract(_real(prefix).read_text(encoding="utf-8"))) == REAL_COUNTS[prefix]
 
 
-@needs_documents
 def test_real_document_000_broken_blocks_and_resync() -> None:
     found = extract(_real("000").read_text(encoding="utf-8"))
     broken = [(f.line, f.problem) for f in found if f.problem]
@@ -195,7 +190,6 @@ def test_real_document_000_broken_blocks_and_resync() -> None:
     assert len([t for t in table if t[0] >= 170]) == 7  # the summary table
 
 
-@needs_documents
 @pytest.mark.slow
 @pytest.mark.parametrize(("prefix", "minimum"), [("000", 0.95), ("004", 0.95)])
 def test_real_latex_documents_parse(prefix: str, minimum: float) -> None:

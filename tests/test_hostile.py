@@ -9,7 +9,7 @@ finding in a document) and never show a traceback.
 
 The CLI runs in two ways, to keep the file fast:
 
-- a driver subprocess per command that calls ``symml.cli.main`` in-process for every case,
+- a driver subprocess per command that calls ``symml.cli._app.main`` in-process for every case,
   with a per-case alarm (the whole corpus costs one interpreter start per command);
 - a few real ``symml`` processes per group (``END_TO_END``), each measured on its own.
 
@@ -503,7 +503,7 @@ def test_run_bounded_works_from_a_thread():
     import threading
 
     from symml.errors import SymmlTimeout
-    from symml.timeouts import run_bounded
+    from symml.workers import run_bounded
 
     outcome: dict[str, object] = {}
 

@@ -10,8 +10,25 @@ import pytest
 import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sympy import E, Abs, Derivative, Function, Indexed, IndexedBase, Integral, Max, Piecewise
-from sympy import Rational, Sum, Symbol, exp, log, oo, sqrt, tanh
+from sympy import (
+    Abs,
+    Derivative,
+    E,
+    Function,
+    Indexed,
+    IndexedBase,
+    Integral,
+    Max,
+    Piecewise,
+    Rational,
+    Sum,
+    Symbol,
+    exp,
+    log,
+    oo,
+    sqrt,
+    tanh,
+)
 
 from symml.errors import ParseError
 from symml.latex import Aligned, Equation, Relation, latex2sympy_isolated, parse_latex

@@ -11,16 +11,17 @@ import sympy as sp
 from symml import functions as F
 from symml.errors import SymmlError
 from symml.numeric import (
+    REAL_SPECIALS,
     TOLERANCES,
     Tolerance,
     lambdify_ml,
     mp_reference,
     mp_reference_many,
+    sample_inputs,
     stabilize,
     tolerance_for,
     ulp_error,
 )
-from symml.sampling import REAL_SPECIALS, sample_inputs
 
 x_ = sp.IndexedBase("x")
 y_ = sp.IndexedBase("y")

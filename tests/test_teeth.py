@@ -14,8 +14,7 @@ import pytest
 import sympy as sp
 
 from symml.errors import VerificationError
-from symml.report import Status
-from symml.verify import check_function, check_gradient, verify_function
+from symml.verification import Status, check_function, check_gradient, verify_function
 
 x, y, w, b = sp.symbols("x y w b", real=True)
 X_, Y_, A_, V_, P_ = (sp.IndexedBase(n) for n in ("x", "y", "A", "v", "p"))

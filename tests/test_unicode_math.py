@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from symml.unicode_math import to_latex
+from symml.latex import plain_to_latex as to_latex
 
 CASES = [
     # the notation of documents 001 and 003
@@ -116,6 +116,6 @@ def test_import_is_light() -> None:
     import subprocess
     import sys
 
-    code = "import sys, symml.unicode_math, symml.documents; print('sympy' in sys.modules)"
+    code = "import sys, symml.latex, symml.documents; print('sympy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

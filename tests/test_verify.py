@@ -14,8 +14,18 @@ from click.testing import CliRunner
 from symml.cli import app
 from symml.errors import SymmlError, VerificationError
 from symml.registry import load_registry
-from symml.report import PASSING, CheckResult, FormulaReport, Report, Status
-from symml.verify import check_gradient, equiv, verify, verify_formula, verify_function
+from symml.verification import (
+    PASSING,
+    CheckResult,
+    FormulaReport,
+    Report,
+    Status,
+    check_gradient,
+    equiv,
+    verify,
+    verify_formula,
+    verify_function,
+)
 
 x = sp.Symbol("x", real=True)
 runner = CliRunner()

@@ -4,7 +4,7 @@ Nothing here is "fixed". Where a document's code is wrong or cannot run, the por
 behaviour so that ``symml verify`` can report it as an erratum (see each module's docstring for
 the bugs that are kept on purpose).
 
-Calling convention (design.md): the verifier calls a function with keyword arguments named after
+Calling convention: the verifier calls a function with keyword arguments named after
 the formula's free symbols (``sigmoid_prime(x=...)``, ``mse(y=..., y_hat=...)``). Where a
 document's own code uses other names (``mle_normal(data)``), the faithful function is kept and
 an adapter sits next to it in the same module (``mle_normal_adapter(x)``). Each module also has

@@ -1,6 +1,6 @@
 """Activation functions and the derivatives the documents state, written the naive way.
 
-Sources (documents in ``../shared/documents/``):
+Sources (documents in ``formulas/documents/``):
 
     sigmoid        001 "7. Activation Functions / Sigmoid"; 000 "4.1 Forward Pass" table;
                    001 "6. Logistic Regression" (sigma(z))

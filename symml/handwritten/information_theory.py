@@ -1,6 +1,6 @@
 """Information theory: 002's ``entropy``, ``kl_divergence`` and ``cross_entropy``, in bits.
 
-Sources (documents in ``../shared/documents/``):
+Sources (documents in ``formulas/documents/``):
 
     entropy                 002 "Information Theory / Entropy and Information" (def entropy)
     entropy_adapter         adapter: ``entropy`` with the distribution passed as ``p``

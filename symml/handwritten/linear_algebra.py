@@ -1,6 +1,6 @@
 """Linear algebra: 002's ``pca``, 000's ``svd_compress``, the dot product, covariance, distances.
 
-Sources (documents in ``../shared/documents/``):
+Sources (documents in ``formulas/documents/``):
 
     pca                   002 "Linear Algebra / Matrix Decompositions" (def pca)
     pca_covariance        adapter: the covariance ``pca`` diagonalises, rebuilt from its output

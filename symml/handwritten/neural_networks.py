@@ -1,6 +1,6 @@
 """Neural-network pieces: 002's LinearLayer and ReLU layers, a neuron, layer norm, attention.
 
-Sources (documents in ``../shared/documents/``):
+Sources (documents in ``formulas/documents/``):
 
     LinearLayer                  002 "Calculus / Chain Rule and Backpropagation"
     ReLU                         002 "Calculus / Chain Rule and Backpropagation"

@@ -1,6 +1,6 @@
 """Optimizers and losses: the documents' gradient-descent code, Adam, cost functions, penalties.
 
-Sources (documents in ``../shared/documents/``):
+Sources (documents in ``formulas/documents/``):
 
     gradient_descent          002 "Calculus / Derivatives and Gradients" (stops when the step
                               is shorter than ``tol``)

@@ -1,6 +1,6 @@
 """Probability: 002's ``bayesian_update`` and ``mle_normal``, 000's normal density.
 
-Sources (documents in ``../shared/documents/``):
+Sources (documents in ``formulas/documents/``):
 
     bayesian_update     002 "Probability / Bayesian Inference" (def bayesian_update)
     mle_normal          002 "Probability / Maximum Likelihood Estimation" (def mle_normal)

@@ -1,6 +1,6 @@
 """Regression: 002's least-squares, ridge and lasso code; the gradients of 001 and 003.
 
-Sources (documents in ``../shared/documents/``):
+Sources (documents in ``formulas/documents/``):
 
     linear_regression             002 "Statistics / Regression Analysis" (def linear_regression)
     ridge_regression              002 "Statistics / Regularization" (def ridge_regression)

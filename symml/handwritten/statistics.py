@@ -1,6 +1,6 @@
 """Statistics: 002's ``t_test`` and ``confidence_interval`` (they need SciPy).
 
-Sources (documents in ``../shared/documents/``):
+Sources (documents in ``formulas/documents/``):
 
     t_test               002 "Statistics / Hypothesis Testing" (def t_test)
     confidence_interval  002 "Statistics / Hypothesis Testing" (def confidence_interval)

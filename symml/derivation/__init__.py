@@ -1,0 +1,59 @@
+"""Derivatives in textbook form, gradients over samples in matrix form, stationary points.
+
+:func:`derive` differentiates a formula and proves the result equal to ``sympy.diff``
+before returning it; :func:`prettify` and :func:`recognize` bring an expression to the form
+a textbook prints; :func:`matrix_gradient`, :func:`hessian`, :func:`stationary_points` and
+:func:`normal_equations` work on sums over samples. ``steps`` holds step-by-step derivations.
+"""
+
+from symml.derivation._derive import (
+    Derivation,
+    Proof,
+    Subject,
+    collapse_deltas,
+    derive,
+    expand_function,
+    prove_equal,
+    resolve_variable,
+    simplify_deep,
+    subject_of,
+)
+from symml.derivation._matrix import (
+    Hessian,
+    MatrixForm,
+    Stationary,
+    hessian,
+    matrix_gradient,
+    normal_equations,
+    prove_matrix_form,
+    stationary_points,
+    vectorize,
+)
+from symml.derivation._textbook import arrange, eliminate, prettify, recognize, textbook_form
+
+__all__ = [
+    "Derivation",
+    "Hessian",
+    "MatrixForm",
+    "Proof",
+    "Stationary",
+    "Subject",
+    "arrange",
+    "collapse_deltas",
+    "derive",
+    "eliminate",
+    "expand_function",
+    "hessian",
+    "matrix_gradient",
+    "normal_equations",
+    "prettify",
+    "prove_equal",
+    "prove_matrix_form",
+    "recognize",
+    "resolve_variable",
+    "simplify_deep",
+    "stationary_points",
+    "subject_of",
+    "textbook_form",
+    "vectorize",
+]

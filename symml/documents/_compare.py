@@ -1,0 +1,227 @@
+"""Are two sides of a document's formula equal? Symbolically when cheap, else by sampling.
+
+:func:`compare` answers True, False (always with a numeric counterexample: the point,
+both values, the seed) or None with the reason it cannot decide (undefined functions,
+matrices, unevaluated calculus). Sums are written out at two lengths so that an identity
+true for one length only is not passed. Also the evaluation helpers the property and
+range checks of :mod:`symml.documents._claims` sample with.
+"""
+
+from __future__ import annotations
+
+__all__ = ["RTOL", "SAMPLES", "SEED", "SIMPLIFY_OPS", "compare"]
+
+
+#: Points sampled for a numeric comparison, and the relative tolerance.
+SAMPLES = 12
+RTOL = 1e-6
+SEED = 0
+#: Differences larger than this (in SymPy operations) are compared numerically only.
+SIMPLIFY_OPS = 40
+
+
+def short(expr, limit: int = 80) -> str:
+    import sympy as sp
+
+    text = sp.sstr(expr)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def free_names(value) -> set[str]:
+    """Names of the unknowns: symbols, and the bases of indexed entries (``x`` of ``x[i]``)."""
+    import sympy as sp
+
+    if not isinstance(value, sp.Basic):
+        return set()
+    names = {str(s) for s in value.free_symbols if isinstance(s, sp.Symbol)}
+    bound = set()
+    for node in value.atoms(sp.Sum, sp.Product, sp.Integral):
+        bound |= {str(limit[0]) for limit in node.limits}
+    names |= {str(ix.base.label) for ix in value.atoms(sp.Indexed)}
+    return names - bound
+
+
+def compare(a, b, seed: int = SEED) -> tuple[bool | None, str]:
+    """Are ``a`` and ``b`` equal? See :func:`_compare`; SymPy's refusals become a reason."""
+    import sympy as sp
+
+    try:
+        return _compare(a, b, seed)
+    except (
+        TypeError,
+        ValueError,
+        AttributeError,
+        NotImplementedError,
+        KeyError,
+        IndexError,
+        RecursionError,
+        ZeroDivisionError,
+        sp.ShapeError,
+    ) as e:
+        return None, f"SymPy cannot compare the sides ({type(e).__name__}: {e})"
+
+
+def _compare(a, b, seed: int = SEED) -> tuple[bool | None, str]:
+    """Are ``a`` and ``b`` equal? (True | False | None, how or why not).
+
+    True when their difference simplifies to 0 or when they agree at every sampled point;
+    False only with a numeric counterexample; None when neither can be decided (undefined
+    functions, matrices, expectations).
+    """
+    import numpy as np
+    import sympy as sp
+    from sympy.core.function import AppliedUndef
+
+    a, b = _evaluate(a), _evaluate(b)
+    diff = a - b
+    undefined_here = bool(diff.atoms(AppliedUndef))
+    # simplify is the slow part: only for small differences, or where sampling cannot help
+    small = sp.count_ops(diff) <= SIMPLIFY_OPS and not diff.has(sp.Sum, sp.Product)
+    if undefined_here or small:
+        try:
+            if sp.simplify(diff) == 0:
+                return True, "symbolically"
+        except (TypeError, ValueError, NotImplementedError, AttributeError):
+            pass  # not decided symbolically: the numeric comparison below decides
+    undefined = sorted({f.func.__name__ for f in diff.atoms(AppliedUndef)})
+    if undefined:
+        return None, f"{', '.join(undefined)} not defined (in the document or the registry)"
+    if diff.atoms(sp.MatrixSymbol) or diff.has(sp.Derivative) or diff.has(sp.Integral):
+        return None, "matrix or unevaluated calculus: no numeric comparison"
+    rng = np.random.default_rng(seed)
+    integers = [k for k, v in sample_point(diff, rng).items() if isinstance(v, int)]
+    # integers (sum bounds, indices) take two sizes, so that an identity true for one
+    # length only is not passed; each size expands the sums once
+    agree, how = 0, []
+    for size in (3, 4) if integers else (None,):
+        fixed = {k: sp.Integer(size) for k in integers}
+        verdict, detail, count = _sample_equal(a, b, fixed, rng, seed)
+        if verdict is not True:
+            return verdict, detail
+        agree += count
+        how.append(detail)
+    if all(h == "written out" for h in how):
+        return True, "symbolically, once the sums are written out (lengths 3 and 4)"
+    return True, f"numerically at {agree} points (seed {seed})"
+
+
+def _sample_equal(a, b, fixed: dict, rng, seed: int) -> tuple[bool | None, str, int]:
+    """Compare at random points once the integers are ``fixed``: (verdict, detail, points)."""
+    import sympy as sp
+
+    try:
+        a, b = a.xreplace(fixed).doit(), b.xreplace(fixed).doit()
+    except (TypeError, ValueError, NotImplementedError, AttributeError, ZeroDivisionError):
+        return None, "could not expand the sums for a numeric comparison", 0
+    if a == b:
+        return True, "written out", 0
+    entries = a.atoms(sp.Indexed) | b.atoms(sp.Indexed)
+    labels = {ix.base.label for ix in entries}
+    free = a.free_symbols | b.free_symbols
+    scalars = {s for s in free if isinstance(s, sp.Symbol) and s not in labels}
+    unknowns = sorted(entries | scalars, key=str)
+    agree = 0
+    for _ in range(SAMPLES // 2):
+        point = {u: sp.Float(float(rng.uniform(0.1, 0.9))) for u in unknowns}
+        va, vb = _number(a, point), _number(b, point)
+        if va is None or vb is None:
+            continue
+        if abs(va - vb) > RTOL * (1 + abs(vb)):
+            shown = ", ".join(f"{k} = {float(v):.4g}" for k, v in {**fixed, **point}.items())
+            return False, f"at {shown} (seed {seed}): {va:.6g} != {vb:.6g}", agree
+        agree += 1
+    if agree < 3:
+        return None, "could not be evaluated at sampled points", agree
+    return True, "sampled", agree
+
+
+def _number(expr, point) -> float | None:
+    """A real number, or None where ``expr`` is undefined, infinite or complex at ``point``."""
+    import sympy as sp
+
+    try:
+        v = complex(sp.N(expr.xreplace(point)))
+    except (TypeError, ValueError, AttributeError, ZeroDivisionError, OverflowError):
+        return None
+    if v != v or abs(v) == float("inf") or abs(v.imag) > 1e-9 * (1 + abs(v.real)):
+        return None
+    return v.real
+
+
+def _evaluate(value):
+    """Turn derivative notation into derivatives: ``dL/dw`` of an undefined L is L(w)'."""
+    import sympy as sp
+
+    def fix(d):
+        expr = d.expr
+        if isinstance(expr, (sp.Symbol, sp.Indexed)) and expr not in d.variables:
+            name = (
+                str(expr)
+                if isinstance(expr, sp.Symbol)
+                else "_".join(map(str, (expr.base.label, *expr.indices)))
+            )
+            expr = sp.Function(name)(*d.variables)
+        return sp.Derivative(expr, *d.variable_count)
+
+    # bound indices renamed first: d/dw_j of a sum over j must not capture the j
+    value = canonical(value).replace(lambda e: isinstance(e, sp.Derivative), fix)
+    try:
+        return value.doit()
+    except (TypeError, ValueError, NotImplementedError, AttributeError):
+        return value
+
+
+def sample_point(expr, rng) -> dict:
+    """Values for the symbols and indexed entries of ``expr`` (sums cut to 3 terms)."""
+    import sympy as sp
+
+    point = {}
+    bounds = set()
+    for s in expr.atoms(sp.Sum, sp.Product):
+        for _var, lo, hi in s.limits:
+            bounds |= lo.free_symbols | hi.free_symbols
+    labels = {ix.base.label for ix in expr.atoms(sp.Indexed)}
+    for sym in sorted(expr.free_symbols, key=str):
+        if isinstance(sym, sp.Symbol) and sym not in labels:
+            point[sym] = 3 if (sym in bounds or sym.is_integer) else float(rng.uniform(0.1, 0.9))
+    return point
+
+
+def numeric_value(expr, point, rng=None) -> float | None:
+    """``expr`` at ``point``; indexed entries (``x[1]``) get values from ``rng`` or their name."""
+    import sympy as sp
+
+    try:
+        e = expr.xreplace(
+            {k: sp.Integer(v) if isinstance(v, int) else sp.Float(v) for k, v in point.items()}
+        )
+        e = e.doit()
+        entries = {}
+        for idx in sorted(e.atoms(sp.Indexed), key=str):
+            if rng is not None:
+                entries[idx] = sp.Float(float(rng.uniform(0.1, 0.9)))
+            else:  # the same value for the same entry on both sides of a comparison
+                seed = sum(ord(c) * (k + 1) for k, c in enumerate(str(idx)))
+                entries[idx] = sp.Float(0.1 + (seed * 0.6180339887) % 0.8)
+    except (TypeError, ValueError, AttributeError, ZeroDivisionError, OverflowError):
+        return None
+    return _number(e, entries)
+
+
+def canonical(expr):
+    """``expr`` with the bound variables of sums and integrals renamed in order of appearance."""
+    import sympy as sp
+
+    counter = iter(range(10_000))
+
+    def rename(node):
+        mapping = {}
+        for limit in node.limits:
+            var = limit[0]
+            mapping[var] = sp.Symbol(f"_bound{next(counter)}", **var.assumptions0)
+        return node.xreplace(mapping)
+
+    try:
+        return expr.replace(lambda n: isinstance(n, (sp.Sum, sp.Product, sp.Integral)), rename)
+    except (TypeError, AttributeError):
+        return expr

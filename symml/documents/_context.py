@@ -1,0 +1,197 @@
+"""What one document run knows: the definitions made so far, and the registry's.
+
+:class:`Context` collects a document's definitions and looks function names up (the
+document first, then the registry); :func:`match_registry` tells which registry entry a
+definition is (the same up to renaming, equivalent, or different, with the evidence).
+"""
+
+from __future__ import annotations
+
+import re
+
+from symml.documents._compare import canonical, short, compare
+
+
+class Context:
+    """What one document run has learnt so far: its definitions, and the registry."""
+
+    def __init__(self, timeout: float | None):
+        self.timeout = timeout
+        self.defs: dict[str, tuple[tuple, object]] = {}  # name -> (parameters, body)
+        self._registry: list | None = None
+        self._shapes: list | None = None
+
+    def registry(self) -> list:
+        """Registry definitions as (name, title, head, parameters, body) tuples."""
+        if self._registry is None:
+            self._registry = _registry_definitions()
+        return self._registry
+
+    def shapes(self) -> list:
+        """Registry bodies as preorder node lists, for matching up to renaming."""
+        import sympy as sp
+
+        if self._shapes is None:
+            self._shapes = [
+                (e[0], list(sp.preorder_traversal(e[4])))
+                for e in self.registry()
+                if isinstance(e[4], sp.Basic)
+            ]
+        return self._shapes
+
+    def lookup(self, head: str) -> tuple[tuple, object] | None:
+        """A function defined earlier in the document, else in the registry."""
+        if head in self.defs:
+            return self.defs[head]
+        if _GENERIC.match(head):
+            return None  # P, f, L: every document means its own; the registry has many
+        for _name, _title, reg_head, params, body in self.registry():
+            if reg_head == head:
+                return params, body
+        return None
+
+
+def definition_head(value):
+    """(name, parameters) when ``value`` is the left side of a definition: ``f(x)``, ``L``."""
+    import sympy as sp
+    from sympy.core.function import AppliedUndef
+
+    if isinstance(value, sp.Symbol):
+        return value.name, ()
+    if isinstance(value, sp.Pow) and isinstance(value.base, sp.Symbol) and value.exp.is_Integer:
+        return f"{value.base.name}^{value.exp}", ()  # sigma^2 = ..., MMD^2 = ...
+    if isinstance(value, sp.Indexed):
+        return str(value.base), ()
+    if isinstance(value, AppliedUndef):
+        if all(isinstance(a, (sp.Symbol, sp.Indexed, sp.MatrixSymbol)) for a in value.args):
+            return value.func.__name__, tuple(value.args)
+        return sp.sstr(value), ()  # q(x_t | x_{t-1}) = ...: defines that expression
+    if (
+        isinstance(value, sp.Function)
+        and not isinstance(value, AppliedUndef)
+        and all(isinstance(a, sp.Symbol) for a in value.args)
+    ):
+        return type(value).__name__, tuple(value.args)  # relu(x) = ..., a known ML function
+    return None
+
+
+def compare_bounded(a, b, ctx: Context):
+    from symml.workers import run_bounded
+
+    return run_bounded(compare, a, b, timeout=ctx.timeout)
+
+
+# Names too common to identify a registry entry by name alone (L, J, f, ...).
+_GENERIC = re.compile(r"^([A-Za-z]|[A-Za-z]_\w+)$")
+
+
+def _registry_definitions() -> list:
+    from symml.errors import SymmlError
+    from symml.registry import formulas
+
+    try:
+        entries = formulas()
+    except SymmlError:
+        return []
+    out = []
+    for f in entries:
+        try:
+            lhs = f.lhs
+            head = definition_head(lhs) if lhs is not None else None
+            if head is None or hasattr(f.expr, "parts"):
+                continue
+            out.append((f.name, f.title, head[0], head[1], f.definition()))
+        except SymmlError:
+            continue  # an entry that does not load is the registry's test to report
+    return out
+
+
+def match_registry(
+    name: str, params: tuple, body, ctx: Context, title: str | None = None
+) -> tuple[str | None, str]:
+    """(registry name, note): the registry entry this definition is, or differs from."""
+    import sympy as sp
+
+    entries = ctx.registry()
+    if not isinstance(body, sp.Basic):
+        return None, ""
+    canon = canonical(body)
+    for rname, _title, _head, rparams, rbody in entries:
+        if len(rparams) != len(params) or not isinstance(rbody, sp.Basic):
+            continue
+        renamed = canon.xreplace(_renaming(params, rparams, canon, rbody))
+        if renamed == canonical(rbody):
+            return rname, f"same as registry: {rname}"
+    nodes = list(sp.preorder_traversal(body))
+    for rname, rnodes in ctx.shapes():
+        mapping = _parallel_renaming(nodes, rnodes)
+        if mapping is not None:
+            renames = ", ".join(f"{a} -> {b}" for a, b in mapping.items() if str(a) != str(b))
+            how = f" (renaming {renames})" if renames else ""
+            return rname, f"same as registry: {rname}{how}"
+    for rname, rtitle, rhead, rparams, rbody in entries:
+        same_name = not _GENERIC.match(name) and (rhead == name or rname == name.lower())
+        same_title = bool(title) and title.lower() in {
+            rname.replace("_", " "),
+            rname,
+            (rtitle or "").lower(),
+        }
+        if not (same_name or same_title):
+            continue
+        if len(rparams) != len(params):
+            return rname, f"differs from registry: {rname} takes {len(rparams)} argument(s)"
+        renamed = body.xreplace(_renaming(params, rparams, body, rbody))
+        verdict, detail = compare_bounded(renamed, rbody, ctx)
+        if verdict is True:
+            return rname, f"same as registry: {rname} (equivalent {detail})"
+        if verdict is False:
+            return rname, (
+                f"differs from registry: {rname}: here {short(renamed)}, registry "
+                f"{short(rbody)}; {detail}"
+            )
+        return None, f"registry {rname} has this name; not compared: {detail}"
+    return None, "not in the registry"
+
+
+def _parallel_renaming(nodes: list, rnodes: list) -> dict | None:
+    """The renaming of symbols that turns one expression tree into the other, if any."""
+    import sympy as sp
+
+    if len(nodes) != len(rnodes):
+        return None
+    mapping: dict = {}
+    for x, y in zip(nodes, rnodes, strict=True):
+        if isinstance(x, sp.Symbol) and isinstance(y, sp.Symbol):
+            if mapping.setdefault(x, y) != y:
+                return None
+        elif x.func != y.func or len(x.args) != len(y.args) or (x.is_Atom and x != y):
+            return None
+    if len(set(mapping.values())) != len(mapping):
+        return None
+    return mapping
+
+
+def _renaming(params: tuple, rparams: tuple, body=None, rbody=None) -> dict:
+    """Map a definition's parameters onto a registry entry's (``x`` onto ``z[i]``: bases).
+
+    Other symbols map by name: the registry declares domains (``beta_t`` positive) that
+    make its symbols different objects from the document's.
+    """
+    import sympy as sp
+
+    mapping = {}
+    if body is not None and rbody is not None:
+        theirs_by_name = {str(t): t for t in rbody.free_symbols if isinstance(t, sp.Symbol)}
+        for mine in body.free_symbols:
+            if isinstance(mine, sp.Symbol) and str(mine) in theirs_by_name:
+                mapping[mine] = theirs_by_name[str(mine)]
+    for mine, theirs in zip(params, rparams, strict=True):
+        if isinstance(theirs, sp.Indexed) and not isinstance(mine, sp.Indexed):
+            mapping[sp.IndexedBase(mine)] = theirs.base
+            mapping[mine] = theirs.base.label
+        elif isinstance(theirs, sp.Indexed) and isinstance(mine, sp.Indexed):
+            mapping[mine.base] = theirs.base
+            mapping[mine.base.label] = theirs.base.label
+        else:
+            mapping[mine] = theirs
+    return mapping

@@ -1,0 +1,50 @@
+"""LaTeX to SymPy with the meaning an ML reader intends.
+
+symml's own grammar reads the formula (:func:`parse_latex`); :func:`latex2sympy_isolated`
+runs latex2sympy2 with its global state restored, and is the only place symml touches it.
+:func:`plain_to_latex` turns plain-text math (Unicode or ASCII) into LaTeX.
+
+Importing this package is light: the grammar (and with it SymPy) loads on first use of a
+name that needs it, so finding formulas in a document costs no SymPy import.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from symml.latex._unicode import to_latex as plain_to_latex
+
+# name -> the private module that defines it, imported on first access
+_LAZY = {
+    "Aligned": "symml.latex._grammar",
+    "Equation": "symml.latex._grammar",
+    "Relation": "symml.latex._grammar",
+    "latex2sympy_isolated": "symml.latex._reader",
+    "parse_latex": "symml.latex._reader",
+}
+
+__all__ = [
+    "Aligned",
+    "Equation",
+    "Relation",
+    "latex2sympy_isolated",
+    "parse_latex",
+    "plain_to_latex",
+]
+
+if TYPE_CHECKING:
+    from symml.latex._grammar import Aligned, Equation, Relation
+    from symml.latex._reader import latex2sympy_isolated, parse_latex
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'symml.latex' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,251 @@
+"""Tokens of LaTeX math, with their columns.
+
+The tokenizer is deliberately small: LaTeX math is a sequence of single letters, numbers,
+commands (``\\frac``) and punctuation. Spacing commands are dropped here so the grammar in
+``symml.latex._grammar`` never sees them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from symml.errors import ParseError
+from symml.latex._limits import MAX_LITERAL_DIGITS
+
+# Longest inputs we accept: a formula of a document is a few hundred characters (the longest
+# in the registry and the documents is under 300); 5 000 leaves room for generated input
+# while keeping the parser's worst case (long flat sums and products) well under a second.
+MAX_LENGTH = 5_000
+
+SPACING = frozenset(
+    {
+        r"\,",
+        r"\;",
+        r"\:",
+        r"\!",
+        r"\ ",
+        r"\quad",
+        r"\qquad",
+        r"\displaystyle",
+        r"\textstyle",
+        r"\scriptstyle",
+        r"\limits",
+        r"\nolimits",
+        r"\nonumber",
+        r"\notag",
+        r"\big",
+        r"\Big",
+        r"\bigg",
+        r"\Bigg",
+        r"\bigl",
+        r"\bigr",
+        r"\Bigl",
+        r"\Bigr",
+        r"\biggl",
+        r"\biggr",
+        r"\middle",
+        r"\left.",
+        r"\right.",
+        r"\enspace",
+        r"\thinspace",
+        r"\medspace",
+        r"\thickspace",
+        r"\negthinspace",
+    }
+)
+
+# Separators that split an aligned row into several equations ("a = b, \quad c = d").
+ROW_SPACERS = frozenset({r"\quad", r"\qquad"})
+
+
+# ASCII only: str.isdigit() also accepts "²" and Arabic-Indic digits.
+_DIGITS = frozenset("0123456789")
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "cmd", "letter", "num", "op", "text", "end"
+    value: str
+    col: int
+    space_before: bool = False
+
+
+# C0/C1 controls other than tab and line ends, zero-width and bidi controls, BOM, separators.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e"
+    "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+
+def check_length(text: str) -> None:
+    """Refuse input beyond MAX_LENGTH before any other work is done on it."""
+    if len(text) > MAX_LENGTH:
+        raise ParseError(f"input is too long ({len(text)} characters, limit {MAX_LENGTH})", None)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split LaTeX math into tokens; raise ParseError on characters with no meaning."""
+    check_length(text)
+    bad = _INVISIBLE.search(text)
+    if bad:  # also inside \text{...}: a NUL or a bidi override must not reach a name
+        ch = bad.group()
+        raise ParseError(
+            f"unexpected character U+{ord(ch):04X} (a control or format character)",
+            text,
+            bad.start(),
+        )
+    out: list[Token] = []
+    i, n = 0, len(text)
+    space = False
+    while i < n:
+        ch = text[i]
+        if ch in " \t\r\n\u00a0\u2009\u202f":  # no-break and thin spaces pasted from the web
+            space = True
+            i += 1
+            continue
+        if ch == "%":  # a TeX comment runs to the end of the line
+            while i < n and text[i] != "\n":
+                i += 1
+            continue
+        if ch == "\\":
+            j = i + 1
+            if j < n and text[j].isalpha() and text[j].isascii():
+                while j < n and text[j].isalpha() and text[j].isascii():
+                    j += 1
+                name = text[i:j]
+            elif j < n:
+                name = text[i : j + 1]
+                j += 1
+            else:
+                raise ParseError("a lone backslash", text, i)
+            if name in (r"\left", r"\right") and j < n and text[j] == ".":
+                j += 1
+                name += "."
+            if name in (
+                r"\text",
+                r"\textrm",
+                r"\mbox",
+                r"\textit",
+                r"\textbf",
+                r"\mathrm",
+                r"\operatorname",
+                r"\mathit",
+                r"\textnormal",
+            ):
+                body, j2 = _braced_text(text, j, name, i)
+                if body is not None:
+                    out.append(Token("text", name + "{" + body + "}", i, space))
+                    space = False
+                    i = j2
+                    continue
+            if name in SPACING and name not in ROW_SPACERS:
+                space = True
+                i = j
+                continue
+            out.append(Token("cmd", name, i, space))
+            space = False
+            i = j
+            continue
+        if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
+            j = i
+            seen_dot = False
+            while j < n and (
+                text[j] in _DIGITS
+                or (text[j] == "." and not seen_dot and j + 1 < n and text[j + 1] in _DIGITS)
+            ):
+                seen_dot = seen_dot or text[j] == "."
+                j += 1
+            if j - i > MAX_LITERAL_DIGITS:
+                raise ParseError(
+                    f"a number with {j - i} digits (limit {MAX_LITERAL_DIGITS})", text, i
+                )
+            out.append(Token("num", text[i:j], i, space))
+            space = False
+            i = j
+            continue
+        if ch.isascii() and ch.isalpha():
+            out.append(Token("letter", ch, i, space))
+            space = False
+            i += 1
+            continue
+        if ch in "+-*/^_()[]{}|,;:=<>!'&.~":
+            if ch == "~":  # a non-breaking space
+                space = True
+                i += 1
+                continue
+            if ch == "|" and i + 1 < n and text[i + 1] == "|":
+                out.append(Token("op", "||", i, space))
+                i += 2
+            else:
+                out.append(Token("op", ch, i, space))
+                i += 1
+            space = False
+            continue
+        if ch in UNICODE_COMMANDS:
+            value = UNICODE_COMMANDS[ch]
+            out.append(Token("cmd" if value.startswith("\\") else "op", value, i, space))
+            space = False
+            i += 1
+            continue
+        raise ParseError(f"unexpected character {ch!r} (U+{ord(ch):04X})", text, i)
+    out.append(Token("end", "", n, space))
+    return out
+
+
+def _braced_text(text: str, j: int, name: str, start: int) -> tuple[str | None, int]:
+    """Read ``{...}`` after a text command; nested braces allowed."""
+    while j < len(text) and text[j] == " ":
+        j += 1
+    if j >= len(text) or text[j] != "{":
+        return None, j
+    depth = 0
+    k = j
+    while k < len(text):
+        if text[k] == "{":
+            depth += 1
+        elif text[k] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[j + 1 : k], k + 1
+        k += 1
+    raise ParseError(f"unbalanced braces after {name}", text, start)
+
+
+# A few Unicode symbols that appear in LaTeX written by hand; everything else is an error.
+UNICODE_COMMANDS = {
+    "α": r"\alpha",
+    "β": r"\beta",
+    "γ": r"\gamma",
+    "δ": r"\delta",
+    "ε": r"\epsilon",
+    "θ": r"\theta",
+    "λ": r"\lambda",
+    "μ": r"\mu",
+    "π": r"\pi",
+    "σ": r"\sigma",
+    "φ": r"\phi",
+    "η": r"\eta",
+    "ξ": r"\xi",
+    "ρ": r"\rho",
+    "τ": r"\tau",
+    "ω": r"\omega",
+    "Σ": r"\Sigma",
+    "∑": r"\sum",
+    "∏": r"\prod",
+    "∫": r"\int",
+    "∞": r"\infty",
+    "≤": r"\leq",
+    "≥": r"\geq",
+    "≠": r"\neq",
+    "·": r"\cdot",
+    "×": r"\times",
+    "∂": r"\partial",
+    "∇": r"\nabla",
+    "√": r"\sqrt",
+    "⊙": r"\odot",
+    "∈": r"\in",
+    "∼": r"\sim",
+    "≈": r"\approx",
+    "−": "-",
+}

@@ -1,0 +1,139 @@
+"""LaTeX to SymPy with the meaning an ML reader intends.
+
+symml parses with its own grammar (``symml.latex._grammar``): ``\\log`` is the natural log,
+``i`` and ``j`` are indices, ``X^T`` keeps its transpose, ``f'(x)`` is a derivative,
+``P(x \\mid \\theta)`` a conditional. What cannot be given a meaning is a ``ParseError`` with
+the column, never a silent guess.
+
+This is also the only module that imports latex2sympy2. It is used as a *baseline* (the
+benchmark compares against it) and as a second opinion, never as the parser of record: its
+semantics are wrong for ML (base-10 ``\\log``, ``i`` as the imaginary unit, dropped
+transposes) and it keeps global state that leaks between calls. ``latex2sympy_isolated``
+owns all of that: it restores the library's module state after every call, under a lock.
+
+Examples:
+    >>> from symml.latex._reader import parse_latex
+    >>> parse_latex(r"\\log x")
+    log(x)
+    >>> parse_latex(r"\\sigma(x) = \\frac{1}{1 + e^{-x}}").rhs
+    1/(1 + exp(-x))
+"""
+
+from __future__ import annotations
+
+import copy
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+
+from symml.errors import ParseError
+from symml.latex._grammar import Aligned, Equation, Relation
+
+__all__ = ["Aligned", "Equation", "Relation", "parse_latex", "latex2sympy_isolated"]
+
+
+def parse_latex(
+    text: str, symbols: Mapping[str, str] | None = None, functions: Iterable[str] | None = None
+):
+    """Parse LaTeX math into SymPy.
+
+    Args:
+        text: one formula; ``$``/``$$`` delimiters and a trailing period are allowed.
+        symbols: declared kinds by name (``{"X": "matrix", "w": "vector", "p": "probability"}``).
+        functions: extra names that are applied as functions when followed by ``(``.
+
+    Returns:
+        A SymPy expression, an ``Equation`` (``A = B``), a ``Relation`` chain, or ``Aligned``.
+
+    Raises:
+        ParseError: with the input and the column of the problem.
+    """
+    from symml.latex._grammar import parse
+    from symml.latex._lex import check_length
+
+    if not isinstance(text, str):
+        raise ParseError(f"expected LaTeX text, got {type(text).__name__}")
+    check_length(text)
+    stripped = _strip_delimiters(text)
+    if not stripped.strip():
+        raise ParseError("empty formula", text, 0)
+    kinds = dict(symbols or {})
+    try:
+        return parse(stripped, kinds, frozenset(functions or ()))
+    except ParseError as e:
+        if e.text != stripped:
+            raise
+        raise ParseError(e.reason, text, e.column) from None  # quote what the user wrote
+
+
+def _strip_delimiters(text: str) -> str:
+    """``text`` without its ``$``/``$$``/``\\[``/``\\(`` delimiters and a trailing ``\\\\``.
+
+    Delimiters become spaces rather than being cut, so a column in the result is the same
+    column of ``text`` (errors point into what the user wrote).
+    """
+    start, end = 0, len(text)
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    s = text[start:end]
+    for left, right in (("$$", "$$"), (r"\[", r"\]"), (r"\(", r"\)"), ("$", "$")):
+        if s.startswith(left) and s.endswith(right) and len(s) >= len(left) + len(right):
+            start, end = start + len(left), end - len(right)
+            break
+    inner = text[start:end].rstrip()
+    if inner.endswith("\\\\"):
+        end = start + len(inner) - 2
+    return " " * start + text[start:end]
+
+
+# --------------------------------------------------------------------- latex2sympy2 wrapper
+_L2S_LOCK = threading.Lock()
+_L2S_STATE_NAMES = ("var", "variances", "VARIABLE_VALUES", "is_real")
+
+
+def _install_typing_io_shim() -> None:
+    """ANTLR 4.7.2 does ``from typing.io import TextIO``; Python 3.13 removed typing.io."""
+    if "typing.io" in sys.modules:
+        return
+    try:
+        import typing.io  # noqa: F401
+    except ImportError:
+        import types
+        import typing
+
+        shim = types.ModuleType("typing.io")
+        shim.TextIO = typing.TextIO
+        shim.BinaryIO = typing.BinaryIO
+        shim.IO = typing.IO
+        sys.modules["typing.io"] = shim
+
+
+def _latex2sympy_module():
+    _install_typing_io_shim()
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import latex2sympy2
+    return latex2sympy2
+
+
+def latex2sympy_isolated(text: str):
+    """latex2sympy2's own reading of ``text``, with its global state restored afterwards.
+
+    This is the baseline parser (its semantics, not symml's). Any failure is a ParseError.
+    """
+    mod = _latex2sympy_module()
+    with _L2S_LOCK:
+        saved = {n: copy.copy(getattr(mod, n)) for n in _L2S_STATE_NAMES if hasattr(mod, n)}
+        try:
+            return mod.latex2sympy(text)
+        except Exception as e:  # noqa: BLE001  (third-party parser: wrap every failure)
+            raise ParseError(
+                f"latex2sympy2 cannot parse this: {type(e).__name__}: {e}", text
+            ) from e
+        finally:
+            for n, v in saved.items():
+                setattr(mod, n, v)

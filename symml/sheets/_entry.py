@@ -1,0 +1,360 @@
+"""One formula's entry on the cheat-sheet: definition, derivatives, steps, marks, errata.
+
+:func:`build_entry` derives the formula's derivatives (textbook form, and steps if asked),
+verifies it, and turns the verification report into marks and the registry's errata into
+:class:`~symml.sheets._model.Erratum` values with the verifier's counterexample. Every
+failure becomes a mark on the entry; LaTeX that TeX would reject (a double superscript)
+is refused here, before it reaches the sheet.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from symml.errors import SymmlError
+from symml.sheets._escape import double_script, inline_display, math_ok
+from symml.sheets._model import Entry, Erratum, Mark, Status
+
+__all__ = ["build_entry"]
+
+
+def no_derive(formula: Any, wrt: str) -> Any:
+    raise SymmlError("derivations skipped")
+
+
+def failure_mark(what: str, e: BaseException) -> str:
+    text = str(e).strip().splitlines()[0] if str(e).strip() else ""
+    return f"{what} failed: {type(e).__name__}{': ' + text[:200] if text else ''}"
+
+
+def build_entry(
+    formula: Any,
+    *,
+    steps: bool = False,
+    verify: bool = True,
+    derive_fn: Callable[[Any, str], Any] | None = None,
+    verify_fn: Callable[[list[str]], Any] | None = None,
+) -> Entry:
+    """The entry of one Formula-like object; every failure becomes a mark."""
+    marks: list[Mark] = []
+    derivatives: list[str] = []
+    step_blocks: list[str] = []
+    corrections: dict[str, str] = {}  # wrt -> the derivative, to correct a wrong one
+    if derive_fn is None:
+        from symml.derivation import derive
+
+        def derive_fn(f: Any, wrt: str) -> Any:
+            return derive(f, wrt, steps=steps)
+
+    for wrt in _derivative_vars(formula):
+        try:
+            d = derive_fn(formula, wrt)
+            corrections[wrt] = _typesettable(_latex_of(d.textbook))
+            derivatives.append(f"{_d_lhs(formula, wrt)} = {corrections[wrt]}")
+        except BUGS_AND_ERRORS as e:
+            if not isinstance(e, SymmlError) or str(e) != "derivations skipped":
+                marks.append(Mark(Status.FAILED, failure_mark(f"derivative wrt {wrt}", e)))
+            continue
+        if steps and getattr(d, "steps", None):
+            try:
+                step_blocks.append(_typesettable(_steps_latex(d.steps)))
+            except BUGS_AND_ERRORS as e:
+                marks.append(Mark(Status.FAILED, failure_mark(f"steps wrt {wrt}", e)))
+    errata = _claim_errata(formula)
+    if verify:
+        try:
+            if verify_fn is None:
+                from symml.verification import verify as verify_fn
+            report = verify_fn([formula.name])
+            marks.extend(_marks_of(report, formula))
+            errata = _merge_errata(errata, report, formula, corrections)
+        except BUGS_AND_ERRORS as e:
+            marks.append(Mark(Status.FAILED, failure_mark("verification", e)))
+    definition, raw = _definition(formula)
+    return Entry(
+        name=formula.name,
+        title=str(formula.title),
+        definition=definition,
+        raw=raw,
+        derivatives=tuple(derivatives),
+        steps=tuple(step_blocks),
+        marks=tuple(marks),
+        sources=tuple(str(s) for s in formula.sources),
+        errata=errata,
+    )
+
+
+# Any error of derive/verify/plots (SymPy, NumPy, a bug in a module still being written) is
+# recorded on the sheet as a mark naming the exception: one formula must not sink the sheet,
+# and nothing is hidden. KeyboardInterrupt and SystemExit still stop the program.
+BUGS_AND_ERRORS = (Exception,)
+
+
+def _kind(claim: Any) -> str:
+    kind = getattr(claim, "kind", "")
+    return str(getattr(kind, "value", kind))
+
+
+def _derivative_vars(formula: Any) -> list[str]:
+    seen: list[str] = []
+    for claim in getattr(formula, "claims", ()) or ():
+        wrt = getattr(claim, "wrt", None)
+        if _kind(claim) == "derivative" and wrt and str(wrt) not in seen:
+            seen.append(str(wrt))
+    return seen
+
+
+def _latex_of(value: Any) -> str:
+    """LaTeX of a SymPy value or of latex.py's Equation, Relation and Aligned."""
+    if isinstance(value, str):
+        return value
+    import sympy
+
+    items = getattr(value, "items", getattr(value, "equations", None))
+    if isinstance(items, (tuple, list)):  # Aligned
+        rows = [_latex_of(item) for item in items]
+        rows = [re.sub(r" (=|\\leq|\\geq|<|>|\\neq) ", r" &\1 ", r, count=1) for r in rows]
+        return r"\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}"
+    if hasattr(value, "parts") and hasattr(value, "ops"):  # Relation chain
+        text = _latex_of(value.parts[0])
+        for op, part in zip(value.ops, value.parts[1:], strict=False):
+            text += f" {_OPS.get(str(op), op)} {_latex_of(part)}"
+        return text
+    if hasattr(value, "lhs") and hasattr(value, "rhs") and not isinstance(value, sympy.Basic):
+        op = str(getattr(value, "op", "="))
+        return f"{_latex_of(value.lhs)} {_OPS.get(op, op)} {_latex_of(value.rhs)}"
+    return sympy_latex(value)
+
+
+def sympy_latex(expr: Any) -> str:
+    """SymPy's LaTeX, read like a textbook: ``\\sigma(x)``, not ``\\sigma{\\left(x \\right)}``."""
+    from sympy.printing.latex import LatexPrinter
+
+    class Printer(LatexPrinter):
+        def _print_Heaviside(self, e: Any, exp: Any = None) -> str:
+            text = rf"H\left({self._print(e.args[0])}\right)"
+            return rf"{text}^{{{exp}}}" if exp else text
+
+    text = Printer().doprint(expr)
+    return re.sub(r"\{\\left\(([^()]*?) \\right\)\}", r"(\1)", text)
+
+
+_OPS = {"==": "=", ":=": r"\coloneqq", "<=": r"\leq", ">=": r"\geq", "!=": r"\neq"}
+
+
+def _d_lhs(formula: Any, wrt: str) -> str:
+    import sympy
+
+    var = sympy.latex(sympy.Symbol(wrt))
+    lhs = getattr(formula, "lhs", None)
+    rhs = getattr(formula, "rhs", None)
+    raw_lhs = _top_level_lhs(str(getattr(formula, "latex", "")))
+    body = raw_lhs if raw_lhs else (_latex_of(lhs) if lhs is not None else "f")
+    single = rhs is not None and len(getattr(rhs, "free_symbols", ())) <= 1
+    d = "d" if single else r"\partial "
+    return rf"\frac{{{d}}}{{{d}{var}}} {body}"
+
+
+def _typesettable(latex: str) -> str:
+    """``latex`` itself, or a SymmlError for what TeX would stop at (a double superscript)."""
+    problem = double_script(latex)
+    if problem:
+        raise SymmlError(f"the generated LaTeX has a double {problem}; not typeset")
+    return latex
+
+
+def _top_level_lhs(latex: str) -> str:
+    """The registry's own left side (``\\sigma(x)`` of ``\\sigma(x) = ...``) when it compiles."""
+    depth = 0
+    for k, ch in enumerate(latex):
+        depth += {"{": 1, "}": -1, "(": 1, ")": -1}.get(ch, 0)
+        if ch == "=" and depth == 0 and latex[k - 1 : k] not in ("<", ">", "!", ":"):
+            lhs = latex[:k].strip()
+            return lhs if math_ok(lhs) else ""
+    return ""
+
+
+def _steps_latex(tree: Any) -> str:
+    if isinstance(tree, str):
+        block = tree.strip()
+    else:
+        from symml.derivation.steps import to_latex
+
+        block = to_latex(tree).strip()
+    block = inline_display(block)
+    if block.startswith(r"\begin{aligned}"):
+        return block
+    return rf"\begin{{aligned}}{block}\end{{aligned}}"
+
+
+def _definition(formula: Any) -> tuple[str, str]:
+    """(math, raw): the registry's LaTeX when it compiles, else SymPy's, else none."""
+    raw = str(formula.latex).strip()
+    if math_ok(inline_display(raw)):
+        return inline_display(raw), raw
+    try:
+        lhs = getattr(formula, "lhs", None)
+        rhs = getattr(formula, "rhs", None)
+        if lhs is not None and rhs is not None:
+            return _typesettable(f"{_latex_of(lhs)} = {_latex_of(rhs)}"), raw
+        return _typesettable(_latex_of(formula.expr)), raw
+    except BUGS_AND_ERRORS:  # the raw LaTeX is shown as code instead
+        return "", raw
+
+
+def _status(value: Any) -> str:
+    return str(getattr(value, "value", value)).lower()
+
+
+def _claim_label(claim: Any) -> str:
+    """``derivative wrt x (#1)``: a Claim, or verify's claim string without its LaTeX."""
+    if isinstance(claim, str) or claim is None:
+        text = str(claim or "")
+        m = re.match(r"^(.*?\(#\d+\))(?::\s.*?)?(?::\s(handwritten\s\S+))?$", text, re.S)
+        label = (m.group(1) + (f" vs {m.group(2)}" if m.group(2) else "")) if m else text
+        return re.sub(r"handwritten (?:\S+:)?(\S+)", r"hand-written \1", label)
+    kind = _kind(claim)
+    wrt = getattr(claim, "wrt", None)
+    return f"{kind} wrt {wrt}" if wrt else kind
+
+
+#: Longest message a mark shows; the full text is in ``symml verify``.
+MARK_CHARS = 260
+
+_STATUS_WORDS = {
+    "verified": Status.VERIFIED,
+    "verified_numerically": Status.VERIFIED,
+    "refuted": Status.REFUTED,
+    "failed": Status.REFUTED,
+    "unstable": Status.REFUTED,
+    "erratum": Status.ERRATUM,
+    "skipped": Status.SKIPPED,
+    "timeout": Status.FAILED,
+}
+
+
+def _marks_of(report: Any, formula: Any) -> list[Mark]:
+    """The marks of ``formula`` in a verify Report: one line that sums up the checks that
+    passed (what was measured), then one line per check that did not pass."""
+    checks = [
+        c
+        for fr in getattr(report, "formulas", ()) or ()
+        if getattr(fr, "name", formula.name) == formula.name
+        for c in getattr(fr, "checks", ()) or ()
+    ]
+    passed = [c for c in checks if _kind_of(c) is Status.VERIFIED]
+    marks = [Mark(Status.VERIFIED, _summary(passed))] if passed else []
+    for check in checks:
+        kind = _kind_of(check)
+        if kind is Status.VERIFIED:
+            continue
+        label = _claim_label(getattr(check, "claim", ""))
+        if kind is Status.ERRATUM:  # the errata section tells the story
+            message = "the document is wrong here, see Errata"
+        else:
+            message = " ".join(str(getattr(check, "message", "")).split())
+        if len(message) > MARK_CHARS:
+            message = message[: MARK_CHARS - 3].rstrip() + "..."
+        words = _status(check.status).replace("_", " ")
+        marks.append(Mark(kind, f"{words}: {label}: {message}" if label else message))
+    return marks
+
+
+def _kind_of(check: Any) -> Status:
+    return _STATUS_WORDS.get(_status(getattr(check, "status", "")), Status.FAILED)
+
+
+def _summary(passed: list[Any]) -> str:
+    """``verified: 4 claims (3 proved symbolically) and hand-written sigmoid; 1000 points...``"""
+    labels = [_claim_label(getattr(c, "claim", "")) for c in passed]
+    code = [n for lab in labels for n in re.findall(r"hand-written (\S+)", lab)]
+    claims = sum("hand-written" not in lab for lab in labels)
+    messages = [" ".join(str(getattr(c, "message", "")).split()) for c in passed]
+    symbolic = sum("proved symbolically" in m for m in messages)
+    parts = [f"{claims} claim{'s' * (claims != 1)}"] if claims else []
+    if symbolic and parts:
+        how = "all proved" if symbolic == claims > 1 else f"{symbolic} proved"
+        parts[-1] += f" ({'proved' if claims == 1 else how} symbolically)"
+    if code:
+        parts.append("hand-written " + ", ".join(dict.fromkeys(code)))
+    text = "verified: " + " and ".join(parts)
+    points = max((getattr(c, "points", 0) or 0 for c in passed), default=0)
+    seeds = {getattr(c, "seed", None) for c in passed} - {None}
+    found = (re.search(r"rtol=([^,;)\s]+)", m) for m in messages)
+    rtol = next((m.group(1) for m in found if m), "")
+    if points:
+        text += f"; up to {points} points" + (f", seed {min(seeds)}" if seeds else "")
+        text += f", rtol {rtol}" if rtol else ""
+    if not parts or not points:  # no structure to read: show the messages themselves
+        text = "verified: " + "; ".join(dict.fromkeys(messages))
+    return text if len(text) <= MARK_CHARS else text[: MARK_CHARS - 3].rstrip() + "..."
+
+
+def _claim_errata(formula: Any) -> tuple[Erratum, ...]:
+    out = []
+    for claim in getattr(formula, "claims", ()) or ():
+        why = getattr(claim, "erratum", None)
+        if why:
+            claimed = inline_display(str(getattr(claim, "latex", "") or ""))
+            out.append(
+                Erratum(
+                    title=f"{formula.title}: {_claim_label(claim)}",
+                    source=str(getattr(claim, "source", None) or (formula.sources or ("",))[0]),
+                    claimed=claimed if math_ok(claimed) else "",
+                    why=str(why),
+                )
+            )
+    return tuple(out)
+
+
+def _merge_errata(
+    errata: tuple[Erratum, ...], report: Any, formula: Any, corrections: dict[str, str]
+) -> tuple[Erratum, ...]:
+    """Add the verifier's counterexample (and, for a derivative, the correct one)."""
+    confirmed = [
+        c
+        for c in getattr(report, "errata", ()) or ()
+        if getattr(c, "formula", getattr(c, "name", formula.name)) == formula.name
+    ]
+    merged = list(errata)
+    for k, check in enumerate(confirmed):
+        why = getattr(check, "erratum", None)
+        at = next((n for n, e in enumerate(merged) if why and e.why == why), k)
+        if at >= len(merged):
+            continue
+        counter = _counterexample_text(getattr(check, "counterexample", None))
+        correction = getattr(check, "correction", "") or ""
+        correction = _latex_of(correction) if correction != "" else ""
+        wrt = re.match(r"derivative wrt (\S+)", str(getattr(check, "claim", "")))
+        if not correction and wrt:
+            correction = corrections.get(wrt.group(1), "")
+        merged[at] = replace(merged[at], counterexample=counter, correction=correction)
+    return tuple(merged)
+
+
+def _counterexample_text(c: Any) -> str:
+    if c is None or isinstance(c, str):
+        return c or ""
+    point = getattr(c, "point", {}) or {}
+    where = ", ".join(f"{k} = {_num(v)}" for k, v in point.items())
+    got, expected = _num(getattr(c, "got", "")), _num(getattr(c, "expected", ""))
+    tol = getattr(c, "tolerance", "")
+    text = f"at {where}: the claim gives {got}, the correct value is {expected}"
+    return f"{text} ({tol})" if tol else text
+
+
+def _num(v: Any) -> str:
+    """A number to 6 digits; a vector as its first values (the sheet is not a data dump)."""
+    if hasattr(v, "__len__") and not isinstance(v, str) and getattr(v, "ndim", 1) >= 1:
+        items = list(getattr(v, "flat", v))
+        shown = ", ".join(_num(x) for x in items[:3])
+        return f"[{shown}{', ...' if len(items) > 3 else ''}]" + (
+            f" ({len(items)} values)" if len(items) > 3 else ""
+        )
+    try:
+        return f"{float(v):.6g}"
+    except (TypeError, ValueError):
+        return " ".join(str(v).split())[:80]

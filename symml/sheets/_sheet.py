@@ -1,0 +1,333 @@
+"""Cheat-sheets from the registry: LaTeX, Markdown and PDF.
+
+The pipeline reads top to bottom in :func:`cheatsheet`: select formulas -> build one
+:class:`Entry` per formula (definition, textbook derivatives, step-by-step derivations,
+verification marks, sources; each built in a bounded worker so one slow or broken formula
+costs a mark, never the sheet) -> collect the errata -> draw the activation plots ->
+render as LaTeX or Markdown. :func:`compile_pdf` turns the LaTeX into a PDF.
+
+The stages have modules of their own, and their public names are importable from here:
+:mod:`symml.sheets._entry` (one entry), :mod:`symml.sheets._render` (LaTeX and Markdown),
+:mod:`symml.sheets._compile` (the PDF); :mod:`symml.sheets._model` holds the values.
+
+Examples:
+    >>> from symml.sheets._sheet import Entry, Sheet, render
+    >>> sheet = Sheet(sections=(("Activations", (Entry("f", "R&D_1", r"f(x) = x"),)),))
+    >>> [line for line in render(sheet, "md").splitlines() if line.startswith("##")]
+    ['## Activations', '### R&D\\\\_1']
+"""
+
+from __future__ import annotations
+
+import shutil  # noqa: F401  (``cheatsheet.shutil.which`` is where tests hide TeX)
+import sys
+import time
+import types
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from symml.errors import SymmlError
+from symml.sheets._compile import (
+    MAX_REPAIRS,  # noqa: F401  (likewise)
+    TEX_PACKAGES,  # noqa: F401  (likewise)
+    TEX_TIMEOUT,  # noqa: F401  (likewise)
+    TexError,
+    compile_pdf,
+    compile_repairing,
+    tex_engine,
+    write_atomic,
+)
+from symml.sheets._entry import (
+    BUGS_AND_ERRORS,
+    MARK_CHARS,  # noqa: F401  (public here before the split)
+    build_entry,
+    failure_mark,
+    no_derive,
+    sympy_latex,
+)
+from symml.sheets._model import Entry, Erratum, Mark, Sheet, Status
+from symml.sheets._render import render
+
+__all__ = [
+    "Entry",
+    "Erratum",
+    "Mark",
+    "Sheet",
+    "Status",
+    "TexError",
+    "build_entry",
+    "build_sheet",
+    "cheatsheet",
+    "compile_pdf",
+    "render",
+    "write_atomic",
+    "write_cheatsheet",
+]
+
+#: Seconds for the whole sheet, and for one formula's derivation + verification.
+TIME_BUDGET = 600.0
+ENTRY_TIMEOUT = 90.0
+#: Registry names (without "_", lower case) that get a plot of function and derivative.
+PLOTTED = ("sigmoid", "tanh", "relu", "leakyrelu", "softplus", "softmax")
+
+
+def cheatsheet(
+    names: Sequence[str] | None = None,
+    *,
+    tags: Sequence[str] | None = None,
+    steps: bool = False,
+    fmt: str = "tex",
+    verify: bool = True,
+    plots_dir: str | Path | None = None,
+    time_budget: float = TIME_BUDGET,
+) -> str:
+    """The cheat-sheet of the registry (or of ``names`` / ``tags``) as LaTeX or Markdown.
+
+    Args:
+        names: registry names; ``None`` means every formula (of ``tags`` if given).
+        tags: keep formulas carrying any of these tags.
+        steps: add step-by-step derivations where symml has them.
+        fmt: ``"tex"`` or ``"md"``.
+        verify: run the verification engine and show its marks.
+        plots_dir: where to draw the activation figures (PDF for tex, PNG for md). The
+            document refers to them by this directory's *name*, so put it next to the
+            output file. ``None``: no figures.
+        time_budget: seconds for all derivations and verifications; formulas left when it
+            runs out are shown without them, with a mark saying so.
+
+    Raises:
+        RegistryError: an unknown name or tag.
+
+    Examples:
+        >>> text = cheatsheet(["sigmoid"], fmt="md", verify=False)
+        >>> "### Sigmoid" in text.splitlines(), r"\\frac{d}{dx} \\sigma(x)" in text
+        (True, True)
+    """
+    if fmt not in ("tex", "md"):
+        raise SymmlError(f"unknown cheat-sheet format {fmt!r}; valid: tex, md")
+    formulas = select(names, tags)
+    sheet = build_sheet(formulas, steps=steps, verify=verify, time_budget=time_budget)
+    if plots_dir is not None:
+        sheet = add_plots(sheet, formulas, Path(plots_dir), ext="pdf" if fmt == "tex" else "png")
+    return render(sheet, fmt)
+
+
+def write_cheatsheet(
+    output: str | Path | None,
+    *,
+    pdf: bool = False,
+    tags: Sequence[str] | None = None,
+    steps: bool = False,
+    fmt: str = "tex",
+    verify: bool = True,
+    time_budget: float = TIME_BUDGET,
+) -> tuple[str, list[Path]]:
+    """What ``symml cheatsheet`` does: write the sheet (and its figures, and the PDF).
+
+    With no ``output`` (or ``"-"``) and no ``pdf``, nothing is written and the text is
+    returned for stdout. Figures go to ``<stem>-figures/`` beside ``output``. Every file is
+    written through a temporary file and a rename.
+
+    Returns:
+        (text, files written).
+
+    Raises:
+        TexError: ``pdf`` and no TeX engine, or TeX failed.
+    """
+    if pdf and fmt != "tex":
+        raise SymmlError("--pdf compiles LaTeX: use it with --format tex")
+    if pdf:
+        tex_engine()  # no TeX: say so now, not after minutes of verification
+    if output in (None, "-") and not pdf:
+        return cheatsheet(
+            tags=tags, steps=steps, fmt=fmt, verify=verify, time_budget=time_budget
+        ), []
+    path = Path(output) if output not in (None, "-") else Path("symml-cheatsheet.tex")
+    if not path.parent.is_dir():
+        raise SymmlError(f"cannot write {path}: directory {path.parent} does not exist")
+    figures = path.parent / f"{path.stem}-figures"
+    text = cheatsheet(
+        tags=tags, steps=steps, fmt=fmt, verify=verify, plots_dir=figures, time_budget=time_budget
+    )
+    write_atomic(path, text)
+    written = [path]
+    if pdf:
+        written.append(compile_repairing(path, text, figures))
+    return path.read_text(), written
+
+
+def select(names: Sequence[str] | None, tags: Sequence[str] | None) -> list[Any]:
+    """Registry formulas by name, else by tag (any of), else all; registry order."""
+    from symml import registry
+
+    if names:
+        return [registry.get(n) for n in names]
+    if not tags:
+        return list(registry.formulas())
+    chosen: dict[str, Any] = {}
+    for tag in tags:
+        for f in registry.formulas(tag=tag):
+            chosen.setdefault(f.name, f)
+    order = {f.name: k for k, f in enumerate(registry.formulas())}
+    return sorted(chosen.values(), key=lambda f: order.get(f.name, 0))
+
+
+def build_sheet(
+    formulas: Iterable[Any],
+    *,
+    steps: bool = False,
+    verify: bool = True,
+    time_budget: float = TIME_BUDGET,
+    entry_fn: Callable[[Any, bool, bool], Entry] | None = None,
+    workers: int = 2,
+) -> Sheet:
+    """Entries grouped by topic; ``entry_fn(formula, steps, verify)`` builds one entry.
+
+    The default ``entry_fn`` rebuilds the formula by name in a worker process killed after
+    ``ENTRY_TIMEOUT`` seconds. After ``time_budget`` seconds the rest are built without
+    derivations or verification.
+    """
+    formulas = list(formulas)
+    entry_fn = entry_fn or _bounded_entry
+    deadline = time.monotonic() + time_budget
+
+    def one(formula: Any) -> Entry:
+        if time.monotonic() > deadline:
+            entry = build_entry(formula, steps=False, verify=False, derive_fn=no_derive)
+            why = f"skipped: the sheet's time budget ({time_budget:g} s) ran out"
+            return replace(entry, marks=(Mark(Status.SKIPPED, why),))
+        return entry_fn(formula, steps, verify)
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        entries = list(pool.map(one, formulas))
+    sections: dict[str, list[Entry]] = {}
+    for formula, entry in zip(formulas, entries, strict=True):
+        sections.setdefault(_topic(formula), []).append(entry)
+    errata = tuple(e for entry in entries for e in entry.errata)
+    return Sheet(tuple((t, tuple(es)) for t, es in sections.items()), errata)
+
+
+def _topic(formula: Any) -> str:
+    stem = Path(str(getattr(formula, "file", "") or "")).stem
+    if not stem:
+        tags = tuple(getattr(formula, "tags", ()) or ())
+        stem = tags[0] if tags else "other"
+    return stem.replace("_", " ").replace("-", " ").strip().capitalize()
+
+
+def _bounded_entry(formula: Any, steps: bool, verify: bool) -> Entry:
+    from symml.workers import run_bounded
+
+    try:
+        return run_bounded(_entry_by_name, formula.name, steps, verify, timeout=ENTRY_TIMEOUT)
+    except Exception as e:  # recorded on the sheet: one broken formula must not sink it
+        entry = build_entry(formula, steps=False, verify=False, derive_fn=no_derive)
+        return replace(entry, marks=(Mark(Status.FAILED, failure_mark("derive/verify", e)),))
+
+
+def _entry_by_name(name: str, steps: bool, verify: bool) -> Entry:
+    """Runs in a worker process: look the formula up again and build its entry."""
+    from symml import registry
+
+    return build_entry(registry.get(name), steps=steps, verify=verify)
+
+
+def add_plots(sheet: Sheet, formulas: Sequence[Any], plots_dir: Path, *, ext: str) -> Sheet:
+    """Draw the activation figures into ``plots_dir`` and attach them to their entries."""
+    from symml.sheets import _plots as plots
+
+    if not plots.available():
+        note = f"Plots of the activation functions: {plots.PLOTS_HINT}"
+        return replace(sheet, notes=sheet.notes + (note,))
+    curves, notes = [], []
+    for formula in formulas:
+        key = formula.name.replace("_", "").lower()
+        if key in PLOTTED:
+            try:
+                curves.append(_curve(formula, key))
+            except BUGS_AND_ERRORS as e:
+                notes.append(failure_mark(f"plot of {formula.name}", e))
+    sections = sheet.sections
+    names = {c.name for c in curves}
+    if names and not any(n.replace("_", "") == "softplus" for n in names):
+        entry, curve = _softplus_extra()
+        curves.append(curve)
+        home = next(k for k, (_, es) in enumerate(sections) if {e.name for e in es} & names)
+        topic, entries = sections[home]
+        sections = (*sections[:home], (topic, (*entries, entry)), *sections[home + 1 :])
+    files = plots.draw(curves, plots_dir, ext=ext)
+    sections = tuple(
+        (topic, tuple(replace(e, plot=files[e.name].name) if e.name in files else e for e in es))
+        for topic, es in sections
+    )
+    notes_all = sheet.notes + tuple(notes)
+    return replace(sheet, sections=sections, plots_dir=plots_dir.name, notes=notes_all)
+
+
+def _softplus_extra() -> tuple[Entry, Any]:
+    """Softplus is in no document; the sheet shows it (from symml.functions._ml) for comparison."""
+    import sympy
+
+    from symml.functions import softplus, to_elementary
+    from symml.sheets._plots import Curve
+
+    x = sympy.Symbol("x", real=True)
+    f = softplus(x)
+    derivative = sympy.diff(f, x)  # sigma(x): the class differentiates to its textbook form
+    entry = Entry(
+        name="softplus",
+        title="Softplus (not in the documents)",
+        definition=rf"\operatorname{{softplus}}(x) = {sympy_latex(f.rewrite(sympy.exp))}",
+        derivatives=(
+            rf"\frac{{d}}{{dx}} \operatorname{{softplus}}(x) = {sympy_latex(derivative)}",
+        ),
+        sources=("symml.functions._ml.softplus, shown beside the activations of the documents",),
+    )
+    return entry, Curve("softplus", "Softplus", to_elementary(f), x)
+
+
+def _curve(formula: Any, key: str) -> Any:
+    """A one-variable Curve from the registry definition (parameters fixed, softmax at K=2)."""
+    import sympy
+
+    from symml.functions import to_elementary
+    from symml.sheets._plots import Curve
+
+    expr = formula.definition() if hasattr(formula, "definition") else formula.rhs
+    expr = to_elementary(expr)
+    label = str(formula.title).split(" (")[0]
+    if key == "softmax":  # two classes: p_1 as a function of z_1 with z_2 = 0
+        t = sympy.Symbol("t", real=True)
+        ints = sorted((s for s in expr.free_symbols if s.is_integer), key=str)
+        idx = {s: 1 for s in ints if str(s) in ("i", "c", "k")}
+        idx.update({s: 2 for s in ints if s not in idx})
+        expr = expr.subs(idx).doit()
+        bases = {b for b in expr.atoms(sympy.Indexed)}
+        expr = expr.subs({b: (t if b.indices == (1,) else 0) for b in bases})
+        label = r"softmax$(t, 0)_1$"
+        return Curve(formula.name, label, sympy.simplify(expr), t)
+    params = sorted(expr.free_symbols, key=str)
+    var = next((s for s in params if str(s) in ("x", "z", "t", "a")), params[0] if params else None)
+    if var is None:
+        raise SymmlError(f"{formula.name} has no variable to plot")
+    fixed = {s: sympy.Rational(1, 10) for s in params if s != var}
+    if fixed:
+        label += " ($" + ", ".join(f"{sympy.latex(s)} = 0.1" for s in fixed) + "$)"
+    return Curve(formula.name, label, expr.subs(fixed), var)
+
+
+class _CallableModule(types.ModuleType):
+    """``symml.sheets._sheet(...)`` works even after ``import symml.sheets._sheet``.
+
+    Importing the submodule binds the *module* to the name ``cheatsheet`` in the package,
+    hiding the lazily resolved function of the same name; calling the module calls it.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> str:
+        return cheatsheet(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
