@@ -6,6 +6,15 @@ The CLI turns a SymmlError into a one-line message on stderr and exit status 2
 
 from __future__ import annotations
 
+__all__ = [
+    "DerivationError",
+    "ParseError",
+    "RegistryError",
+    "SymmlError",
+    "SymmlTimeout",
+    "VerificationError",
+]
+
 
 class SymmlError(Exception):
     """Root of every error symml raises on purpose."""

@@ -24,6 +24,8 @@ from typing import Any
 
 from symml.errors import RegistryError
 
+__all__ = ["KINDS", "Domain", "SymbolSpec", "parse_kind", "parse_symbols", "try_parse_kind"]
+
 _INF = math.inf
 
 
@@ -116,6 +118,38 @@ class SymbolSpec:
     def is_scalar(self) -> bool:
         return self.shape == ()
 
+    @property
+    def is_vector(self) -> bool:
+        """A one-axis array: a ``vector`` or a ``simplex`` (with or without its length).
+
+        Examples:
+            >>> parse_kind("p", "simplex[K]").is_vector, parse_kind("X", "matrix").is_vector
+            (True, False)
+        """
+        return self.kind in ("vector", "simplex")
+
+    @property
+    def is_matrix(self) -> bool:
+        """A two-axis array (``matrix`` or ``matrix[m,n]``).
+
+        Examples:
+            >>> parse_kind("X", "matrix[m,n]").is_matrix, parse_kind("w", "vector").is_matrix
+            (True, False)
+        """
+        return self.kind == "matrix"
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        """The dimensions of the shape given by name, in axis order (sizes to be drawn).
+
+        Examples:
+            >>> parse_kind("X", "matrix[m, 3]").dimension_names
+            ('m',)
+            >>> parse_kind("x", "real").dimension_names, parse_kind("f", "function").dimension_names
+            ((), ())
+        """
+        return tuple(d for d in self.shape or () if isinstance(d, str))
+
     def assumptions(self) -> dict[str, bool]:
         """SymPy assumptions for a scalar symbol (or an array's elements) of this kind."""
         if self.kind in _SCALARS:
@@ -160,6 +194,23 @@ def parse_kind(name: str, kind: str) -> SymbolSpec:
         domain = _OPEN_UNIT if base == "simplex" else _REAL
         return SymbolSpec(name, base, domain, shape)
     raise RegistryError(f"symbol {name!r}: unknown kind {kind!r}; valid kinds: {', '.join(KINDS)}")
+
+
+def try_parse_kind(name: str, kind: str) -> SymbolSpec | None:
+    """:func:`parse_kind`, or None for a kind it refuses.
+
+    For code that takes kinds as they come (``parse_latex``, ``sample_inputs``): the
+    registry and the CLI refuse a bad kind through :func:`parse_kind` and its message;
+    here a bad kind declares nothing, and the caller decides what that means.
+
+    Examples:
+        >>> try_parse_kind("x", "reel") is None, try_parse_kind("x", "real").kind
+        (True, 'real')
+    """
+    try:
+        return parse_kind(name, kind)
+    except RegistryError:
+        return None
 
 
 def _parse_dims(name: str, kind: str, dims: str | None, rank: int) -> tuple:

@@ -1,4 +1,4 @@
-"""symml.functions._ml: derivatives, elementary rewrites, printing and stable numerics."""
+"""symml.functions: derivatives, elementary rewrites, printing and stable numerics."""
 
 from __future__ import annotations
 
@@ -18,11 +18,13 @@ from symml.functions import (
     log_sigmoid,
     logsumexp,
     ml_functions_by_name,
+    one_plus_exp,
     relu,
     row_softmax,
     sigmoid,
     softmax,
     softplus,
+    sum_of_exp,
     to_elementary,
 )
 
@@ -297,6 +299,38 @@ def test_functions_by_name():
 
 
 def test_import_is_light():
-    code = "import sys, symml.functions._ml; print('numpy' in sys.modules)"
+    code = "import sys, symml.functions; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (1 + sp.exp(-x), -x),
+        (sp.exp(2 * x) + 1, 2 * x),
+        (2 + sp.exp(x), None),
+        (1 + sp.exp(x) + x, None),
+        (1 + x, None),
+        (sp.exp(x), None),
+    ],
+    ids=["exp-minus", "exp-scaled", "two-plus", "three-terms", "no-exp", "bare-exp"],
+)
+def test_one_plus_exp(expr, expected):
+    assert one_plus_exp(expr) == expected
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (sp.Sum(sp.exp(z[j]), (j, 1, K)), (z, j, K)),
+        (sp.Sum(sp.exp(z[j]), (j, 0, K)), None),
+        (sp.Sum(sp.exp(z[k]), (j, 1, K)), None),
+        (sp.Sum(sp.exp(2 * z[j]), (j, 1, K)), None),
+        (sp.Sum(sp.exp(z[j]), (j, 1, K), (k, 1, K)), None),
+        (sp.log(sp.Sum(sp.exp(z[j]), (j, 1, K))), None),
+    ],
+    ids=["sum", "from-zero", "other-index", "scaled", "double-sum", "inside-log"],
+)
+def test_sum_of_exp(expr, expected):
+    assert sum_of_exp(expr) == expected

@@ -9,17 +9,15 @@ import pytest
 import sympy as sp
 
 from symml import functions as F
+from symml.equality import TOLERANCES, Purpose, Tolerance, tolerance_for
 from symml.errors import SymmlError
 from symml.numeric import (
     REAL_SPECIALS,
-    TOLERANCES,
-    Tolerance,
     lambdify_ml,
     mp_reference,
     mp_reference_many,
     sample_inputs,
     stabilize,
-    tolerance_for,
     ulp_error,
 )
 
@@ -220,15 +218,20 @@ def test_ulp_error_units():
     assert np.isnan(ulp_error(np.inf, np.inf))
 
 
-def test_tolerance_table_and_overrides():
-    assert tolerance_for() is TOLERANCES[np.dtype("float64")]
-    assert tolerance_for("float32").rtol > tolerance_for("float64").rtol
-    assert tolerance_for("float64", {"rtol": 1e-3}).rtol == 1e-3
-    assert tolerance_for("float32", {"float32": {"atol": 1.0}}).atol == 1.0
+def test_verification_tolerances_are_rows_of_the_one_table():
+    # numeric's results are judged by equality's table, its "verification" rows per dtype
+    def row(*args):
+        return tolerance_for(Purpose.VERIFICATION, *args)
+
+    assert row() is TOLERANCES[Purpose.VERIFICATION, "float64"]
+    assert row("float32").rtol > row("float64").rtol
+    assert row("float64", {"rtol": 1e-3}).rtol == 1e-3
+    assert row("float32", {"float32": {"atol": 1.0}}).atol == 1.0
     custom = Tolerance(1, 2, 3, 4)
-    assert tolerance_for("float64", custom) is custom
+    assert row("float64", custom) is custom
+    assert str(row()) == "rtol=1e-7, atol=1e-10"  # as messages quote it
     with pytest.raises(SymmlError, match="valid:"):
-        tolerance_for("float64", {"rtl": 1.0})
+        row("float64", {"rtl": 1.0})
 
 
 def test_sampling_kinds_and_reproducibility():

@@ -1,4 +1,4 @@
-"""symml.derivation.steps._rules: the rule tree agrees with sympy.diff, and renders as textbook steps."""
+"""symml.derivation.steps: the rule tree agrees with sympy.diff, and renders as textbook steps."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Gradients over samples in matrix form, Hessians, and stationary points.
 
 Component gradients (``dJ/dw_j`` of a cost summed over samples) come from
-:func:`symml.derivation._derive.derive` with ``wrt="w"``. This module turns them into the matrix
+:func:`~symml.derivation._derive.derive` with ``wrt="w"``. This module turns them into the matrix
 forms the documents print, and proves the two equal:
 
 * :func:`vectorize` reads ``c * Sum_i g_i x_ij`` as ``c X^T G`` where ``G_i = g_i``, the
@@ -24,24 +24,19 @@ Examples:
 
 from __future__ import annotations
 
-import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
-from symml.derivation._derive import (
-    Proof,
-    expand_sums,
-    collapse_deltas,
-    derive,
-    prove_equal,
-    resolve_variable,
-    simplify_deep,
-    subject_of,
-)
+from symml.derivation._derive import derive
+from symml.derivation._simplify import collapse_deltas, prove_equal, simplify_deep
+from symml.derivation._subject import resolve_variable, subject_of
+from symml.derivation._textbook import prettify
+from symml.equality import Method, Proof, draw, evaluate_point, expand_sums
 from symml.errors import DerivationError, SymmlTimeout
 from symml.functions import to_elementary
 from symml.workers import SIMPLIFY_TIMEOUT, SOLVE_TIMEOUT, run_bounded
@@ -252,8 +247,6 @@ def _column_term(term, placeholders, ones) -> sp.MatrixExpr:
         coeff = sp.simplify(term / d)
         if not coeff.has(d):
             return coeff * placeholders[d]
-        from symml.derivation._textbook import prettify
-
         return placeholders[d].applyfunc(sp.Lambda(d, prettify(term)))
     # products like y_i * f(t_i): a Hadamard product of a linear factor and the rest
     for d in used:
@@ -279,7 +272,7 @@ def prove_matrix_form(
     Sizes are drawn from 2..4 with ``m != n`` where the shapes allow, values are random
     rationals, so each trial is an exact comparison.
     """
-    rng = random.Random(seed)
+    rng = np.random.default_rng(seed)
     sizes = sorted(
         {s for M in bindings.values() for d in M.shape for s in d.free_symbols},
         key=sp.default_sort_key,
@@ -289,12 +282,12 @@ def prove_matrix_form(
         values = {
             M: sp.Matrix(
                 *[int(d.xreplace(dims)) for d in M.shape],
-                lambda *_: sp.Rational(rng.randint(-9, 9), rng.randint(1, 5)),
+                lambda *_: _rational(rng),
             )
             for M in bindings.values()
         }
         scalars = {
-            s: sp.Rational(rng.randint(-9, 9), rng.randint(1, 5))
+            s: _rational(rng)
             for s in (component.free_symbols | matrix.free_symbols)
             if isinstance(s, sp.Symbol)
             and s not in dims
@@ -320,10 +313,18 @@ def prove_matrix_form(
             if not value.is_number or abs(complex(value)) > 1e-25:
                 return Proof(
                     False,
-                    "numeric",
+                    Method.NUMERIC,
                     f"seed {seed}, sizes {dims}: entry {pos} is {got}, the component gives {want}",
+                    seed=seed,
                 )
-    return Proof(True, "numeric", f"{trials} exact trials, seed {seed}, all entries")
+    return Proof(
+        True, Method.NUMERIC, f"{trials} exact trials, seed {seed}, all entries", seed=seed
+    )
+
+
+def _rational(rng: np.random.Generator) -> sp.Rational:
+    """A small random rational: exact arithmetic, and entries of either sign."""
+    return sp.Rational(int(rng.integers(-9, 10)), int(rng.integers(1, 6)))
 
 
 def _explicit(expr: Any, values: Mapping, dims: Mapping) -> Any:
@@ -528,14 +529,12 @@ def _classify(expr, variables, solution, seed, timeout) -> tuple[str, str]:
 
 
 def _classify_numeric(H: sp.Matrix, seed: int) -> tuple[str, str]:
-    from symml.derivation._derive import draw, evaluate_numeric
-
-    rng = random.Random(seed)
+    rng = np.random.default_rng(seed)
     kinds = set()
     for _ in range(5):
         vals = draw(sp.Add(*H), rng)
         try:
-            numeric = sp.Matrix(H.shape[0], H.shape[1], [evaluate_numeric(e, vals).real for e in H])
+            numeric = sp.Matrix(H.shape[0], H.shape[1], [evaluate_point(e, vals).real for e in H])
         except (TypeError, ValueError, AttributeError):
             return "unknown", "second-order check: the Hessian did not evaluate"
         eig = [complex(e).real for e in numeric.evalf().eigenvals(multiple=True)]

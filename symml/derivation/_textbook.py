@@ -33,8 +33,18 @@ from collections.abc import Iterable
 
 import sympy as sp
 
+from symml.equality import prove_numeric
 from symml.errors import SymmlTimeout
-from symml.functions import logsumexp, relu, sigmoid, softmax, softplus, to_elementary
+from symml.functions import (
+    logsumexp,
+    one_plus_exp,
+    relu,
+    sigmoid,
+    softmax,
+    softplus,
+    sum_of_exp,
+    to_elementary,
+)
 from symml.workers import SOLVE_TIMEOUT, run_bounded
 
 __all__ = ["arrange", "eliminate", "prettify", "recognize", "textbook_form"]
@@ -43,43 +53,19 @@ __all__ = ["arrange", "eliminate", "prettify", "recognize", "textbook_form"]
 # --- recognition -----------------------------------------------------------------------
 
 
-def _one_plus_exp(base: sp.Basic) -> sp.Expr | None:
-    """``a`` if ``base`` is ``1 + exp(a)``, else None."""
-    if isinstance(base, sp.Add) and len(base.args) == 2 and sp.S.One in base.args:
-        other = base.args[0] if base.args[1] == 1 else base.args[1]
-        if isinstance(other, sp.exp):
-            return other.args[0]
-    return None
-
-
-def _sum_of_exp(expr: sp.Basic) -> tuple[sp.IndexedBase, sp.Symbol, sp.Expr] | None:
-    """``(z, j, K)`` if ``expr`` is ``Sum(exp(z[j]), (j, 1, K))``."""
-    if isinstance(expr, sp.Sum) and len(expr.limits) == 1:
-        j, lo, hi = expr.limits[0]
-        body = expr.function
-        if (
-            lo == 1
-            and isinstance(body, sp.exp)
-            and isinstance(body.args[0], sp.Indexed)
-            and body.args[0].indices == (j,)
-        ):
-            return body.args[0].base, j, hi
-    return None
-
-
 def _recognize_node(e: sp.Basic) -> sp.Basic:
     if isinstance(e, sp.Pow) and e.exp.is_negative:
-        a = _one_plus_exp(e.base)
+        a = one_plus_exp(e.base)
         if a is not None:
             return sigmoid(-a) ** (-e.exp)
-        agg = _sum_of_exp(e.base)
+        agg = sum_of_exp(e.base)
         if agg is not None:
             return e  # handled at the Mul level (softmax needs the numerator)
     if isinstance(e, sp.log):
-        a = _one_plus_exp(e.args[0])
+        a = one_plus_exp(e.args[0])
         if a is not None:
             return softplus(a)
-        agg = _sum_of_exp(e.args[0])
+        agg = sum_of_exp(e.args[0])
         if agg is not None:
             z, _, hi = agg
             return logsumexp(z, hi)
@@ -114,7 +100,7 @@ def _recognize_mul(e: sp.Mul) -> sp.Expr:
             if isinstance(a, sp.Indexed) and len(a.indices) == 1:
                 for m, g in enumerate(factors):
                     base, k = g.as_base_exp()
-                    agg = _sum_of_exp(base)
+                    agg = sum_of_exp(base)
                     if agg and agg[0] == a.base and k.is_negative:
                         factors[n] = softmax(a.base, a.indices[0], agg[2])
                         factors[m] = base ** (k + 1)
@@ -273,8 +259,6 @@ def _simplify(expr: sp.Expr, timeout: float) -> sp.Expr | None:
 
 def _numerically_equal(form, s, E, D, var) -> bool:
     """Spot-check ``form(s = E) == D`` (the branch ``solve`` chose); not the final proof."""
-    from symml.derivation._derive import numeric_proof
-
     back = form.subs(s, E)
     if isinstance(var, sp.Indexed):
         back = back.replace(
@@ -284,7 +268,7 @@ def _numerically_equal(form, s, E, D, var) -> bool:
             ),
             lambda e: E.xreplace({_family_index(E, var): e.args[0]}),
         )
-    return numeric_proof(to_elementary(back), to_elementary(D), 0, 6).ok is True
+    return prove_numeric(to_elementary(back), to_elementary(D)).ok is True
 
 
 def prettify(expr: sp.Expr) -> sp.Expr:

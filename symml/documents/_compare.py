@@ -9,12 +9,13 @@ range checks of :mod:`symml.documents._claims` sample with.
 
 from __future__ import annotations
 
-__all__ = ["RTOL", "SAMPLES", "SEED", "SIMPLIFY_OPS", "compare"]
+from symml.equality import Purpose, prove_numeric
+
+__all__ = ["SAMPLES", "SEED", "SIMPLIFY_OPS", "compare"]
 
 
-#: Points sampled for a numeric comparison, and the relative tolerance.
+#: Points sampled for a numeric comparison (half at each length of the sums).
 SAMPLES = 12
-RTOL = 1e-6
 SEED = 0
 #: Differences larger than this (in SymPy operations) are compared numerically only.
 SIMPLIFY_OPS = 40
@@ -120,19 +121,26 @@ def _sample_equal(a, b, fixed: dict, rng, seed: int) -> tuple[bool | None, str, 
     free = a.free_symbols | b.free_symbols
     scalars = {s for s in free if isinstance(s, sp.Symbol) and s not in labels}
     unknowns = sorted(entries | scalars, key=str)
-    agree = 0
-    for _ in range(SAMPLES // 2):
-        point = {u: sp.Float(float(rng.uniform(0.1, 0.9))) for u in unknowns}
-        va, vb = _number(a, point), _number(b, point)
-        if va is None or vb is None:
-            continue
-        if abs(va - vb) > RTOL * (1 + abs(vb)):
-            shown = ", ".join(f"{k} = {float(v):.4g}" for k, v in {**fixed, **point}.items())
-            return False, f"at {shown} (seed {seed}): {va:.6g} != {vb:.6g}", agree
-        agree += 1
-    if agree < 3:
-        return None, "could not be evaluated at sampled points", agree
-    return True, "sampled", agree
+
+    def sample(_difference, rng) -> dict:
+        return {u: sp.Float(float(rng.uniform(0.1, 0.9))) for u in unknowns}
+
+    def value(expr, point) -> complex:
+        v = _number(expr, point)
+        return complex("nan") if v is None else complex(v)  # nan: skip this point
+
+    proof = prove_numeric(
+        a, b, purpose=Purpose.DOCUMENTS, seed=seed, points=SAMPLES // 2, attempts=SAMPLES // 2,
+        minimum=3, sample=sample, evaluate=value, rng=rng,
+    )
+    if proof.ok is False:
+        at = {**{str(k): v for k, v in fixed.items()}, **dict(proof.point)}
+        shown = ", ".join(f"{k} = {float(v):.4g}" for k, v in at.items())
+        got, expected = proof.got.real, proof.expected.real
+        return False, f"at {shown} (seed {seed}): {got:.6g} != {expected:.6g}", proof.points
+    if proof.ok is None:
+        return None, "could not be evaluated at sampled points", proof.points
+    return True, "sampled", proof.points
 
 
 def _number(expr, point) -> float | None:

@@ -3,10 +3,9 @@
 Each class differentiates in terms of itself where that is the textbook form
 (``sigmoid' = sigmoid (1 - sigmoid)``, ``softplus' = sigmoid``), rewrites to elementary
 functions (:func:`to_elementary`, used for the JSON ``"sympy"`` string that
-``sympy.parse_expr`` reads back), prints as LaTeX (``\\sigma\\left(x\\right)``), evaluates
-to any precision through mpmath without cancellation, and prints as overflow-free NumPy
-code through :class:`StableNumPyPrinter` (and as cancellation-free mpmath code through
-:class:`StableMpmathPrinter`).
+``sympy.parse_expr`` reads back), prints as LaTeX (``\\sigma\\left(x\\right)``) and
+evaluates to any precision through mpmath without cancellation. Their stable NumPy and
+mpmath printers live in :mod:`symml.functions._printing`.
 
 Conventions:
     * ``relu'(x) = Heaviside(x, 0)``: the derivative at 0 is 0, as in document 001
@@ -24,8 +23,7 @@ Conventions:
       with the shape of ``M``. It is representable, printable and evaluable through
       :class:`StableNumPyPrinter`; it is not differentiated.
 
-Importing this module imports SymPy only; NumPy is never imported here (the printers
-emit code that names ``numpy`` and the caller's ``lambdify`` supplies it).
+Importing this module imports SymPy only; NumPy is never imported here.
 
 Examples:
     >>> from sympy import Symbol, diff, Rational
@@ -46,8 +44,6 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.function import ArgumentIndexError
 from sympy.matrices.expressions import MatrixExpr
-from sympy.printing.numpy import NumPyPrinter
-from sympy.printing.pycode import MpmathPrinter
 
 __all__ = [
     "MLFunction",
@@ -61,8 +57,6 @@ __all__ = [
     "row_softmax",
     "to_elementary",
     "ml_functions_by_name",
-    "StableNumPyPrinter",
-    "StableMpmathPrinter",
     "ML_FUNCTION_CLASSES",
 ]
 
@@ -70,7 +64,7 @@ __all__ = [
 _GUARD_BITS = 30
 
 
-def _fresh_index(avoid: sp.Basic, *names: str) -> sp.Symbol:
+def fresh_index(avoid: sp.Basic, *names: str) -> sp.Symbol:
     """An integer summation index whose name is not among ``avoid``'s free symbols."""
     taken = {str(s) for s in avoid.free_symbols}
     for name in names or ("j", "k", "l", "m", "n", "p", "q", "r"):
@@ -390,7 +384,7 @@ class logsumexp(MLFunction):
     def _elementary(self):
         if self.is_indexed:
             z, n = self.args
-            j = _fresh_index(self)
+            j = fresh_index(self)
             return sp.log(sp.Sum(sp.exp(z[j]), (j, 1, n)))
         return sp.log(sp.Add(*[sp.exp(a) for a in self.args]))
 
@@ -408,7 +402,7 @@ class logsumexp(MLFunction):
     def _latex(self, printer, exp=None):
         if self.is_indexed:
             z, n = self.args
-            j = _fresh_index(self)
+            j = fresh_index(self)
             j_, n_, zj = (printer._print(e) for e in (j, n, z[j]))
             body = rf"\log \sum_{{{j_}=1}}^{{{n_}}} e^{{{zj}}}"
             return rf"\left({body}\right)^{{{exp}}}" if exp is not None else body
@@ -466,7 +460,7 @@ class softmax(MLFunction):
 
     def _elementary(self):
         z, i, n = self.args
-        j = _fresh_index(self)
+        j = fresh_index(self)
         return sp.exp(z[i]) / sp.Sum(sp.exp(z[j]), (j, 1, n))
 
     def _eval_evalf(self, prec):
@@ -508,7 +502,7 @@ class row_softmax(MatrixExpr):
         return self.arg.shape
 
     def _entry(self, i, j, **kwargs):
-        k = _fresh_index(sp.Tuple(self.arg, sp.sympify(i), sp.sympify(j)), "k", "l", "m")
+        k = fresh_index(sp.Tuple(self.arg, sp.sympify(i), sp.sympify(j)), "k", "l", "m")
         m = self.arg
         return sp.exp(m[i, j]) / sp.Sum(sp.exp(m[i, k]), (k, 0, m.shape[1] - 1))
 
@@ -590,148 +584,3 @@ def to_elementary(expr):
         lambda e: isinstance(e, (MLFunction, row_softmax)),
         lambda e: e._elementary(),
     )
-
-
-# ---------------------------------------------------------------------------- printers
-
-
-_LAMBDIFY_SETTINGS = {
-    "fully_qualified_modules": False,
-    "inline": True,
-    "allow_unknown_functions": True,
-}
-
-
-def _stable_lse_code(printer, terms: list[str]) -> str:
-    """Code for log(sum(exp(t))) over code strings, shifted by the (finite) maximum."""
-    exp_, log_, where, finite, maximum = (
-        printer._np(n) for n in ("exp", "log", "where", "isfinite", "maximum")
-    )
-    names = [f"_a{n}" for n in range(len(terms))]
-    peak = names[0]
-    for name in names[1:]:
-        peak = f"{maximum}({peak}, {name})"
-    shifted = " + ".join(f"{exp_}({name} - _m)" for name in names)
-    return (
-        f"(lambda {', '.join(names)}: (lambda _m: _m + {log_}({shifted}))"
-        f"({where}({finite}({peak}), {peak}, 0)))({', '.join(terms)})"
-    )
-
-
-class StableNumPyPrinter(NumPyPrinter):
-    """NumPy printer whose code for symml functions neither overflows nor cancels.
-
-    Use with ``sympy.lambdify(args, expr, modules="numpy", printer=StableNumPyPrinter)``.
-    Sigmoid is ``where(x >= 0, 1/(1+e), e/(1+e))`` with ``e = exp(-|x|)``; softplus and
-    log-sigmoid use ``logaddexp``; logsumexp and softmax shift by the maximum. Indexed
-    sums run over ``range(1, K+1)`` exactly as SymPy prints ``Sum(z[j], (j, 1, K))``.
-
-    Examples:
-        >>> from sympy import Symbol
-        >>> StableNumPyPrinter().doprint(softplus(Symbol("x")))
-        'numpy.logaddexp(0, x)'
-    """
-
-    @classmethod
-    def for_lambdify(cls) -> StableNumPyPrinter:
-        """An instance with the settings ``lambdify`` gives the printers it builds itself."""
-        return cls(dict(_LAMBDIFY_SETTINGS))
-
-    def _np(self, name: str) -> str:
-        return self._module_format(f"{self._module}.{name}")
-
-    def _print_sigmoid(self, expr):
-        where, exp_, abs_ = self._np("where"), self._np("exp"), self._np("abs")
-        return (
-            f"(lambda _t: (lambda _e: {where}(_t >= 0, 1/(1 + _e), _e/(1 + _e)))"
-            f"({exp_}(-{abs_}(_t))))({self._print(expr.args[0])})"
-        )
-
-    def _print_softplus(self, expr):
-        return f"{self._np('logaddexp')}(0, {self._print(expr.args[0])})"
-
-    def _print_log_sigmoid(self, expr):
-        return f"(-{self._np('logaddexp')}(0, -({self._print(expr.args[0])})))"
-
-    def _print_relu(self, expr):
-        return f"{self._np('maximum')}({self._print(expr.args[0])}, 0)"
-
-    def _print_leaky_relu(self, expr):
-        x, alpha = (self._print(a) for a in expr.args)
-        return (
-            f"(lambda _t: {self._np('maximum')}(_t, 0) + ({alpha})*{self._np('minimum')}(_t, 0))"
-            f"({x})"
-        )
-
-    def _indexed_code(self, z, n, j) -> str:
-        """A list display of z[1..n] and a stable shift: (values, max-reduce, exp, sum)."""
-        items = f"[{self._print(z[j])} for {self._print(j)} in range(1, {self._print(n)}+1)]"
-        return items
-
-    def _print_logsumexp(self, expr):
-        if not expr.is_indexed:
-            return _stable_lse_code(self, [self._print(a) for a in expr.args])
-        z, n = expr.args
-        items = self._indexed_code(z, n, _fresh_index(expr))
-        exp_, log_, maximum = self._np("exp"), self._np("log"), self._np("maximum")
-        sum_ = "builtins.sum"  # lambdify always binds builtins; a bare sum may be numpy's
-        return (
-            f"(lambda _v: (lambda _m: _m + {log_}({sum_}({exp_}(_u - _m) for _u in _v)))"
-            f"({maximum}.reduce(_v)))({items})"
-        )
-
-    def _print_softmax(self, expr):
-        z, i, n = expr.args
-        items = self._indexed_code(z, n, _fresh_index(expr))
-        exp_, maximum = self._np("exp"), self._np("maximum")
-        sum_ = "builtins.sum"  # lambdify always binds builtins; a bare sum may be numpy's
-        return (
-            f"(lambda _v, _zi: (lambda _m: {exp_}(_zi - _m) / {sum_}({exp_}(_u - _m)"
-            f" for _u in _v))({maximum}.reduce(_v)))({items}, {self._print(z[i])})"
-        )
-
-    def _print_row_softmax(self, expr):
-        exp_, asarray = self._np("exp"), self._np("asarray")
-        return (
-            f"(lambda _a: (lambda _e: _e / _e.sum(axis=-1, keepdims=True))"
-            f"({exp_}(_a - _a.max(axis=-1, keepdims=True))))"
-            f"({asarray}({self._print(expr.arg)}, dtype=float))"
-        )
-
-
-class StableMpmathPrinter(MpmathPrinter):
-    """mpmath printer for high-precision references: log1p where log(1 + .) would cancel.
-
-    Use an instance with lambdify's settings (a class would print ``mpmath.exp``, a name
-    that lambdify's mpmath namespace does not define):
-    ``sympy.lambdify(args, expr, modules="mpmath", printer=StableMpmathPrinter.for_lambdify())``.
-    """
-
-    @classmethod
-    def for_lambdify(cls) -> StableMpmathPrinter:
-        """An instance with the settings ``lambdify`` gives the printers it builds itself."""
-        return cls(dict(_LAMBDIFY_SETTINGS))
-
-    def _mp(self, name: str) -> str:
-        return self._module_format(f"mpmath.{name}")
-
-    def _print_sigmoid(self, expr):
-        return f"(1/(1 + {self._mp('exp')}(-({self._print(expr.args[0])}))))"
-
-    def _print_softplus(self, expr):
-        return f"{self._mp('log1p')}({self._mp('exp')}({self._print(expr.args[0])}))"
-
-    def _print_log_sigmoid(self, expr):
-        return f"(-{self._mp('log1p')}({self._mp('exp')}(-({self._print(expr.args[0])}))))"
-
-    def _print_relu(self, expr):
-        return self._print(expr._elementary())
-
-    def _print_leaky_relu(self, expr):
-        return self._print(expr._elementary())
-
-    def _print_logsumexp(self, expr):
-        return self._print(expr._elementary())
-
-    def _print_softmax(self, expr):
-        return self._print(expr._elementary())

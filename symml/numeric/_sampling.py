@@ -35,6 +35,7 @@ import numpy as np
 import sympy as sp
 
 from symml.errors import SymmlError
+from symml.symbols import try_parse_kind
 
 __all__ = ["Samples", "sample_inputs", "REAL_SPECIALS", "DEFAULT_POINTS"]
 
@@ -130,18 +131,16 @@ def _kind_of(sym: sp.Symbol, kinds: Mapping[str, str]) -> str:
     return "real"
 
 
-def _base_kind(kind: str) -> str:
-    return kind.split("[", 1)[0].strip()
+def _base_kind(name: str, kind: str) -> str:
+    """``vector`` for ``vector[n]``; a kind that does not parse cannot be sampled."""
+    spec = try_parse_kind(name, kind)
+    if spec is None:
+        raise SymmlError(f"cannot sample a symbol of kind {kind!r}")
+    return spec.kind
 
 
-def _declared_dims(kind: str) -> tuple[str, ...]:
-    if "[" not in kind:
-        return ()
-    return tuple(p.strip() for p in kind.split("[", 1)[1].rstrip("] ").split(","))
-
-
-def _scalar(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
-    base = _base_kind(kind)
+def _scalar(base: str, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` values of a scalar of kind ``base`` (or of an array's elements)."""
     if base in ("real", "vector", "matrix"):
         parts = [
             rng.normal(0.0, 3.0, n),
@@ -169,7 +168,7 @@ def _scalar(kind: str, n: int, rng: np.random.Generator) -> np.ndarray:
         return 10.0 ** rng.uniform(-8, 0, n)
     if base == "simplex":
         return rng.uniform(0.0, 1.0, n)
-    raise SymmlError(f"cannot sample a symbol of kind {kind!r}")
+    raise SymmlError(f"cannot sample a symbol of kind {base!r}")
 
 
 def _sprinkle(v: np.ndarray, specials: tuple[float, ...], rng: np.random.Generator) -> np.ndarray:
@@ -184,8 +183,8 @@ def _sprinkle(v: np.ndarray, specials: tuple[float, ...], rng: np.random.Generat
     return v
 
 
-def _array(kind: str, n: int, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
-    base = _base_kind(kind)
+def _array(base: str, n: int, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """``n`` arrays of ``shape`` whose kind is ``base``."""
     full = (n, *shape)
     if base == "simplex":
         alpha = np.where(rng.random(n) < 0.2, 0.1, 1.0)[:, None]
@@ -205,7 +204,7 @@ def _array(kind: str, n: int, shape: tuple[int, ...], rng: np.random.Generator) 
             v[0] = 1e3 * rng.choice([-1.0, 1.0], shape) * rng.uniform(0.5, 1.0, shape)
             v[0].flat[0] = -1e3
         return v
-    return np.stack([_scalar(kind, int(np.prod(shape)) or 1, rng).reshape(shape) for _ in range(n)])
+    return np.stack([_scalar(base, int(np.prod(shape)) or 1, rng).reshape(shape) for _ in range(n)])
 
 
 def sample_inputs(
@@ -236,6 +235,8 @@ def sample_inputs(
     seq = list(exprs) if isinstance(exprs, (list, tuple)) else [exprs]
     seq = [sp.sympify(e) for e in seq]
     kinds = dict(kinds or {})
+    # a declaration that does not parse is refused only if its symbol is sampled
+    specs = {name: spec for name, k in kinds.items() if (spec := try_parse_kind(name, k))}
     skip = set(exclude)
     rng = np.random.default_rng(seed)
     bound = _bound_indices(seq)
@@ -261,9 +262,9 @@ def sample_inputs(
 
     for s in sorted(size_syms, key=str):
         size_values[str(s)] = draw(str(s))
-    for decl in kinds.values():  # dims named in declarations (vector[n]) are sizes too
-        for d in _declared_dims(decl):
-            if d and not d.isdigit() and d not in size_values:
+    for spec in specs.values():  # dims named in declarations (vector[n]) are sizes too
+        for d in spec.dimension_names:
+            if d not in size_values:
                 size_values[d] = draw(d)
     subs = {sp.Symbol(k): v for k, v in size_values.items()}
     subs.update({s: size_values[str(s)] for s in size_syms})
@@ -288,9 +289,9 @@ def sample_inputs(
                     if str(s) not in size_values:
                         free_index_axes.setdefault(str(s), (name, k))
     for name, dims in lengths.items():
-        declared = _declared_dims(kinds.get(name, ""))
+        declared = specs[name].shape or () if name in specs else ()
         for k, d in enumerate(declared[: len(dims)]):
-            val = int(d) if d.isdigit() else size_values.get(d)
+            val = d if isinstance(d, int) else size_values.get(d)
             if val:
                 dims[k] = max(dims[k], val)
         for k in range(len(dims)):
@@ -303,8 +304,9 @@ def sample_inputs(
         if name in skip:
             continue
         kind = kinds.get(name, "real")
-        _reject_function(name, kind)
-        values[name] = _array(kind, n, tuple(dims), rng)
+        base = _base_kind(name, kind)
+        _reject_function(name, base)
+        values[name] = _array(base, n, tuple(dims), rng)
         used_kinds[name] = kind
     for e in seq:
         for m in sorted(e.atoms(sp.MatrixSymbol), key=str):  # the same seed, the same draws
@@ -313,12 +315,13 @@ def sample_inputs(
                 continue
             shape = tuple(int(sp.sympify(d).xreplace(subs)) for d in m.shape)
             kind = kinds.get(name, "matrix")
-            _reject_function(name, kind)
+            base = _base_kind(name, kind)
+            _reject_function(name, base)
             if name.startswith(_COVARIANCE_NAMES) and len(shape) == 2 and shape[0] == shape[1]:
                 b = rng.normal(0.0, 1.0, (n, *shape))
                 values[name] = b @ np.swapaxes(b, -1, -2) / shape[0] + 0.1 * np.eye(shape[0])
             else:
-                values[name] = _array(kind, n, shape, rng)
+                values[name] = _array(base, n, shape, rng)
             used_kinds[name] = kind
     labels = {b.label for e in seq for b in e.atoms(sp.IndexedBase)}
     scalars = {s for e in seq for s in e.free_symbols if isinstance(s, sp.Symbol)}
@@ -333,14 +336,15 @@ def sample_inputs(
             used_kinds[name] = "index"
             continue
         kind = _kind_of(s, kinds)
-        _reject_function(name, kind)
-        values[name] = _scalar(kind, n, rng)
+        base = _base_kind(name, kind)
+        _reject_function(name, base)
+        values[name] = _scalar(base, n, rng)
         used_kinds[name] = kind
     return Samples(values, size_values, used_kinds, seed, n)
 
 
-def _reject_function(name: str, kind: str) -> None:
-    if _base_kind(kind) == "function":
+def _reject_function(name: str, base: str) -> None:
+    if base == "function":
         raise SymmlError(f"{name} is declared a function; an unknown function cannot be sampled")
 
 

@@ -9,13 +9,12 @@ evaluated; :func:`check_step` does the same for a closing step added by
 
 from __future__ import annotations
 
-import cmath
-import random
-
 import sympy as sp
 
 from symml import functions as mlf
-from symml.errors import DerivationError, SymmlTimeout
+from symml.equality import Proof, Purpose, prove_numeric
+from symml.errors import DerivationError
+from symml.workers import bounded_simplify
 
 __all__ = ["check_derivative", "check_step"]
 
@@ -43,10 +42,6 @@ def _realify(expr: sp.Basic) -> dict:
     return mapping
 
 
-#: Relative tolerance of the numeric comparison with sympy.diff (25-digit evaluation).
-_RTOL = 1e-9
-
-
 def _sum_bounds(expr: sp.Basic) -> set:
     bounds = set()
     for s in expr.atoms(sp.Sum):
@@ -55,11 +50,12 @@ def _sum_bounds(expr: sp.Basic) -> set:
     return bounds
 
 
-def _numeric_compare(ours, expected, rng: random.Random, points: int):
-    """Count the points where both are finite numbers and agree; raise on disagreement."""
+def _numeric_compare(ours, expected, seed: int, points: int) -> Proof | None:
+    """:func:`symml.equality.prove_numeric` at points the steps can be evaluated at, or None
+    when the comparison must be symbolic (integrals: quadrature here could take minutes)."""
     both = mlf.to_elementary(sp.Tuple(ours, expected))
     if both.has(sp.Integral):
-        return 0  # numeric quadrature here could take minutes: compare symbolically
+        return None
     # Integer symbols: sum bounds become 3, free indices 1 or 2 (inside every sum's range).
     ints = sorted((s for s in both.free_symbols if s.is_integer), key=str)
     bounds = _sum_bounds(both)
@@ -67,24 +63,29 @@ def _numeric_compare(ours, expected, rng: random.Random, points: int):
     values = {s: (3 if s in bounds else next(small)) for s in ints}
     both = _concrete_functions(both.xreplace(values).doit())
     unknown = sorted(both.atoms(sp.Indexed) | (both.free_symbols - set(values)), key=str)
-    agreed = 0
-    for _ in range(points):
+
+    def sample(_difference: sp.Basic, rng) -> dict:
         point = {}
         for s in unknown:
             lo, hi = (0.2, 2.0) if (s.is_positive or s.is_nonnegative) else (-2.0, 2.0)
-            v = rng.uniform(lo, hi)
+            v = float(rng.uniform(lo, hi))
             point[s] = sp.Float(-v if s.is_negative else v, 30)
-        try:
-            a, b = (complex(sp.N(e.xreplace(point), 25)) for e in both.args)
-        except (TypeError, ValueError, ZeroDivisionError):
-            continue  # not a number here (an unknown function, a pole): try another point
-        if not all(cmath.isfinite(v) for v in (a, b)):
-            continue
-        if abs(a - b) > _RTOL * max(1.0, abs(b)):
-            where = ", ".join(f"{k}={float(v):.6g}" for k, v in {**values, **point}.items())
-            raise _Mismatch(where, a, b)
-        agreed += 1
-    return agreed
+        return point
+
+    proof = prove_numeric(
+        *both.args, purpose=Purpose.STEPS, seed=seed, points=points, attempts=points,
+        minimum=2, sample=sample, evaluate=_at,
+    )
+    if proof.ok is False:
+        fixed = ", ".join(f"{k}={float(v):.6g}" for k, v in values.items())
+        drawn = ", ".join(f"{k}={float(v):.6g}" for k, v in proof.point)
+        raise _Mismatch(", ".join(p for p in (fixed, drawn) if p), proof)
+    return proof
+
+
+def _at(expr: sp.Basic, point: dict) -> complex:
+    """25 digits are plenty for a 1e-9 comparison; a non-number raises (the point is skipped)."""
+    return complex(sp.N(expr.xreplace(point), 25))
 
 
 def _concrete_functions(expr: sp.Basic) -> sp.Basic:
@@ -132,15 +133,15 @@ def _concrete_functions(expr: sp.Basic) -> sp.Basic:
 class _Mismatch(Exception):
     """Two expressions differ at a point (turned into a DerivationError by the caller)."""
 
-    def __init__(self, where: str, got: complex, expected: complex):
+    def __init__(self, where: str, proof: Proof):
         super().__init__(where)
-        self.where, self.got, self.expected = where, got, expected
+        self.where, self.proof = where, proof
 
     def describe(self, got_name: str, got, expected_name: str, expected) -> str:
         return (
-            f"at {self.where} (relative tolerance {_RTOL:g}):\n"
-            f"  {got_name}: {got} = {_short(self.got)}\n"
-            f"  {expected_name}: {expected} = {_short(self.expected)}"
+            f"at {self.where} (relative tolerance {self.proof.tolerance.rtol:g}):\n"
+            f"  {got_name}: {got} = {_short(self.proof.got)}\n"
+            f"  {expected_name}: {expected} = {_short(self.proof.expected)}"
         )
 
 
@@ -159,26 +160,21 @@ def check_derivative(expr, var, result, seed: int, points: int = 5) -> str:
             f"cannot check the steps for {expr} with respect to {var}: sympy.diff fails ({e})"
         ) from e
     try:
-        agreed = _numeric_compare(ours, expected, random.Random(seed), points)
+        proof = _numeric_compare(ours, expected, seed, points)
     except _Mismatch as e:
         raise DerivationError(
             f"the step-by-step derivative of {expr} with respect to {var} disagrees with "
             f"sympy.diff (seed {seed}) " + e.describe("steps", result, "sympy.diff", expected)
         ) from None
-    if agreed >= 2:
-        return f"numeric: agrees with sympy.diff at {agreed} random points (seed {seed})"
+    if proof is not None and proof.ok:
+        return f"numeric: agrees with sympy.diff at {proof.points} random points (seed {seed})"
     difference = ours - expected
     if not difference.has(sp.Integral):  # doit() would try to integrate
         difference = difference.doit()
     if difference == 0 or sp.expand(difference) == 0:
         return "symbolic: equal to sympy.diff after expansion"
-    from symml.workers import bounded_simplify
-
-    try:
-        simplified = bounded_simplify(difference, timeout=20)
-    except SymmlTimeout:  # pragma: no cover - bounded_simplify reports, never raises
-        simplified = None
-    if simplified is not None and not simplified.timed_out and simplified.value == 0:
+    simplified = bounded_simplify(difference, timeout=20)
+    if not simplified.timed_out and simplified.value == 0:
         return "symbolic: equal to sympy.diff after simplify"
     raise DerivationError(
         f"could not confirm the step-by-step derivative of {expr} with respect to {var}:\n"
@@ -192,13 +188,13 @@ def check_step(result, expr, var, rule: str, seed: int = 0) -> None:
     real = _realify(sp.Tuple(result, expr, var))
     a, b = (mlf.to_elementary(e.xreplace(real)) for e in (expr, result))
     try:
-        agreed = _numeric_compare(a, b, random.Random(seed), 5)
+        proof = _numeric_compare(a, b, seed, 5)
     except _Mismatch as e:
         raise DerivationError(
             f"the step {rule!r} is not equal to the derivative "
             + e.describe("step", expr, "derivative", result)
         ) from None
-    if agreed < 2:
+    if proof is None or not proof.ok:
         difference = sp.simplify((a - b).doit())
         if difference != 0:
             raise DerivationError(

@@ -1,7 +1,8 @@
 """The values of a step-by-step derivation: the rules, one rule application, the tree.
 
-:mod:`symml.derivation.steps._rules` builds them (one textbook rule per node) and :mod:`symml.derivation.steps._render`
-prints them; both import them from here so that neither imports the other.
+:mod:`~symml.derivation.steps._rules` builds them (one textbook rule per node) and
+:mod:`~symml.derivation.steps._render` prints them; both import them from here so that
+neither imports the other.
 """
 
 from __future__ import annotations
@@ -75,7 +76,8 @@ class StepNode:
 
 @dataclass(frozen=True)
 class StepTree:
-    """A derivation: the rule tree, and closing steps added by :func:`symml.derivation.steps._rules.append_step`.
+    """A derivation: the rule tree, and closing steps added by
+    :func:`~symml.derivation.steps._rules.append_step`.
 
     ``checked`` says how the result was compared with ``sympy.diff``.
     """

@@ -1,7 +1,7 @@
 """Step-by-step derivations as text: LaTeX ``align*``, plain text, or a JSON-ready list.
 
-:func:`lines` walks a :class:`~symml.derivation.steps._model.StepTree` into justified steps (``lhs = rhs``
-and the rule that allows it), naming the parts of nested product and quotient rules
+:func:`lines` walks a :class:`~symml.derivation.steps._model.StepTree` into justified steps
+(``lhs = rhs`` and the rule that allows it), naming the parts of nested product and quotient rules
 ``u, v``, ``u_1, v_1``, ...; :func:`to_latex`, :func:`to_text` and :func:`to_list` print
 those steps.
 """

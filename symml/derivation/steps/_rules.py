@@ -7,10 +7,9 @@ node's result is built from its children's results, never taken from ``sympy.dif
 at seeded random points, symbolically when no point can be evaluated) and a mismatch
 raises :class:`~symml.errors.DerivationError`.
 
-The tree's values live in :mod:`symml.derivation.steps._model`, the referee in :mod:`symml.derivation.steps._check`.
-The renderers of :mod:`symml.derivation.steps._render` (re-exported here) turn a tree into an ``align*``
-block (:func:`to_latex`), plain text (:func:`to_text`) or a JSON-ready list of
-``{"rule", "latex"}`` (:func:`to_list`).
+The tree's values live in :mod:`~symml.derivation.steps._model`, the referee in
+:mod:`~symml.derivation.steps._check`, the renderers (``align*``, plain text, a JSON-ready
+list) in :mod:`~symml.derivation.steps._render`.
 Other modules add closing steps (a textbook form such as ``\\sigma(x)(1 - \\sigma(x))``)
 with :func:`append_step`, which checks that the new form is equal to the result.
 
@@ -24,6 +23,7 @@ Examples:
     >>> tree = differentiate_steps(1 / (1 + sp.exp(-x)), x)
     >>> tree.result
     exp(-x)/(1 + exp(-x))**2
+    >>> from symml.derivation.steps import to_list
     >>> [step["rule"] for step in to_list(tree)][:2]
     ['quotient rule', 'let u be the numerator']
 """
@@ -35,21 +35,9 @@ import sympy as sp
 from symml import functions as mlf
 from symml.derivation.steps._check import check_derivative, check_step
 from symml.derivation.steps._model import Rule, StepNode, StepTree
-from symml.derivation.steps._render import Line, lines, to_latex, to_list, to_text
 from symml.errors import DerivationError
 
-__all__ = [
-    "Rule",
-    "StepNode",
-    "StepTree",
-    "Line",
-    "differentiate_steps",
-    "append_step",
-    "lines",
-    "to_latex",
-    "to_text",
-    "to_list",
-]
+__all__ = ["append_step", "differentiate_steps"]
 
 
 # ------------------------------------------------------------------------- the rules
@@ -332,7 +320,8 @@ def append_step(tree: StepTree, rule: str, expr, *, check: bool = True, seed: in
 
     Examples:
         >>> import sympy as sp
-        >>> from symml.functions._ml import sigmoid
+        >>> from symml.derivation.steps import to_list
+        >>> from symml.functions import sigmoid
         >>> x = sp.Symbol("x")
         >>> tree = differentiate_steps(1 / (1 + sp.exp(-x)), x)
         >>> tree = append_step(tree, "in terms of sigma", sigmoid(x) * (1 - sigmoid(x)))
