@@ -17,9 +17,9 @@ from symml.latex._unicode import to_latex as plain_to_latex
 
 # name -> the private module that defines it, imported on first access
 _LAZY = {
-    "Aligned": "symml.latex._grammar",
-    "Equation": "symml.latex._grammar",
-    "Relation": "symml.latex._grammar",
+    "Aligned": "symml.latex._relations",
+    "Equation": "symml.latex._relations",
+    "Relation": "symml.latex._relations",
     "latex2sympy_isolated": "symml.latex._reader",
     "parse_latex": "symml.latex._reader",
 }
@@ -34,8 +34,8 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from symml.latex._grammar import Aligned, Equation, Relation
     from symml.latex._reader import latex2sympy_isolated, parse_latex
+    from symml.latex._relations import Aligned, Equation, Relation
 
 
 def __getattr__(name: str) -> Any:

@@ -8,63 +8,30 @@ Shapes of matrices are unified by restarting: when a product or sum does not con
 side has a shape symml made up, the parse restarts with the two dimensions identified. The
 same mechanism promotes a transposed scalar to a vector. Each restart shrinks the set of free
 dimensions, so the loop ends.
+
+This module holds the top level (rows, relations, sums, products, signs); the parser class
+joins it with one mixin per kind of atom (``_atoms``, ``_identifiers``, ``_calls``,
+``_calculus``, ``_operators``, ``_environments``) and the arithmetic of values (``_values``).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from symml.errors import ParseError
-from symml.latex._atoms import AUTO_DIM_PREFIX, AtomMixin, Restart, Vec
+from symml.latex._atoms import AtomMixin
+from symml.latex._base import Restart, Vec, declared
+from symml.latex._calculus import CalculusMixin
+from symml.latex._calls import CallMixin
+from symml.latex._environments import EnvironmentMixin
+from symml.latex._identifiers import NameMixin
 from symml.latex._lex import ROW_SPACERS, Token, tokenize
-from symml.latex._limits import MAX_NESTING, number_too_big, tree_problem
-from symml.latex._names import (
-    ACCENTS,
-    FUNCTION_COMMANDS,
-    FUNCTION_LIKE,
-    GREEK,
-    INDEX_LETTERS,
-    MULTI_LETTER_NAMES,
-    NAMED_OPERATORS,
-    RELATIONS,
-    TEXT_WORDS,
-)
-
-
-@dataclass(frozen=True)
-class Equation:
-    """``lhs = rhs`` (or ``lhs := rhs``) as written; symml never solves it."""
-
-    lhs: object
-    rhs: object
-    op: str = "="
-
-    def __iter__(self):
-        return iter((self.lhs, self.rhs))
-
-
-@dataclass(frozen=True)
-class Relation:
-    """A chain ``a op b op c`` (``0 \\leq JS \\leq \\log 2``); ``ops`` has one entry fewer."""
-
-    parts: tuple
-    ops: tuple
-
-    def as_sympy(self):
-        """The chain as SymPy relationals (``And`` of them) where both sides are scalars."""
-        rels = [_relational(a, op, b) for a, op, b in zip(self.parts, self.ops, self.parts[1:])]
-        return rels[0] if len(rels) == 1 else sp.And(*rels)
-
-
-@dataclass(frozen=True)
-class Aligned:
-    """Several equations or relations: an ``align`` block or ``a = b, \\quad c = d``."""
-
-    items: tuple
-
+from symml.latex._limits import MAX_NESTING, tree_problem
+from symml.latex._names import GREEK, RELATIONS
+from symml.latex._operators import OperatorMixin
+from symml.latex._relations import Aligned, Equation, Relation
+from symml.latex._values import ValueMixin
 
 SET_OPERATORS = {
     r"\cap": "Intersection",
@@ -75,26 +42,28 @@ SET_OPERATORS = {
     r"\lor": "Or",
     r"\vee": "Or",
 }
-
-
-def _relational(a, op, b):
-    table = {
-        "<": sp.StrictLessThan,
-        ">": sp.StrictGreaterThan,
-        r"\leq": sp.LessThan,
-        r"\geq": sp.GreaterThan,
-        r"\neq": sp.Ne,
-        "=": sp.Eq,
+# environments that hold rows of equations rather than one value
+ROW_ENVIRONMENTS = frozenset(
+    {
+        "align",
+        "align*",
+        "aligned",
+        "gather",
+        "gather*",
+        "split",
+        "equation",
+        "equation*",
+        "eqnarray",
+        "eqnarray*",
     }
-    if op in table:
-        return table[op](a, b, evaluate=False)
-    return sp.Function(RELATIONS.get(op, "Rel"))(a, b)
+)
 
 
 def parse(text: str, kinds: dict[str, str], functions: frozenset[str]):
     """Parse ``text``; ``kinds`` maps symbol names to declared kinds."""
-    vectors = {n for n, k in kinds.items() if k.startswith("vector") or k == "simplex"}
-    matrices = {n for n, k in kinds.items() if k.startswith("matrix")}
+    specs = [s for s in (declared(kinds, n) for n in kinds) if s is not None]
+    vectors = {s.name for s in specs if s.is_vector}
+    matrices = {s.name for s in specs if s.is_matrix}
     column_vectors: set[str] = set()  # vectors found by a transpose or a matrix product
     dims: dict[str, str] = {}
     tokens = tokenize(text)
@@ -150,7 +119,17 @@ def parse(text: str, kinds: dict[str, str], functions: frozenset[str]):
     raise ParseError("cannot give this formula consistent shapes", text)
 
 
-class _Parser(AtomMixin):
+class _Parser(
+    AtomMixin,
+    NameMixin,
+    CallMixin,
+    CalculusMixin,
+    OperatorMixin,
+    EnvironmentMixin,
+    ValueMixin,
+):
+    """One parse of one formula; ``parse`` makes a new one for each restart."""
+
     def __init__(self, text, tokens, kinds, functions, vectors, matrices, dims, matrix_mode=False):
         self.text = text
         self.toks: list[Token] = tokens
@@ -164,7 +143,7 @@ class _Parser(AtomMixin):
         self.bound: dict[str, sp.Symbol] = {}
         self.closers: list[str] = []  # what ends the innermost |...|, ||...|| or call
         self.integral_depth = 0
-        self.depth = 0  # atoms and signs inside one another (see texlimits.MAX_NESTING)
+        self.depth = 0  # atoms and signs inside one another (see _limits.MAX_NESTING)
 
     # ------------------------------------------------------------------ helpers
     def peek(self, k: int = 0) -> Token:
@@ -193,18 +172,7 @@ class _Parser(AtomMixin):
 
     # ------------------------------------------------------------------ top level
     def parse_top(self):
-        if self.at(r"\begin") and self.env_name(peek_only=True) in (
-            "align",
-            "align*",
-            "aligned",
-            "gather",
-            "gather*",
-            "split",
-            "equation",
-            "equation*",
-            "eqnarray",
-            "eqnarray*",
-        ):
+        if self.at(r"\begin") and self.env_name(peek_only=True) in ROW_ENVIRONMENTS:
             env = self.env_name()
             items = self.parse_rows(env)
             self.end_env(env)
@@ -309,7 +277,7 @@ class _Parser(AtomMixin):
         terms = [left]
         while True:
             t = self.peek()
-            if t.kind == "op" and t.value in "+-" and t.value:
+            if t.kind == "op" and t.value in ("+", "-"):
                 self.next()
                 right = self.parse_term()
                 if _plain(right) and _plain(terms[0]) or _same_shape(right, terms[0]):
@@ -440,8 +408,6 @@ class _Parser(AtomMixin):
                 return not self.closers or self.closers[-1] not in ("\\|", "arg")
             if t.value in (r"\rVert", r"\rvert", r"\rangle", r"\}"):
                 return False
-            if t.value == r"\mathrm" and self.integral_depth:
-                return True
             return True
         if t.kind == "op":
             if t.value in ("(", "{", "["):
@@ -457,190 +423,6 @@ class _Parser(AtomMixin):
         return not nxt.space_before and (
             nxt.kind == "letter" or (nxt.kind == "cmd" and nxt.value.lstrip("\\") in GREEK)
         )
-
-    # ------------------------------------------------------------------ values
-    def scalar(self, v):
-        """A value as a scalar SymPy expression (vectors read element-wise, 1x1 matrices)."""
-        if isinstance(v, Vec):
-            if v.transposed:
-                self.fail(f"the transpose of vector {v.name} is used where a scalar is expected")
-            if v.index:
-                return sp.Indexed(sp.IndexedBase(v.name), *v.index)
-            return self.symbol(v.name)
-        if isinstance(v, MatrixExpr) and v.shape == (1, 1):
-            return v[0, 0]
-        return v
-
-    def _sized(self, value):
-        """``value``, unless arithmetic made an exact number too large (2^{9000} 2^{9000})."""
-        if number_too_big(value):
-            self.fail("a number too large to compute with exactly")
-        return value
-
-    def neg(self, v):
-        if isinstance(v, Vec):
-            v = self.scalar(v)
-        return -v
-
-    def add(self, a, b):
-        if isinstance(a, Vec) or isinstance(b, Vec):
-            a, b = self.scalar(a), self.scalar(b)
-        am, bm = isinstance(a, MatrixExpr), isinstance(b, MatrixExpr)
-        if am != bm:
-            self._promote(b if am else a)
-        if am and bm:
-            if a.shape != b.shape and a.shape[1] != 1 and b.shape[1] == 1:
-                return self._row_bias(a, b)
-            if a.shape != b.shape and b.shape[1] != 1 and a.shape[1] == 1:
-                return self._row_bias(b, a)
-            if a.shape != b.shape:
-                self._unify(a.shape, b.shape)
-            return sp.MatAdd(a, b).doit() if False else a + b
-        if am and not bm:
-            return a + self._broadcast(b, a.shape)
-        if bm and not am:
-            return self._broadcast(a, b.shape) + b
-        return self._sized(a + b)
-
-    def _row_bias(self, a, v):
-        """X W + b with b a vector: b is added to every row (broadcasting), as in NumPy."""
-        if v.shape[0] == a.shape[0]:
-            return a + v * sp.OneMatrix(1, a.shape[1])
-        if v.shape[0] != a.shape[1]:
-            self._unify((v.shape[0],), (a.shape[1],))
-        return a + sp.OneMatrix(a.shape[0], 1) * v.T
-
-    def _promote(self, value):
-        """X w, X w - y: undeclared lowercase symbols next to a matrix are column vectors."""
-        if not isinstance(value, sp.Expr) or value.is_number:
-            return
-        names = {s.name for s in value.free_symbols if isinstance(s, sp.Symbol)}
-        names = {
-            n
-            for n in names
-            if n not in self.bound
-            and n[:1].islower()
-            and n not in self.kinds
-            and n not in self.vectors
-        }
-        if (
-            names
-            and all(isinstance(s, sp.Symbol) for s in value.atoms(sp.Symbol))
-            and not value.atoms(sp.Indexed, sp.Function)
-        ):
-            raise Restart(vectors=names)
-
-    def _broadcast(self, s, shape):
-        if s == 0:
-            return sp.ZeroMatrix(*shape)
-        return s * sp.OneMatrix(*shape)
-
-    def mul(self, a, b, dot=False):
-        if isinstance(a, Vec) and isinstance(b, Vec) and (dot or a.transposed):
-            return self._dot(a, b)
-        if isinstance(a, Vec) or isinstance(b, Vec):
-            a, b = self.scalar(a), self.scalar(b)
-        am, bm = isinstance(a, MatrixExpr), isinstance(b, MatrixExpr)
-        if am and not bm and a.shape[1] != 1:
-            self._promote(b)
-        if am and bm and a.shape[1] == 1 and b.shape[1] == 1 and a.shape[0] != 1 \
-                and b.shape[0] != 1:
-            # two column vectors side by side: sigma(x)(1 - sigma(x)) is element-wise
-            if a.shape != b.shape:
-                self._unify(a.shape, b.shape)
-            return sp.HadamardProduct(a, b)
-        if am and bm:
-            if a.shape[1] != b.shape[0]:
-                if a.shape == (1, 1) or b.shape == (1, 1):
-                    return self.scalar(a) * b if a.shape == (1, 1) else a * self.scalar(b)
-                self._unify((a.shape[1],), (b.shape[0],))
-            return a * b
-        return self._sized(a * b)
-
-    def div(self, a, b):
-        if isinstance(b, MatrixExpr):
-            if b.shape == (1, 1):
-                b = b[0, 0]
-            else:
-                self.fail("division by a matrix; write the inverse with ^{-1}")
-        a, b = self.scalar(a) if isinstance(a, Vec) else a, self.scalar(b)
-        return self._sized(a / b) if not isinstance(a, MatrixExpr) else a * (1 / b)
-
-    def _dot(self, a: Vec, b: Vec):
-        used = {str(s) for s in self.bound} | set(self.bound)
-        j = next(
-            c
-            for c in ("j", "k", "l", "r", "s", "u")
-            if c not in used and all(c not in (str(x) for x in a.index + b.index) for _ in [0])
-        )
-        jj = sp.Symbol(j, integer=True)
-        n = self._dim_of(a.name)
-        return sp.Sum(
-            sp.Indexed(sp.IndexedBase(a.name), *a.index, jj)
-            * sp.Indexed(sp.IndexedBase(b.name), *b.index, jj),
-            (jj, 1, n),
-        )
-
-    def _dim_of(self, name):
-        kind = self.kinds.get(name, "")
-        if "[" in kind:
-            return sp.Symbol(
-                kind[kind.index("[") + 1 : -1].split(",")[0].strip(), integer=True, positive=True
-            )
-        return sp.Symbol("n", integer=True, positive=True)
-
-    def _unify(self, s1, s2):
-        for x, y in zip(s1, s2):
-            if x == y:
-                continue
-            xs, ys = str(x), str(y)
-            if xs.startswith(AUTO_DIM_PREFIX):
-                raise Restart(dims={xs: ys})
-            if ys.startswith(AUTO_DIM_PREFIX):
-                raise Restart(dims={ys: xs})
-            self.fail(f"shapes do not conform: {x} against {y}")
-
-    def symbol(self, name: str):
-        if name in self.bound:
-            return self.bound[name]
-        default = "index" if name in INDEX_LETTERS else "real"
-        kind = self.kinds.get(name, default).split("[")[0]
-        if kind == "imaginary":
-            return sp.I
-        assumptions = {
-            "real": {"real": True},
-            "positive": {"positive": True},
-            "nonnegative": {"nonnegative": True},
-            "negative": {"negative": True},
-            "probability": {"positive": True},
-            "unit": {"nonnegative": True},
-            "integer": {"integer": True},
-            "natural": {"integer": True, "positive": True},
-            "index": {"integer": True},
-            "constant": {"positive": True},
-        }.get(kind, {"real": True})
-        return sp.Symbol(name, **assumptions)
-
-    def matrix(self, name: str):
-        kind = self.kinds.get(name, "")
-        if "[" in kind:
-            r, _, c = kind[kind.index("[") + 1 : -1].partition(",")
-            rows = sp.Symbol(r.strip(), integer=True, positive=True)
-            cols = sp.Symbol(c.strip(), integer=True, positive=True) if c else sp.Integer(1)
-        else:
-            rows = self._auto_dim(f"{AUTO_DIM_PREFIX}{name}_rows")
-            cols = (
-                sp.Integer(1)
-                if name in self.vectors
-                else self._auto_dim(f"{AUTO_DIM_PREFIX}{name}_cols")
-            )
-        if name in self.vectors and "[" in kind:
-            cols = sp.Integer(1)
-        return sp.MatrixSymbol(name, rows, cols)
-
-    def _auto_dim(self, name):
-        name = self.dims.get(name, name)
-        return sp.Symbol(name, integer=True, positive=True)
 
 
 def _plain(value) -> bool:
@@ -680,18 +462,3 @@ def _transposes_capital(tokens) -> bool:
                 if inner.value == "-" and tokens[k + 3].value == "1":
                     return True
     return False
-
-
-__all__ = [
-    "Aligned",
-    "Equation",
-    "Relation",
-    "parse",
-    "FUNCTION_COMMANDS",
-    "FUNCTION_LIKE",
-    "ACCENTS",
-    "INDEX_LETTERS",
-    "MULTI_LETTER_NAMES",
-    "NAMED_OPERATORS",
-    "TEXT_WORDS",
-]

@@ -27,9 +27,6 @@ import threading
 from collections.abc import Iterable, Mapping
 
 from symml.errors import ParseError
-from symml.latex._grammar import Aligned, Equation, Relation
-
-__all__ = ["Aligned", "Equation", "Relation", "parse_latex", "latex2sympy_isolated"]
 
 
 def parse_latex(

@@ -1,0 +1,190 @@
+"""Calculus notation: fractions and derivatives, sums and products, integrals.
+
+``\\frac{d}{dx}``, ``\\frac{\\partial L}{\\partial w}`` and ``\\frac{d^2 y}{dx^2}`` are
+derivatives; ``\\sum_{i=1}^{n}`` binds its index over the term that follows. A mixin of the
+parser (``symml.latex._grammar``).
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixExpr
+
+from symml.latex._base import Vec
+from symml.latex._names import GREEK
+
+
+class CalculusMixin:
+    def parse_frac(self):
+        tok = self.next()
+        # derivative notation: \frac{d}{dx}, \frac{dy}{dx}, \frac{\partial L}{\partial w}
+        deriv = self._derivative_frac()
+        if deriv is not None:
+            return deriv
+        num = self.parse_arg()
+        den = self.parse_arg()
+        if isinstance(num, Vec):
+            num = self.scalar(num)
+        if isinstance(den, MatrixExpr) and den.shape != (1, 1):
+            self.fail("a fraction with a matrix denominator", tok)
+        return self.div(num, den)
+
+    def _derivative_frac(self):
+        start = self.pos
+        if not self.at("{"):
+            return None
+        k = 1
+        first = self.peek(k)
+        is_d = first.kind == "letter" and first.value == "d"
+        is_partial = first.kind == "cmd" and first.value == r"\partial"
+        if first.kind == "text" and first.value in (r"\mathrm{d}", r"\text{d}"):
+            is_d = True
+        if not (is_d or is_partial):
+            return None
+        self.next()  # {
+        self.next()  # d / \partial
+        if self.at("^"):
+            self.next()
+            # the order must be a digit (d^2 y); the powers in the denominator (dx^2) give it
+            int(self.next().value)
+        body = None
+        if not self.at("}"):
+            body = self.scalar(self.parse_relation())
+        self.expect("}")
+        self.expect("{")
+        wrts = []
+        while not self.at("}"):
+            t = self.next()
+            if not (
+                (t.kind == "letter" and t.value == "d")
+                or (t.kind == "cmd" and t.value == r"\partial")
+                or t.kind == "text"
+            ):
+                self.pos = start
+                return None
+            var = self.scalar(self.parse_postfix(self.parse_atom()))
+            if isinstance(var, sp.Pow) and var.exp.is_Integer:
+                wrts.append((var.base, int(var.exp)))
+            else:
+                wrts.append((var, 1))
+        self.next()
+        if body is None:  # \frac{d}{dx} f(x): the operand follows
+            if self.peek().kind == "end" or self.at("=") or self.at(")"):
+                self.fail("\\frac{d}{dx} without an expression to differentiate")
+            body = self.scalar(self.parse_postfix(self.parse_atom()))
+        wrt_args = []
+        for var, n in wrts:
+            if not isinstance(var, (sp.Symbol, sp.Indexed, sp.MatrixSymbol)):
+                wrt_args.append((sp.Symbol(str(var)), n))
+            else:
+                wrt_args.append((var, n))
+        return sp.Derivative(body, *wrt_args)
+
+    def parse_big_operator(self, cmd):
+        tok = self.next()
+        var = lo = hi = None
+        for _ in range(2):
+            if self.at("_"):
+                self.next()
+                var, lo = self._bound_spec()
+            elif self.at("^"):
+                self.next()
+                hi = self.scalar(self.parse_arg())
+        if var is None:
+            free = [c for c in ("i", "j", "k") if self._mentions(c)]
+            if not free:
+                self.fail(f"{cmd} without an index", tok)
+            var = free[0]
+        sym = sp.Symbol(var, integer=True)
+        if lo is None:
+            lo = sp.Integer(1)
+        if hi is None:
+            hi = (
+                sp.Symbol(f"N_{var}", integer=True, positive=True)
+                if var not in "ijk"
+                else sp.Symbol("n", integer=True, positive=True)
+            )
+        saved = self.bound.get(var)
+        self.bound[var] = sym
+        try:
+            body = self.scalar(self.parse_term())
+        finally:
+            if saved is None:
+                self.bound.pop(var, None)
+            else:
+                self.bound[var] = saved
+        op = sp.Sum if cmd == r"\sum" else sp.Product
+        return op(body, (sym, lo, hi))
+
+    def _mentions(self, letter):
+        depth = 0
+        for t in self.toks[self.pos :]:
+            if t.kind == "op" and t.value in ("(", "{", "["):
+                depth += 1
+            if t.kind == "op" and t.value in (")", "}", "]"):
+                depth -= 1
+                if depth < 0:
+                    return False
+            if t.kind == "letter" and t.value == letter:
+                return True
+        return False
+
+    def _bound_spec(self):
+        """_{i=1}, _i, _{x}: the variable name and the lower bound (or None)."""
+        if self.at("{"):
+            self.next()
+            t = self.next()
+            name = t.value.lstrip("\\")
+            if t.kind not in ("letter", "cmd") or (t.kind == "cmd" and name not in GREEK):
+                self.fail("expected an index variable", t)
+            lo = None
+            if self.at("="):
+                self.next()
+                lo = self.scalar(self.parse_additive())
+            elif self.at(r"\in"):
+                self.next()
+                self.parse_additive()
+            if not self.at("}"):
+                self.fail("expected } after the index", self.peek())
+            self.next()
+            return name, lo
+        t = self.next()
+        if t.kind != "letter":
+            self.fail("expected an index variable", t)
+        return t.value, None
+
+    def parse_integral(self):
+        tok = self.next()
+        lo = hi = None
+        for _ in range(2):
+            if self.at("_"):
+                self.next()
+                lo = self.scalar(self.parse_arg())
+            elif self.at("^"):
+                self.next()
+                hi = self.scalar(self.parse_arg())
+        self.integral_depth += 1
+        try:
+            if self.at(r"\frac") and self.at("{", 1) and self.peek(2).value == "d":
+                self.next()
+                self.expect("{")
+                self.next()
+                var = self.scalar(self.parse_postfix(self.parse_atom()))
+                self.expect("}")
+                den = self.scalar(self.parse_arg())
+                body = 1 / den
+            else:
+                body = self.scalar(self.parse_additive())
+                if not (self.peek().kind == "letter" and self.peek().value == "d") and not (
+                    self.peek().kind == "text" and self.peek().value.endswith("{d}")
+                ):
+                    self.fail("an integral without its differential (dx)", tok)
+                self.next()
+                var = self.scalar(self.parse_postfix(self.parse_atom()))
+        finally:
+            self.integral_depth -= 1
+        if not isinstance(var, sp.Symbol):
+            return sp.Function("StieltjesIntegral")(body, var)
+        if lo is None and hi is None:
+            return sp.Integral(body, var)
+        return sp.Integral(body, (var, lo, hi))

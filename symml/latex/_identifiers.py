@@ -1,0 +1,375 @@
+"""Names: letters, Greek, accents and fonts, \\text{} words, and what follows a name.
+
+A name may carry subscripts (indices, slices or a part of the name), superscripts that belong
+to it (``^*``, ``^{[l]}``, ``^{(i)}``), primes and a call. A mixin of the parser
+(``symml.latex._grammar``), like ``symml.latex._atoms``.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symml.latex._base import AUTO_DIM_PREFIX, Vec, declared
+from symml.latex._names import (
+    ACCENTS,
+    FUNCTION_LIKE,
+    GREEK,
+    GREEK_ALIASES,
+    INDEX_LETTERS,
+    MULTI_LETTER_NAMES,
+    TEXT_WORDS,
+    VECTOR_ACCENTS,
+)
+
+_LONGEST_NAME = max(len(n) for n in MULTI_LETTER_NAMES)
+
+
+class NameMixin:
+    def parse_letter(self):
+        t = self.peek()
+        # multi-letter names written plainly: KL(P||Q), Var(X)
+        # Only a whole run of letters can be such a name, so the scan stops one letter past
+        # the longest name: "xxx...x" (20 000 letters) must not cost a quadratic scan.
+        word = t.value
+        k = 1
+        while (
+            self.peek(k).kind == "letter"
+            and not self.peek(k).space_before
+            and len(word) <= _LONGEST_NAME
+        ):
+            word += self.peek(k).value
+            k += 1
+        if len(word) > 1 and word in MULTI_LETTER_NAMES:
+            nxt = self.peek(len(word))
+            if not (nxt.kind == "letter" and not nxt.space_before):
+                for _ in range(len(word)):
+                    self.next()
+                return self.finish_name(word, t, multi=True)
+        if t.value == "E" and (self.at("[", 1) or self._subscript_then_bracket(1)):
+            self.next()
+            return self.parse_expectation()
+        return self.parse_name_atom(t.value, t)
+
+    def parse_name_atom(self, name: str, tok):
+        self.next()
+        if name == "pi" and not self.at("(") and not self.at("_"):
+            return sp.pi
+        return self.finish_name(name, tok)
+
+    def parse_accented(self):
+        cmd = self.next().value
+        if cmd == r"\mathbb":
+            inner = self._raw_group_word()
+            if inner == "E":
+                return self.parse_expectation()
+            if inner in ("R", "N", "Z", "Q", "C"):
+                space = sp.Function("Space")
+                if self.at("^"):
+                    self.next()
+                    return space(sp.Symbol(inner), self.scalar(self.parse_arg()))
+                return space(sp.Symbol(inner))
+            return self.finish_name(inner, None)
+        if cmd == r"\mathcal":
+            inner = self._raw_group_word()
+            if inner == "N" and (self.at("(") or self.at(r"\left")):
+                args = self.parse_call_args()
+                return sp.Function("Normal")(*[self.scalar(a) for a in args])
+            return self.finish_name(inner, None)
+        if self.at("{"):
+            self.next()
+            base = self._accent_base("}")
+            self.expect("}")
+        else:
+            base = self._accent_base(None)
+        name, vector = base
+        if cmd in ACCENTS:
+            name = f"{name}_{ACCENTS[cmd]}"
+        if cmd in VECTOR_ACCENTS:
+            vector = True
+        return self.finish_name(name, None, vector=vector)
+
+    def _accent_base(self, closer):
+        """The name under an accent: a letter, a Greek letter, or a nested accent."""
+        t = self.next()
+        if t.kind == "letter":
+            name = t.value
+            while closer and self.peek().kind == "letter":  # \mathbf{xy} is one name
+                name += self.next().value
+            return name, False
+        if t.kind == "num":
+            return t.value, False
+        if t.kind == "cmd" and t.value.lstrip("\\") in GREEK:
+            n = t.value.lstrip("\\")
+            return GREEK_ALIASES.get(n, n), False
+        if t.kind == "cmd" and (t.value in ACCENTS or t.value in VECTOR_ACCENTS):
+            if self.at("{"):
+                self.next()
+                name, vec = self._accent_base("}")
+                self.expect("}")
+            else:
+                name, vec = self._accent_base(None)
+            if t.value in ACCENTS:
+                name = f"{name}_{ACCENTS[t.value]}"
+            return name, vec or t.value in VECTOR_ACCENTS
+        self.fail(f"cannot put an accent on {t.value!r}", t)
+
+    def _raw_group_word(self) -> str:
+        if self.at("{"):
+            self.next()
+            word = ""
+            while not self.at("}"):
+                t = self.next()
+                if t.kind == "end":
+                    self.fail("unbalanced braces")
+                word += t.value.lstrip("\\")
+            self.next()
+            return word
+        return self.next().value.lstrip("\\")
+
+    def parse_text_name(self):
+        t = self.next()
+        cmd, _, body = t.value.partition("{")
+        word = body[:-1].strip()
+        if word in TEXT_WORDS or word.rstrip(" ,") in TEXT_WORDS:
+            return sp.Function("Text")(sp.Symbol(word.replace(" ", "_") or "_"))
+        if cmd == r"\mathrm" and word == "d" and self.integral_depth:
+            self.fail("a differential outside the end of an integral", t)
+        clean = "".join(c if c.isalnum() else "_" for c in word).strip("_")
+        if not clean:
+            self.fail(f"empty name in {t.value}", t)
+        if clean[0].isdigit():
+            self.fail(f"a name cannot start with a digit: {t.value}", t)
+        return self.finish_name(clean, t, multi=True)
+
+    def finish_name(self, name, tok, vector=False, multi=False):
+        """Subscripts, superscripts, primes and calls after a name."""
+        sub_name, indices = "", ()
+        star = ""
+        primes = 0
+        slice_ = None
+        for _ in range(4):
+            if self.at("_"):
+                self.next()
+                kind, value = self.parse_subscript()
+                if kind == "index":
+                    indices = value
+                elif kind == "slice":
+                    slice_ = value
+                else:
+                    sub_name += "_" + value
+            elif self.at("^") and self._name_superscript():
+                self.next()
+                kind, value = self._name_superscript_value()
+                if kind == "index":
+                    indices = value
+                else:
+                    star += "_" + value
+            elif self.at("'"):
+                self.next()
+                primes += 1
+            elif self.at("^") and self.at(r"\prime", 1):
+                self.next()
+                self.next()
+                primes += 1
+            else:
+                break
+        full = name + sub_name + star
+        is_call = self.at("(") or (self.at(r"\left") and self.at("(", 1))
+        callable_ = self._is_function_name(name, full, indices, multi, tok)
+        if is_call and callable_:
+            args = self.parse_call_args()
+            return self.apply_function(full, args, primes)
+        full += "_prime" * primes
+        if slice_ is not None:
+            return sp.Function("Slice")(sp.Symbol(full), *slice_)
+        return self.name_value(full, indices, vector)
+
+    def _is_function_name(self, base, full, indices, multi, tok):
+        if indices:
+            return False
+        if full in self.functions or base in self.functions or self._declared_as(full, "function"):
+            return True
+        if full in self.vectors or full in self.matrices:
+            return False
+        if multi:
+            return True
+        if self._group_is_transposed():
+            return False  # \delta^{[l]}(a^{[l-1]})^T is a product with a transposed vector
+        nxt = self.peek()
+        if full != base:  # subscripted/starred names: p_{data}(x), \epsilon_\theta(x_t, t)
+            return not nxt.space_before or base in FUNCTION_LIKE
+        return base in FUNCTION_LIKE
+
+    def _declared_as(self, name: str, kind: str) -> bool:
+        spec = declared(self.kinds, name)
+        return spec is not None and spec.kind == kind
+
+    def _group_is_transposed(self) -> bool:
+        """Is the parenthesised group that starts here followed by ^T / ^{T} / ^\\top?"""
+        if not (self.at("(") or self.at(r"\left")):
+            return False  # else the scan below runs to the end: quadratic on long input
+        k, depth = 0, 0
+        while self.peek(k).kind != "end":
+            v = self.peek(k).value
+            if v == "(":
+                depth += 1
+            elif v == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            k += 1
+        if not self.at("^", k + 1):
+            return False
+        a, b = self.peek(k + 2).value, self.peek(k + 3).value
+        return a in ("T", r"\top") or (a == "{" and b in ("T", r"\top"))
+
+    def name_value(self, full, indices, vector):
+        if full in self.bound and not indices:
+            return self.bound[full]
+        capital = full[:1].isupper()
+        if self.matrix_mode and (
+            full in self.matrices
+            or (
+                capital
+                and full not in self.vectors
+                and (full not in self.kinds or self._declared_as(full, "matrix"))
+                and full not in self.bound
+                and not indices
+                and (len(full.split("_")[0]) == 1 or full.split("_")[0] in GREEK)
+            )
+        ):
+            if full == "I":
+                return sp.Identity(self.auto_dim(f"{AUTO_DIM_PREFIX}I_rows"))
+            return self.matrix(full)
+        if indices and not vector and full in self.vectors:
+            return sp.Indexed(sp.IndexedBase(full), *indices)  # x_i of a vector x: a component
+        if vector or full in self.vectors:
+            if capital and not indices:
+                return self.matrix(full) if self.matrix_mode else Vec(full)
+            if self.matrix_mode and not indices:
+                self.vectors.add(full)
+                return self.matrix(full)
+            return Vec(full, tuple(indices))
+        if full == "delta" and len(indices) == 2 and "delta" not in self.kinds:
+            return sp.KroneckerDelta(*indices)  # \delta_{ij}: Kronecker's delta
+        if indices:
+            return sp.Indexed(sp.IndexedBase(full), *indices)
+        if full == "e":
+            return sp.E
+        return self.symbol(full)
+
+    def parse_subscript(self):
+        """("index", (i, j)) | ("slice", (a, b)) | ("name", "data")."""
+        if not self.at("{"):
+            t = self.next()
+            if t.kind == "letter" and (t.value in self.bound or t.value in INDEX_LETTERS):
+                return "index", (self._index_symbol(t.value),)
+            if t.kind == "end":
+                self.fail("a subscript is missing", t)
+            return "name", self._word(t)
+        self.next()
+        start = self.pos
+        depth = 0
+        toks = []
+        while True:
+            t = self.peek()
+            if t.kind == "end":
+                self.fail("unbalanced braces in a subscript", t)
+            if self.at("{"):
+                depth += 1
+            if self.at("}"):
+                if depth == 0:
+                    break
+                depth -= 1
+            toks.append(self.next())
+        self.next()
+        letters = [t for t in toks if t.kind == "letter"]
+        only_indices = toks and all(
+            (t.kind == "letter" and (t.value in self.bound or t.value in INDEX_LETTERS))
+            or (t.kind == "op" and t.value == ",")
+            for t in toks
+        )
+        if only_indices:
+            return "index", tuple(self._index_symbol(t.value) for t in letters)
+        if any(t.kind == "op" and t.value == ":" for t in toks):
+            end = self.pos
+            self.pos = start
+            lo = self.scalar(self.parse_additive())
+            self.expect(":")
+            hi = self.scalar(self.parse_additive())
+            self.pos = end
+            return "slice", (lo, hi)
+        bound_used = any(t.kind == "letter" and t.value in self.bound for t in toks)
+        if bound_used and any(t.kind == "op" and t.value in "+-" for t in toks):
+            end = self.pos
+            self.pos = start
+            value = self.scalar(self.parse_additive())
+            self.pos = end
+            return "index", (value,)
+        return "name", "".join(self._word(t) for t in toks if self._word(t))
+
+    def _word(self, t):
+        if t.kind in ("letter", "num"):
+            return t.value
+        if t.kind == "cmd":
+            n = t.value.lstrip("\\")
+            return GREEK_ALIASES.get(n, n) if n.isalpha() else ""
+        if t.kind == "text":
+            return "".join(c for c in t.value.partition("{")[2][:-1] if c.isalnum())
+        return {"-": "_minus_", "+": "_plus_", ",": "_", "*": "star", "'": "prime"}.get(t.value, "")
+
+    def _index_symbol(self, name):
+        return self.bound.get(name) or sp.Symbol(name, integer=True)
+
+    def _name_superscript(self):
+        """^* , ^{*}, ^{[l]}, ^{(i)} belong to the name, not to a power."""
+        a, b = self.peek(1), self.peek(2)
+        if a.kind == "op" and a.value == "*":
+            return True
+        if a.kind == "op" and a.value == "{" and b.kind == "op" and b.value in ("*", "["):
+            return True
+        if a.kind == "op" and a.value == "{" and b.kind == "op" and b.value == "(":
+            return self.peek(4).value == ")"
+        return False
+
+    def _name_superscript_value(self):
+        if self.at("*"):
+            self.next()
+            return "name", "star"
+        self.expect("{")
+        if self.at("*"):
+            self.next()
+            self.expect("}")
+            return "name", "star"
+        if self.at("("):
+            self.next()
+            t = self.next()
+            self.expect(")")
+            self.expect("}")
+            return "index", (self._index_symbol(t.value),)
+        self.expect("[")
+        words = []
+        while not self.at("]"):
+            t = self.next()
+            if t.kind == "end":
+                self.fail("unclosed [ in a superscript")
+            words.append(self._word(t))
+        self.next()
+        self.expect("}")
+        return "name", "".join(words)
+
+    def _subscript_then_bracket(self, k):
+        if not self.at("_", k):
+            return False
+        k += 1
+        if self.at("{", k):
+            depth = 0
+            while self.peek(k).kind != "end":
+                if self.at("{", k):
+                    depth += 1
+                elif self.at("}", k):
+                    depth -= 1
+                    if depth == 0:
+                        break
+                k += 1
+        return self.at("[", k + 1) or (self.at(r"\left", k + 1) and self.at("[", k + 2))
