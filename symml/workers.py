@@ -12,6 +12,9 @@ which would re-import the caller's ``__main__``). They are kept alive between ca
 (starting one and importing SymPy costs ~0.5 s), one per concurrent caller; a worker that
 hit a deadline is killed and replaced on the next call.
 
+:func:`run_parallel` runs many calls of one task function on a few such workers (``verify
+--all``): each call has its own bound, and a worker may start workers of its own.
+
 Calls whose function or arguments cannot be pickled (lambdas, closures), and calls made
 from inside a worker (daemonic processes cannot have children), fall back to a daemon
 thread with a result deadline: the caller still gets its answer or SymmlTimeout in time,
@@ -36,7 +39,7 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 from symml.errors import SymmlError, SymmlTimeout
@@ -45,8 +48,10 @@ __all__ = [
     "SIMPLIFY_TIMEOUT",
     "SOLVE_TIMEOUT",
     "BoundedResult",
+    "Finished",
     "bounded_simplify",
     "run_bounded",
+    "run_parallel",
     "shutdown",
 ]
 
@@ -126,6 +131,70 @@ def bounded_simplify(
         return BoundedResult(run_bounded(sympy.simplify, expr, timeout=timeout, **kwargs), False)
     except SymmlTimeout:
         return BoundedResult(expr, True)
+
+
+class Finished(NamedTuple):
+    """One call of :func:`run_parallel`: its position, and its value or what it raised."""
+
+    index: int
+    value: Any
+    error: BaseException | None
+
+
+def run_parallel(
+    fn: Callable[..., Any], calls: Sequence[tuple], *, jobs: int, timeout: float | None
+) -> Iterator[Finished]:
+    """``fn(*args)`` for every ``args`` of ``calls`` on ``jobs`` worker processes.
+
+    Calls start in the order given; each is bounded by ``timeout`` seconds from the moment
+    its worker receives it (a worker past it is killed and replaced). Unlike
+    :func:`run_bounded`'s workers, these may start bounded workers of their own.
+
+    Args:
+        fn: a module-level function (it is pickled by reference).
+        calls: the positional arguments of each call.
+        jobs: how many calls run at once.
+        timeout: seconds per call; ``None`` for no bound.
+
+    Yields:
+        A Finished per call, as each finishes: ``error`` is SymmlTimeout for a call past its
+        bound, SymmlError for a worker that died, or whatever ``fn`` raised.
+
+    Examples:
+        >>> import math
+        >>> sorted(f.value for f in run_parallel(math.factorial, [(3,), (4,)], jobs=2,
+        ...                                       timeout=30))
+        [6, 24]
+    """
+    pool = _Pool(nested=True)
+    todo: queue.Queue[int] = queue.Queue()
+    for k in range(len(calls)):
+        todo.put(k)
+    finished: queue.Queue[Finished] = queue.Queue()
+
+    def serve() -> None:
+        while not pool.closed:
+            try:
+                k = todo.get_nowait()
+            except queue.Empty:
+                return
+            payload = pickle.dumps((fn, calls[k], {}), protocol=pickle.HIGHEST_PROTOCOL)
+            try:
+                finished.put(Finished(k, pool.run(payload, _name(fn), timeout), None))
+            except Exception as exc:  # handed to the caller, who decides what it means
+                finished.put(Finished(k, None, exc))
+
+    threads = [
+        threading.Thread(target=serve, name="symml-parallel", daemon=True)
+        for _ in range(max(1, min(jobs, len(calls))))
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        for _ in calls:
+            yield finished.get()
+    finally:
+        pool.shutdown()
 
 
 def shutdown() -> None:
@@ -235,13 +304,16 @@ def _serve_stdio() -> None:
 
 
 class _Worker:
-    def __init__(self) -> None:
+    """One ``python -c`` worker process; ``nested`` ones may start workers of their own."""
+
+    def __init__(self, nested: bool = False) -> None:
         package_root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (package_root, env.get("PYTHONPATH", "")) if p
         )
-        env[_WORKER_FLAG] = "1"
+        if not nested:
+            env[_WORKER_FLAG] = "1"
         self.process = subprocess.Popen(
             [sys.executable, "-c", "from symml.workers import _serve_stdio; _serve_stdio()"],
             stdin=subprocess.PIPE,
@@ -290,41 +362,58 @@ class _Worker:
 
 
 class _Pool:
-    """Idle workers, one taken per concurrent call.
+    """Idle workers, one taken per concurrent call; a worker past its deadline is killed.
 
-    This is the module's only mutable state: a cache of processes, guarded by a lock.
+    The module-level pool is the module's only mutable state: a cache of processes, guarded
+    by a lock. :func:`run_parallel` makes its own (``nested``) pool and shuts it down.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, nested: bool = False) -> None:
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
+        self._nested = nested
+        self.closed = False
 
     def _take(self) -> _Worker:
         with self._lock:
             while self._idle:
                 worker = self._idle.pop()
                 if worker.alive():
+                    self._busy.add(worker)
                     return worker
                 worker.kill()
-        return _Worker()
+        worker = _Worker(self._nested)
+        with self._lock:
+            self._busy.add(worker)
+        return worker
 
     def _give_back(self, worker: _Worker) -> None:
         with self._lock:
-            self._idle.append(worker)
+            self._busy.discard(worker)
+            if not self.closed:
+                self._idle.append(worker)
+                return
+        worker.kill()
 
-    def run(self, payload: bytes, name: str, timeout: float) -> Any:
+    def _drop(self, worker: _Worker) -> None:
+        with self._lock:
+            self._busy.discard(worker)
+        worker.kill()
+
+    def run(self, payload: bytes, name: str, timeout: float | None) -> Any:
         worker = self._take()
         try:
             write_frame(worker.process.stdin, payload)
             frame = worker.replies.get(timeout=timeout)
         except queue.Empty:
-            worker.kill()
+            self._drop(worker)
             raise SymmlTimeout(f"{name} did not finish within {timeout:g} s") from None
         except OSError as exc:
-            worker.kill()
+            self._drop(worker)
             raise SymmlError(f"the symml worker running {name} failed: {exc!r}") from exc
         if frame is None:
-            worker.kill()
+            self._drop(worker)
             raise SymmlError(f"the symml worker running {name} died (see stderr)")
         self._give_back(worker)
         try:
@@ -339,17 +428,20 @@ class _Pool:
         return value
 
     def shutdown(self) -> None:
+        """Kill the idle workers; a ``run_parallel`` pool is closed and kills its busy ones."""
         with self._lock:
             idle, self._idle = self._idle, []
-        for worker in idle:
+            busy = list(self._busy) if self._nested else []
+            self.closed = self._nested
+        for worker in idle + busy:
             worker.kill()
 
     def forget_after_fork(self) -> None:
         """In a forked child: the workers belong to the parent. Keep them referenced (so
         no Popen is collected as "still running") but never use, kill or wait for them."""
         self._lock = threading.Lock()
-        self._foreign = [*getattr(self, "_foreign", []), *self._idle]
-        self._idle = []
+        self._foreign = [*getattr(self, "_foreign", []), *self._idle, *self._busy]
+        self._idle, self._busy = [], set()
 
 
 _POOL = _Pool()

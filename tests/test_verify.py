@@ -61,6 +61,26 @@ def test_report_json_has_the_design_shape():
     json.dumps(data)  # serialisable as is
 
 
+def test_checks_say_what_they_checked_as_fields():
+    from symml.registry import get
+
+    formula = get("sigmoid")
+    (report,) = verify("sigmoid").formulas
+    code, *claims = report.checks
+    assert (code.kind, code.index, code.handwritten) == (None, None, formula.handwritten)
+    assert code.claim == f"handwritten {formula.handwritten}"
+    first = formula.claims[0]
+    assert (claims[0].kind, claims[0].index, claims[0].wrt) == (first.kind, 0, first.wrt)
+    assert claims[0].claim == f"derivative wrt x (#1): {first.latex}"
+    data = claims[0].to_json()
+    assert (data["kind"], data["index"], data["wrt"], data["handwritten"]) == (
+        "derivative",
+        0,
+        "x",
+        None,
+    )
+
+
 def test_documented_errata_are_confirmed():
     report = verify(["cross_entropy_bits", "relu"], jobs=1)
     errata = {c.formula for c in report.errata}
@@ -163,7 +183,9 @@ def test_a_handwritten_erratum_is_confirmed(tmp_path, monkeypatch):
         c for c in rep.checks if c.claim.startswith("derivative") and "handwritten" not in c.claim
     ]
     assert claim.status in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY)  # the claim is right
-    (prime,) = [c for c in rep.checks if c.claim.endswith("handwritten symml.handwritten.hw_demo_mod:naive_prime")]
+    ref = "symml.handwritten.hw_demo_mod:naive_prime"
+    (prime,) = [c for c in rep.checks if c.claim.endswith(f"handwritten {ref}")]
+    assert prime.handwritten == ref and prime.kind == "derivative" and prime.index == 0
     assert prime.status is Status.ERRATUM, prime.message
     assert rep.ok
     assert {c.claim for c in Report((rep,)).errata} == {code.claim, prime.claim}
@@ -177,7 +199,9 @@ def test_a_handwritten_erratum_that_stops_reproducing_fails(tmp_path, monkeypatc
     code = by_claim["handwritten symml.handwritten.hw_demo_mod:stable"]
     assert code.status is Status.FAILED
     assert "erratum no longer reproduces" in code.message
-    (prime,) = [c for c in rep.checks if c.claim.endswith("handwritten symml.handwritten.hw_demo_mod:stable_prime")]
+    ref = "symml.handwritten.hw_demo_mod:stable_prime"
+    (prime,) = [c for c in rep.checks if c.claim.endswith(f"handwritten {ref}")]
+    assert prime.handwritten == ref and prime.kind == "derivative" and prime.index == 0
     assert prime.status is Status.FAILED and "no longer reproduces" in prime.message
     (claim,) = [
         c for c in rep.checks if c.claim.startswith("derivative") and "handwritten" not in c.claim

@@ -210,15 +210,30 @@ def _status(value: Any) -> str:
 
 
 def _claim_label(claim: Any) -> str:
-    """``derivative wrt x (#1)``: a Claim, or verify's claim string without its LaTeX."""
-    if isinstance(claim, str) or claim is None:
-        text = str(claim or "")
-        m = re.match(r"^(.*?\(#\d+\))(?::\s.*?)?(?::\s(handwritten\s\S+))?$", text, re.S)
-        label = (m.group(1) + (f" vs {m.group(2)}" if m.group(2) else "")) if m else text
-        return re.sub(r"handwritten (?:\S+:)?(\S+)", r"hand-written \1", label)
+    """``derivative wrt x``: a registry Claim (or one like it)."""
     kind = _kind(claim)
     wrt = getattr(claim, "wrt", None)
     return f"{kind} wrt {wrt}" if wrt else kind
+
+
+def _code_name(check: Any) -> str | None:
+    """The function name of the hand-written code a check ran (``sigmoid_prime``), or None."""
+    ref = getattr(check, "handwritten", None)
+    return ref.rpartition(":")[2] if ref else None
+
+
+def _check_label(check: Any) -> str:
+    """``derivative wrt x (#1)``, ``... vs hand-written f`` or ``hand-written f``: what a
+    verification check was about, from its fields (a check of a Claim-like object: the
+    claim's label)."""
+    claim = getattr(check, "claim", "")
+    if not isinstance(claim, str):
+        return _claim_label(claim)
+    index, code = getattr(check, "index", None), _code_name(check)
+    if index is not None:
+        label = f"{_claim_label(check)} (#{index + 1})"
+        return f"{label} vs hand-written {code}" if code else label
+    return f"hand-written {code}" if code else claim
 
 
 #: Longest message a mark shows; the full text is in ``symml verify``.
@@ -251,7 +266,7 @@ def _marks_of(report: Any, formula: Any) -> list[Mark]:
         kind = _kind_of(check)
         if kind is Status.VERIFIED:
             continue
-        label = _claim_label(getattr(check, "claim", ""))
+        label = _check_label(check)
         if kind is Status.ERRATUM:  # the errata section tells the story
             message = "the document is wrong here, see Errata"
         else:
@@ -269,9 +284,8 @@ def _kind_of(check: Any) -> Status:
 
 def _summary(passed: list[Any]) -> str:
     """``verified: 4 claims (3 proved symbolically) and hand-written sigmoid; 1000 points...``"""
-    labels = [_claim_label(getattr(c, "claim", "")) for c in passed]
-    code = [n for lab in labels for n in re.findall(r"hand-written (\S+)", lab)]
-    claims = sum("hand-written" not in lab for lab in labels)
+    code = [n for n in (_code_name(c) for c in passed) if n]
+    claims = sum(_code_name(c) is None for c in passed)
     messages = [" ".join(str(getattr(c, "message", "")).split()) for c in passed]
     symbolic = sum("proved symbolically" in m for m in messages)
     parts = [f"{claims} claim{'s' * (claims != 1)}"] if claims else []
@@ -328,9 +342,9 @@ def _merge_errata(
         counter = _counterexample_text(getattr(check, "counterexample", None))
         correction = getattr(check, "correction", "") or ""
         correction = _latex_of(correction) if correction != "" else ""
-        wrt = re.match(r"derivative wrt (\S+)", str(getattr(check, "claim", "")))
-        if not correction and wrt:
-            correction = corrections.get(wrt.group(1), "")
+        wrt = getattr(check, "wrt", None)
+        if not correction and wrt and _kind(check) == "derivative":
+            correction = corrections.get(wrt, "")
         merged[at] = replace(merged[at], counterexample=counter, correction=correction)
     return tuple(merged)
 

@@ -6,6 +6,7 @@ checks a user's function against a formula and returns its :class:`CheckResult`;
 instead; :func:`equiv` decides whether two formulas are equal.
 """
 
+from symml.verification._gradcheck import EPS
 from symml.verification._report import (
     PASSING,
     CheckResult,
@@ -14,15 +15,8 @@ from symml.verification._report import (
     Report,
     Status,
 )
-from symml.verification._verify import (
-    EPS,
-    check_function,
-    check_gradient,
-    equiv,
-    verify,
-    verify_formula,
-    verify_function,
-)
+from symml.verification._run import verify, verify_formula
+from symml.verification._user import check_function, check_gradient, equiv, verify_function
 
 __all__ = [
     "EPS",

@@ -1,4 +1,4 @@
-"""What :func:`symml.verification._verify.verify` returns: a Status per check, frozen results, a Report.
+"""What :func:`symml.verification.verify` returns: a Status per check, frozen results, a Report.
 
 Examples:
     >>> r = CheckResult("sigmoid", "definition", Status.VERIFIED, "ok")
@@ -14,9 +14,18 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from symml.registry import ClaimKind
 from symml.serialize import jsonable
 
-__all__ = ["Status", "Counterexample", "CheckResult", "FormulaReport", "Report", "PASSING"]
+__all__ = [
+    "Status",
+    "Counterexample",
+    "CheckResult",
+    "FormulaReport",
+    "Report",
+    "PASSING",
+    "claim_text",
+]
 
 
 class Status(str, Enum):
@@ -60,7 +69,8 @@ class CheckResult:
 
     Attributes:
         formula: the registry name (or ``"<latex>"`` for ad-hoc checks).
-        claim: what was checked (``"derivative wrt x (#1)"``, ``"handwritten ..."``).
+        claim: what was checked, as text (``"derivative wrt x (#1): ..."``, ``"handwritten ..."``);
+            the fields below say the same as values.
         status: a Status.
         message: why it passed or failed, with the point, values and tolerance.
         counterexample: for refuted/unstable checks.
@@ -68,6 +78,12 @@ class CheckResult:
         erratum: the registry's explanation, for erratum claims.
         seed: the seed of the sampled points.
         points: how many points were evaluated.
+        kind: the kind of the claim checked; None for the formula itself (its definition's
+            code, or a status of the whole formula).
+        index: the claim's position in its formula (0-based); None when not a registry claim.
+        wrt: the variable of a derivative or stationary point.
+        handwritten: the reference (``module:function``) of the hand-written code checked,
+            None when the check is of a claim itself.
     """
 
     formula: str
@@ -79,6 +95,10 @@ class CheckResult:
     erratum: str | None = None
     seed: int | None = None
     points: int = 0
+    kind: ClaimKind | None = None
+    index: int | None = None
+    wrt: str | None = None
+    handwritten: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -99,7 +119,36 @@ class CheckResult:
         if self.seed is not None:
             out["seed"] = self.seed
         out["points"] = self.points
+        out["kind"] = self.kind.value if self.kind is not None else None
+        out["index"] = self.index
+        out["wrt"] = self.wrt
+        out["handwritten"] = self.handwritten
         return out
+
+
+#: The claim text of :func:`claim_text`: ``kind[ wrt v] (#n): latex[: handwritten ref]``.
+def claim_text(
+    kind: ClaimKind | None,
+    index: int | None = None,
+    latex: str = "",
+    *,
+    wrt: str | None = None,
+    handwritten: str | None = None,
+) -> str:
+    """The ``claim`` text of a check: ``"derivative wrt x (#1): latex"``, then
+    ``": handwritten module:function"`` for the claim's code; ``"handwritten ..."`` alone
+    for the definition's code; ``"value"`` or ``"derivative wrt x"`` for a user's function.
+
+    Examples:
+        >>> claim_text(ClaimKind.DERIVATIVE, 0, r"\\sigma(x)", wrt="x")
+        'derivative wrt x (#1): \\\\sigma(x)'
+    """
+    if kind is None:
+        return f"handwritten {handwritten}" if handwritten else "formula"
+    text = kind.value + (f" wrt {wrt}" if wrt else "")
+    if index is not None:
+        text += f" (#{index + 1}): {latex}"
+    return f"{text}: handwritten {handwritten}" if handwritten else text
 
 
 @dataclass(frozen=True)
@@ -116,7 +165,7 @@ class FormulaReport:
 
 @dataclass(frozen=True)
 class Report:
-    """Everything :func:`symml.verification._verify.verify` did. ``ok`` fails on any non-passing check."""
+    """Everything :func:`symml.verification.verify` did. ``ok`` fails on any non-passing check."""
 
     formulas: tuple[FormulaReport, ...]
     seed: int = 0

@@ -1,0 +1,233 @@
+"""Formulas and functions the user passes in: :func:`verify_function` (a status),
+:func:`check_function` and :func:`check_gradient` (raise on failure), :func:`equiv`.
+
+A formula may be LaTeX, a SymPy expression or a registry name; ``\\sigma(z)`` of one
+argument is the sigmoid, as an ML reader means it.
+
+Examples:
+    >>> import numpy as np
+    >>> check_gradient(lambda x: np.cos(x), r"\\sin(x)", "x").status.value
+    'verified_numerically'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from sympy.core.function import AppliedUndef
+
+from symml.equality import Purpose, close, prove_symbolic, tolerance_for
+from symml.errors import SymmlError, VerificationError
+from symml.functions import sigmoid
+from symml.latex import Aligned, Equation, Relation, parse_latex
+from symml.numeric import DEFAULT_POINTS, mp_reference_many, sample_inputs
+from symml.registry import ClaimKind, default_registry
+from symml.verification._claims import derivative_target
+from symml.verification._code import load_code
+from symml.verification._context import PROOF_TIMEOUT, Context, Subject, guard
+from symml.verification._evaluate import F64, Skip, arg_names, evaluate, per_point
+from symml.verification._pipeline import CodeCheck, check_code
+from symml.verification._report import CheckResult, Status
+
+
+def _subject(latex_or_expr: Any, symbols: Mapping[str, str] | None) -> tuple[sp.Basic, str]:
+    """The expression of a formula given as LaTeX, SymPy or a registry name; its label."""
+    if isinstance(latex_or_expr, str) and latex_or_expr.isidentifier():
+        reg = default_registry()
+        if latex_or_expr in reg.names():  # a registry name: check_gradient(f, "sigmoid")
+            return _ml_reading(sp.sympify(reg.get(latex_or_expr).definition())), latex_or_expr
+    if isinstance(latex_or_expr, str):
+        value = parse_latex(latex_or_expr, symbols=symbols)
+        label = latex_or_expr
+    else:
+        value, label = latex_or_expr, str(latex_or_expr)
+    if isinstance(value, Equation):
+        value = value.rhs
+    if isinstance(value, (Relation, Aligned)) or not isinstance(value, sp.Basic):
+        raise SymmlError(f"{label!r} is not an expression or a definition f(x) = ...")
+    return _ml_reading(sp.sympify(value)), label
+
+
+def _ml_reading(expr: sp.Basic) -> sp.Basic:
+    """``\\sigma(z)`` with one argument is the sigmoid, as an ML reader means it."""
+    return expr.replace(
+        lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == "sigma" and len(e.args) == 1,
+        lambda e: sigmoid(e.args[0]),
+    )
+
+
+def verify_function(
+    func: Callable | str,
+    latex_or_expr: Any,
+    wrt: str | None = None,
+    *,
+    symbols: Mapping[str, str] | None = None,
+    seed: int = 0,
+    points: int = DEFAULT_POINTS,
+    tolerances: Any = None,
+    adapter: Mapping[str, str] | None = None,
+) -> CheckResult:
+    """The user's ``func`` against a formula (``wrt`` None) or its derivative; never raises
+    for a failed check: the status says it (see :func:`check_function`)."""
+    ref = func if isinstance(func, str) else None
+    func = load_code(func) if isinstance(func, str) else func
+    expr, label = _subject(latex_or_expr, symbols)
+    ctx = Context(
+        None,
+        seed,
+        points,
+        tolerance_for(Purpose.VERIFICATION, F64, tolerances),
+        name=label,
+        definition=expr,
+        kinds=symbols or {},
+    )
+    what = ref or getattr(func, "__name__", "the function")
+    if wrt is None:
+        subject, target, var = Subject(ClaimKind.VALUE), expr, None
+    else:
+        from symml.derivation import derive
+
+        d = derive(expr, wrt, steps=False, seed=seed)
+        subject = Subject(ClaimKind.DERIVATIVE, wrt=wrt)
+        target, var = derivative_target(d, expr), d.wrt
+    noun = "gradient" if var is not None else "value"
+    code = CodeCheck(
+        func, what, noun, target, expr, var, adapter or {}, ulp_label="yours", prefixed=True
+    )
+    return guard(ctx, subject, lambda: check_code(ctx, subject, code))
+
+
+def check_function(
+    func: Callable | str, latex_or_expr: Any, wrt: str | None = None, **options: Any
+) -> CheckResult:
+    """Like :func:`verify_function`, but raise VerificationError unless the check passed.
+
+    Examples:
+        >>> import numpy as np
+        >>> check_function(lambda x: np.logaddexp(0, x), r"\\log(1 + e^{x})").status.value
+        'verified_numerically'
+        >>> check_function(lambda x: np.log1p(np.exp(x)), r"\\log(1 + e^{x})")
+        Traceback (most recent call last):
+        ...
+        symml.errors.VerificationError: <lambda>: value is unstable at x = 1000: got inf ...
+    """
+    result = verify_function(func, latex_or_expr, wrt, **options)
+    if result.status not in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY):
+        raise VerificationError(result.message)
+    return result
+
+
+def check_gradient(
+    func: Callable | str, latex_or_expr: Any, wrt: str | None = None, **options: Any
+) -> CheckResult:
+    """Check a hand-written derivative against the symbolic one and finite differences.
+
+    ``wrt`` may be left out when the formula has one variable. Raises VerificationError
+    with the point, got, expected, relative error, tolerance and seed.
+    """
+    if wrt is None:
+        expr, _ = _subject(latex_or_expr, options.get("symbols"))
+        free = sorted(str(s) for s in expr.free_symbols)
+        if len(free) != 1:
+            raise SymmlError(f"say which variable to differentiate by (wrt=...): {free}")
+        wrt = free[0]
+    return check_function(func, latex_or_expr, wrt, **options)
+
+
+# ------------------------------------------------------------------- equivalence
+
+
+def equiv(
+    a: Any,
+    b: Any,
+    *,
+    symbols: Mapping[str, str] | None = None,
+    seed: int = 0,
+    points: int = 200,
+    tolerances: Any = None,
+) -> dict[str, Any]:
+    """Are two formulas equal? ``{"equivalent": True|False|None, "method", "counterexample"}``.
+
+    Symbolically within a time bound (5 s per proof), else at sampled points; a numeric
+    disagreement is confirmed at 50 digits before it is reported.
+
+    Examples:
+        >>> equiv(r"\\frac{1}{1+e^{-x}}", r"\\frac{e^x}{1+e^x}")["equivalent"]
+        True
+        >>> equiv(r"\\log_2 x", r"\\ln x")["equivalent"]
+        False
+    """
+    ea, _ = _subject(a, symbols)
+    eb, _ = _subject(b, symbols)
+    if prove_symbolic(ea, eb, timeout=PROOF_TIMEOUT):
+        return {"equivalent": True, "method": "symbolic", "counterexample": None}
+    try:
+        return _equiv_numeric(ea, eb, symbols, seed, points, tolerances)
+    except (
+        ArithmeticError,
+        ValueError,
+        TypeError,
+        KeyError,
+        MemoryError,
+        NotImplementedError,
+        IndexError,
+    ) as exc:
+        # values too large for floats, shapes that do not meet, code SymPy cannot print:
+        # the question stays open, and the answer says why
+        return {
+            "equivalent": None,
+            "method": "undecided",
+            "counterexample": None,
+            "reason": f"cannot compare numerically: {type(exc).__name__}: {exc}"[:300],
+        }
+
+
+def _equiv_numeric(
+    ea: sp.Basic,
+    eb: sp.Basic,
+    symbols: Mapping[str, str] | None,
+    seed: int,
+    points: int,
+    tolerances: Any,
+) -> dict[str, Any]:
+    tol = tolerance_for(Purpose.VERIFICATION, F64, tolerances)
+    for kinds in (dict(symbols or {}), {str(s): "positive" for s in (ea - eb).free_symbols}):
+        try:
+            samples = sample_inputs([ea, eb], kinds, n=points, seed=seed)
+            va, vb = evaluate(ea, samples), evaluate(eb, samples)
+        except (Skip, SymmlError) as exc:
+            return {
+                "equivalent": None,
+                "method": "undecided",
+                "counterexample": None,
+                "reason": str(exc),
+            }
+        both = np.isfinite(va) & np.isfinite(vb)
+        both = per_point(both)
+        if both.sum() < 10:
+            continue
+        bad = both & per_point(~close(va, vb, tol))
+        names = sorted(set(arg_names(ea)) | set(arg_names(eb)))
+        for k in np.flatnonzero(bad)[:10]:
+            p = {n: samples.point(int(k))[n] for n in names}
+            try:
+                ra, rb = mp_reference_many(ea - eb, [p])[0], mp_reference_many(eb, [p])[0]
+            except SymmlError:
+                continue
+            if abs(float(ra)) > tol.atol + tol.rtol * abs(float(rb)):
+                return {
+                    "equivalent": False,
+                    "method": "numeric",
+                    "counterexample": {"point": p, "a": float(va[k]), "b": float(vb[k])},
+                }
+        if not bad.any():
+            return {
+                "equivalent": True,
+                "method": "numeric",
+                "counterexample": None,
+                "points": int(both.sum()),
+            }
+    return {"equivalent": None, "method": "undecided", "counterexample": None}
