@@ -23,7 +23,7 @@ def expr_json(value: Any, *, latex: str | None = None) -> dict[str, Any]:
     Examples:
         >>> import sympy
         >>> expr_json(sympy.Symbol("lambda") * 2)
-        {'sympy': "2*Symbol('lambda')", 'latex': '2 \\lambda'}
+        {'sympy': "2*Symbol('lambda')", 'latex': '2 \\\\lambda'}
     """
     from symml.latex import Aligned, Equation, Relation
 
@@ -130,6 +130,15 @@ def _parse_expr_names() -> frozenset[str]:
 
 
 def jsonable(v: Any) -> Any:
+    """``v`` as plain JSON values: NumPy arrays and scalars unpacked, dicts and sequences
+    walked, NaN and infinities as strings (JSON has none), anything else as ``str``.
+
+    Examples:
+        >>> jsonable({"x": (1, float("inf")), "n": None})
+        {'x': [1, 'inf'], 'n': None}
+    """
+    if isinstance(v, dict):
+        return {str(k): jsonable(x) for k, x in v.items()}
     try:
         import numpy as np
     except ImportError:  # pragma: no cover

@@ -323,7 +323,9 @@ def test_without_matplotlib_the_sheet_says_how_to_get_plots(monkeypatch, tmp_pat
 
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(  # matplotlib is not installed, as far as symml can tell
-        importlib.util, "find_spec", lambda name, *a: None if name == "matplotlib" else real_find_spec(name, *a)
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "matplotlib" else real_find_spec(name, *a),
     )
     sheet = cs.add_plots(fake_sheet(verify=False), fake_formulas(), tmp_path / "f", ext="pdf")
     assert "pip install symml[plots]" in cs.render(sheet, "tex").replace("\\", "")
@@ -358,10 +360,10 @@ def test_lazy_imports() -> None:
     # the cheat-sheet modules load nothing heavy; symml --help never loads matplotlib
     code = "\n".join(
         [
-            "import sys, symml.sheets._sheet, symml.sheets._plots, symml.sheets._escape",
+            "import sys, symml.sheets",
             "bad = [m for m in ('matplotlib', 'sympy', 'numpy') if m in sys.modules]",
             "assert not bad, bad",
-            "from symml.cli._app import main",
+            "from symml.cli import main",
             "try:",
             "    main(['--help'])",
             "except SystemExit:",
@@ -510,6 +512,7 @@ def test_full_registry_sheet_compiles_with_every_title(tmp_path) -> None:
 
 
 def test_marks_and_errata_from_a_real_report() -> None:
+    from symml.registry import ClaimKind
     from symml.verification import CheckResult, Counterexample, FormulaReport, Report, Status
 
     formula = fake_formulas()[3]  # softplus, with an erratum claim
@@ -522,6 +525,9 @@ def test_marks_and_errata_from_a_real_report() -> None:
             "proved symbolically; max error 0.5 ULP",
             seed=0,
             points=2000,
+            kind=ClaimKind.DERIVATIVE,
+            index=0,
+            wrt="x",
         ),
         CheckResult(
             "softplus",
@@ -530,8 +536,12 @@ def test_marks_and_errata_from_a_real_report() -> None:
             "confirmed erratum: ...",
             Counterexample({"x": 1.0}, 1.8946, 1.3133, "rtol 1e-12"),
             erratum=why,
+            kind=ClaimKind.IDENTITY,
+            index=1,
         ),
-        CheckResult("softplus", "handwritten m:f", Status.TIMEOUT, "ran out of time"),
+        CheckResult(
+            "softplus", "handwritten m:f", Status.TIMEOUT, "ran out of time", handwritten="m:f"
+        ),
     )
     report = Report((FormulaReport("softplus", checks),), seed=0)
     entry = cs.build_entry(formula, derive_fn=fake_derive, verify_fn=lambda names: report)

@@ -13,8 +13,8 @@ import pytest
 import sympy
 
 from symml import registry
-from symml.errors import RegistryError
 from symml.cli import main
+from symml.errors import RegistryError
 
 TINY = r"""
 [sigmoid]

@@ -49,7 +49,7 @@ def _raw_tables() -> list[tuple[str, str, dict]]:
 
 
 def _registry() -> dict[str, dict]:
-    """name -> {"sources", "latex", "claims", "handwritten"} through symml.registry._registry."""
+    """name -> {"sources", "latex", "claims", "handwritten"} through symml.registry."""
     from symml.registry import load_registry
 
     return {

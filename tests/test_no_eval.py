@@ -54,11 +54,11 @@ ALLOWED: dict[tuple[str, str], str] = {
         "importlib.import_module",
     ): "registry references; see test_registry_refuses_references_outside_handwritten",
     (
-        "_load",
+        "load_code",
         "importlib.import_module",
     ): "registry references, or --against MODULE:FUNC given on the user's own command line",
     (
-        "_cached_parse",
+        "cached_parse",
         "pickle.load",
     ): "symml's own parse cache in the user's cache directory (written atomically by symml)",
     (
@@ -66,11 +66,6 @@ ALLOWED: dict[tuple[str, str], str] = {
         "pickle.loads",
     ): "frames from the parent process over the worker's private pipe",
     ("_Pool.run", "pickle.loads"): "frames from symml's own worker process over a private pipe",
-    (
-        "_serve_formulas",
-        "pickle.loads",
-    ): "frames from the parent process over the worker's private pipe",
-    ("_run_pool", "pickle.loads"): "frames from symml's own worker process over a private pipe",
     (
         "lambdify_ml",
         "sp.lambdify",
@@ -95,7 +90,7 @@ for _site in [
     ("append_step",),
     ("GradientVector.__new__",),
     ("recognize",),
-    ("_evaluate",),
+    ("evaluate",),
     ("_check_property",),
     ("_check_value",),
     ("_subject",),

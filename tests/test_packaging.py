@@ -49,9 +49,9 @@ def test_installed_wheel_lists_formulas_from_elsewhere(wheel, tmp_path):
     env["PYTHONPATH"] = str(target)
     env["SYMML_CACHE_DIR"] = str(tmp_path / "cache")
     probe = (
-        "import sys, symml, symml.registry._registry as r; "
+        "import sys, symml, symml.registry as r; "
         "print(symml.__file__, r.formulas_dir(), file=sys.stderr); "
-        "from symml.cli._app import main; main(['list', '--json'])"
+        "from symml.cli import main; main(['list', '--json'])"
     )
     done = subprocess.run(
         [sys.executable, "-c", probe],

@@ -4,11 +4,9 @@ The pipeline reads top to bottom: :func:`extract` finds every formula (a :class:
 with its 1-based line and column), :func:`check_document` parses each one and checks what
 it claims, and returns one frozen :class:`FormulaCheck` per formula.
 
-The stages live in their own modules: :mod:`symml.documents._extract` and :mod:`symml.documents._plain`
-(finding formulas), :mod:`symml.documents._claims` (what a formula claims), :mod:`symml.documents._context`
-(definitions and registry matching), :mod:`symml.documents._compare` (are two sides equal);
-:mod:`symml.documents._model` holds the values. :func:`~symml.documents._compare.compare` and its settings
-are importable from here too, as they were before the stages had modules of their own.
+The stages live in their own modules: ``_extract`` and ``_plain`` (finding formulas),
+``_claims`` (what a formula claims), ``_context`` (definitions and registry matching),
+``_compare`` (are two sides equal); ``_model`` holds the values.
 
 What counts as a formula:
 
@@ -36,14 +34,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from symml.documents._claims import parse_formula, range_claim, table_derivative, Unparsed
-from symml.documents._compare import RTOL, SAMPLES, SEED, SIMPLIFY_OPS, compare  # noqa: F401
+from symml.documents._claims import Unparsed, parse_formula, range_claim, table_derivative
 from symml.documents._context import Context
 from symml.documents._extract import extract
 from symml.documents._model import FormulaCheck, Found, Status
-
-__all__ = ["Found", "FormulaCheck", "Status", "check_document", "extract", "summary"]
-
 
 #: Seconds allowed for the checks of one formula (parse excluded).
 CHECK_TIMEOUT = 20.0

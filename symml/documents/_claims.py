@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from symml.documents._compare import SEED, free_names, sample_point, short, numeric_value
-from symml.documents._context import compare_bounded, Context, definition_head, match_registry
+from symml.documents._compare import SEED, free_names, numeric_value, sample_point, short
+from symml.documents._context import Context, compare_bounded, definition_head, match_registry
 from symml.documents._model import Found, Status
 from symml.documents._plain import INTERVAL
 

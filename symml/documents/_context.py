@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from symml.documents._compare import canonical, short, compare
+from symml.documents._compare import canonical, compare, short
 
 
 class Context:

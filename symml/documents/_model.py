@@ -1,8 +1,7 @@
 """The values of a document check: a formula as found, its status, its verdict.
 
-:mod:`symml.documents._extract` and :mod:`symml.documents._plain` make :class:`Found` values,
-:mod:`symml.documents._claims` gives each a :class:`Status`, and :func:`symml.documents._check.check_document`
-returns one :class:`FormulaCheck` per formula.
+``_extract`` and ``_plain`` make :class:`Found` values, ``_claims`` gives each a
+:class:`Status`, and ``check_document`` returns one :class:`FormulaCheck` per formula.
 """
 
 from __future__ import annotations

@@ -5,12 +5,12 @@ is the shipped one, loaded once; :func:`get` and :func:`formulas` look formulas 
 A :class:`Formula` holds its LaTeX, symbols, sources and :class:`Claim` values.
 """
 
+from symml.registry._cache import cache_dir
 from symml.registry._registry import (
     Claim,
     ClaimKind,
     Formula,
     Registry,
-    cache_dir,
     default_registry,
     formulas,
     formulas_dir,

@@ -3,7 +3,7 @@
 Loading reads and validates every TOML file (fields, types, symbol kinds, claim kinds,
 duplicate names, definitions) without parsing any LaTeX, so ``symml list`` stays fast.
 ``Formula.expr`` and ``Claim.expr`` parse on first use through ``symml.latex._reader.parse_latex``;
-parsed values are cached on disk (see ``symml.registry._registry.cache_dir``) keyed by the LaTeX, the
+parsed values are cached on disk (see :func:`cache_dir`) keyed by the LaTeX, the
 symbol declarations and the versions of everything that could change the result.
 
 Examples:
@@ -29,10 +29,7 @@ Examples:
 from __future__ import annotations
 
 import functools
-import logging
 import os
-import re
-import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
@@ -41,17 +38,21 @@ from types import MappingProxyType
 from typing import Any
 
 from symml.errors import ParseError, RegistryError
+from symml.registry._cache import PACKAGE, cached_parse
+from symml.registry._checks import (
+    CLAIM_FIELDS,
+    FORMULA_FIELDS,
+    NAME_RE,
+    check_fields,
+    close_names,
+    did_you_mean,
+    file_label,
+    needs_handwritten,
+    read_toml,
+    type_name,
+)
+from symml.registry._expand import apply_definition
 from symml.symbols import SymbolSpec, parse_symbols
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10 only
-    import tomli as tomllib
-
-log = logging.getLogger("symml.registry._registry")
-
-_PACKAGE = Path(__file__).resolve().parents[1]  # the symml package
-_CACHE_FORMAT = 1
 
 
 class ClaimKind(str, Enum):
@@ -66,37 +67,6 @@ class ClaimKind(str, Enum):
 
 _NEEDS_WRT = (ClaimKind.DERIVATIVE, ClaimKind.STATIONARY_POINT)
 
-# field -> (required, expected shape: see _check_value)
-_FORMULA_FIELDS: dict[str, tuple[bool, str]] = {
-    "title": (True, "str"),
-    "latex": (True, "str"),
-    "symbols": (True, "table"),
-    "sources": (True, "nonempty list"),
-    "tags": (True, "nonempty list"),
-    "handwritten": (False, "ref"),
-    "handwritten_erratum": (False, "str"),
-    "adapter": (False, "table"),
-    "notes": (False, "str"),
-    "functions": (False, "list"),
-    "definitions": (False, "list"),
-    "claims": (False, "claims"),
-}
-_CLAIM_FIELDS: dict[str, tuple[bool, str]] = {
-    "kind": (True, "str"),
-    "latex": (True, "str"),
-    "wrt": (False, "str"),
-    "source": (False, "str"),
-    "handwritten": (False, "ref"),
-    "adapter": (False, "table"),
-    "erratum": (False, "str"),
-    "handwritten_erratum": (False, "str"),
-    "notes": (False, "str"),
-    "symbols": (False, "table"),
-}
-_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-HANDWRITTEN_PACKAGE = "symml.handwritten."
-_REF_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
-
 
 # --------------------------------------------------------------------------- values
 
@@ -104,7 +74,7 @@ _REF_RE = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 def _parse(latex: str, symbols: Mapping[str, str], functions: tuple[str, ...], where: str) -> Any:
     """Parse registry LaTeX through the disk cache; a ParseError names file, table, field."""
     try:
-        return _cached_parse(latex, dict(symbols), functions)
+        return cached_parse(latex, dict(symbols), functions)
     except ParseError as e:
         raise RegistryError(f"{where}: field 'latex' does not parse: {e}") from e
 
@@ -255,59 +225,7 @@ def substitute(body: Any, definition: Formula) -> Any:
             f"{definition.where}: field 'latex' must define a function like "
             f"'f(x) = ...' to be used in 'definitions', got left side {head!r}"
         )
-    params, inner = head.args, definition.definition()
-    fname = head.func.__name__
-
-    def expand(app: Any) -> Any:
-        if len(app.args) != len(params):
-            raise RegistryError(
-                f"{definition.where}: {fname} takes {len(params)} argument(s), "
-                f"used with {len(app.args)} in {app}"
-            )
-        value = _rows(inner, params, app.args).xreplace(dict(zip(params, app.args, strict=True)))
-        return _fresh_bound(value, body.free_symbols)
-
-    return body.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == fname, expand)
-
-
-def _rows(inner: Any, params: tuple, args: tuple) -> Any:
-    """A vector parameter applied to a row: ``h(x) = ... x_j ...`` used as ``h(x_i)`` reads
-    ``x_j`` as ``x_{ij}`` (the j-th feature of sample i), not as the j-th sample."""
-    from sympy import Indexed, IndexedBase
-
-    rows = {}
-    for param, arg in zip(params, args, strict=True):
-        if isinstance(arg, Indexed) and getattr(param, "name", None):
-            rows[param.name] = arg
-    if not rows:
-        return inner
-
-    def widen(e: Any) -> Any:
-        row = rows[str(e.base.label)]
-        return Indexed(IndexedBase(row.base.label), *row.indices, *e.indices)
-
-    return inner.replace(lambda e: isinstance(e, Indexed) and str(e.base.label) in rows, widen)
-
-
-def _fresh_bound(value: Any, taken: set) -> Any:
-    """Rename the summation indices of a substituted definition that a free index of the
-    place of use also names (``w^T x_i`` inside ``... x_{ij}``: the sum's j is not that j)."""
-    from sympy import Sum, Symbol
-
-    clash = {str(s) for s in taken}
-    used = clash | {str(s) for s in value.atoms(Symbol)}
-    spare = [c for c in ("k", "l", "q", "r", "s", "t", "u", "v") if c not in used]
-
-    def rename(summed: Any) -> Any:
-        for var in summed.variables:
-            if str(var) in clash and spare:
-                summed = summed.xreplace({var: Symbol(spare.pop(0), **var.assumptions0)})
-        return summed
-
-    def clashes(e: Any) -> bool:
-        return isinstance(e, Sum) and any(str(v) in clash for v in e.variables)
-
-    return value.replace(clashes, rename)
+    return apply_definition(body, head, definition.definition(), definition.where)
 
 
 # --------------------------------------------------------------------------- registry
@@ -360,7 +278,7 @@ class Registry:
         normal = name.strip().lower().replace("-", "_").replace(" ", "_")
         if normal in self._entries:
             return self._entries[normal]
-        close = _close(normal, list(self._entries), n=3, cutoff=0.6)
+        close = close_names(normal, list(self._entries), n=3, cutoff=0.6)
         if close:
             raise RegistryError(f"unknown formula {name!r}; did you mean: {', '.join(close)}?")
         raise RegistryError(f"unknown formula {name!r}; `symml list` shows the {len(self)} names")
@@ -385,7 +303,7 @@ class Registry:
         found = [f for f in self._entries.values() if tag in f.tags]
         if not found:
             tags = sorted({t for f in self._entries.values() for t in f.tags})
-            close = _close(tag, tags, n=3, cutoff=0.6)
+            close = close_names(tag, tags, n=3, cutoff=0.6)
             hint = f"did you mean: {', '.join(close)}?" if close else f"tags: {', '.join(tags)}"
             raise RegistryError(f"no formula has tag {tag!r}; {hint}")
         return found
@@ -396,10 +314,10 @@ def formulas_dir() -> Path:
     override = os.environ.get("SYMML_FORMULAS_DIR")
     if override:
         return Path(override)
-    installed = _PACKAGE / "_formulas"
+    installed = PACKAGE / "_formulas"
     if installed.is_dir():
         return installed
-    return _PACKAGE.parent / "formulas"
+    return PACKAGE.parent / "formulas"
 
 
 def load_registry(path: str | os.PathLike[str] | None = None, *, strict: bool = True) -> Registry:
@@ -460,34 +378,26 @@ def formulas(tag: str | None = None) -> list[Formula]:
     return default_registry().formulas(tag)
 
 
-# --------------------------------------------------------------------------- validation
+# --------------------------------------------------------------------------- building values
 
 
 def _load_file(
     file: Path, root: Path, problems: list[str], broken: dict[str, str]
 ) -> list[Formula]:
-    label = _label(file, root)
-    try:
-        with file.open("rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as e:
-        problems.append(f"{label}: malformed TOML: {e}")
-        return []
-    except (OSError, UnicodeDecodeError) as e:
-        problems.append(f"{label}: cannot read: {e}")
-        return []
+    label = file_label(file, root)
+    data = read_toml(file, label, problems)
     result = []
     for name, table in data.items():
         where = f"{label}: [{name}]"
         if not isinstance(table, dict):
-            problems.append(f"{where}: expected a table [{name}], got a {_tname(table)}")
+            problems.append(f"{where}: expected a table [{name}], got a {type_name(table)}")
             continue
-        if not _NAME_RE.match(name):
+        if not NAME_RE.match(name):
             problems.append(f"{where}: formula names must be Python identifiers")
             continue
         before = len(problems)
-        _check_fields(table, _FORMULA_FIELDS, where, problems)
-        _needs_handwritten(table, where, problems)
+        check_fields(table, FORMULA_FIELDS, where, problems)
+        needs_handwritten(table, where, problems)
         claims = _claims(table, name, label, problems)
         if len(problems) == before:
             result.append(_formula(name, table, claims, label))
@@ -523,15 +433,15 @@ def _claims(table: dict, name: str, label: str, problems: list[str]) -> tuple[Cl
     for index, item in enumerate(raw):
         where = f"{label}: [[{name}.claims]] #{index + 1}"
         before = len(problems)
-        _check_fields(item, _CLAIM_FIELDS, where, problems)
-        _needs_handwritten(item, where, problems)
+        check_fields(item, CLAIM_FIELDS, where, problems)
+        needs_handwritten(item, where, problems)
         if len(problems) > before:
             continue
         kinds = [k.value for k in ClaimKind]
         if item["kind"] not in kinds:
             problems.append(
                 f"{where}: field 'kind': unknown claim kind {item['kind']!r}"
-                f"{_suggest(item['kind'], kinds)}; valid kinds: {', '.join(kinds)}"
+                f"{did_you_mean(item['kind'], kinds)}; valid kinds: {', '.join(kinds)}"
             )
             continue
         kind = ClaimKind(item["kind"])
@@ -561,67 +471,6 @@ def _claims(table: dict, name: str, label: str, problems: list[str]) -> tuple[Cl
     return tuple(claims)
 
 
-def _needs_handwritten(table: Any, where: str, problems: list[str]) -> None:
-    """``handwritten_erratum`` is about the code of ``handwritten``: both or neither."""
-    if isinstance(table, dict) and "handwritten_erratum" in table and "handwritten" not in table:
-        problems.append(
-            f"{where}: field 'handwritten_erratum' needs a 'handwritten' reference (the "
-            "erratum is about that code)"
-        )
-
-
-def _check_fields(
-    table: Any, spec: Mapping[str, tuple[bool, str]], where: str, problems: list[str]
-) -> None:
-    if not isinstance(table, dict):
-        problems.append(f"{where}: expected a table, got a {_tname(table)}")
-        return
-    for key in table:
-        if key not in spec:
-            problems.append(f"{where}: unknown field {key!r}{_suggest(key, list(spec))}")
-    for key, (required, expected) in spec.items():
-        if key not in table:
-            if required:
-                problems.append(f"{where}: missing required field {key!r}")
-            continue
-        message = _check_value(table[key], expected)
-        if message:
-            problems.append(f"{where}: field {key!r}: {message}")
-        elif key == "symbols":
-            try:
-                parse_symbols(table[key])
-            except RegistryError as e:
-                problems.append(f"{where}: field 'symbols': {e}")
-
-
-def _check_value(value: Any, expected: str) -> str | None:
-    """None when ``value`` has the expected shape, else what is wrong with it."""
-    if expected == "str":
-        if not isinstance(value, str) or not value.strip():
-            return f"expected a non-empty string, got {value!r}"
-    elif expected == "ref":
-        if not isinstance(value, str) or not _REF_RE.match(value):
-            return f"expected 'package.module:function', got {value!r}"
-        if not value.startswith(HANDWRITTEN_PACKAGE):
-            # a registry file names code to import and run: only symml's own ports qualify
-            # (a user's own code is checked with `symml verify --against MODULE:FUNC`)
-            return f"expected a function under {HANDWRITTEN_PACKAGE}..., got {value!r}"
-    elif expected in ("list", "nonempty list"):
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            return f"expected a list of non-empty strings, got {value!r}"
-        if expected == "nonempty list" and not value:
-            return "expected at least one entry, got []"
-    elif expected == "table":
-        if not isinstance(value, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
-        ):
-            return f'expected a table of strings like {{ x = "real" }}, got {value!r}'
-    elif expected == "claims":
-        if not isinstance(value, list):
-            return f"expected [[...claims]] tables, got {value!r}"
-    return None
-
-
 def _check_definitions(
     entries: dict[str, Formula], problems: list[str], broken: dict[str, str]
 ) -> None:
@@ -646,7 +495,7 @@ def _definition_problem(
         if used in broken:
             return f"{where}: {used!r} has errors of its own"
         if used not in entries:
-            return f"{where}: unknown formula {used!r}{_suggest(used, list(entries))}"
+            return f"{where}: unknown formula {used!r}{did_you_mean(used, list(entries))}"
         if _reaches(entries, used, formula.name, set()):
             return f"{where}: {used!r} leads back to {formula.name!r} (circular definitions)"
     return None
@@ -659,162 +508,3 @@ def _reaches(entries: Mapping[str, Formula], start: str, target: str, seen: set[
         return False
     seen.add(start)
     return any(_reaches(entries, d, target, seen) for d in entries[start].definitions)
-
-
-def _close(word: str, choices: list[str], n: int = 3, cutoff: float = 0.6) -> list[str]:
-    import difflib  # only on the error path: keeps `symml list` start-up small
-
-    return difflib.get_close_matches(word, choices, n=n, cutoff=cutoff)
-
-
-def _suggest(word: str, choices: list[str]) -> str:
-    close = _close(str(word), choices, n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
-
-
-def _label(file: Path, root: Path) -> str:
-    # "formulas/losses.toml" reads better than an absolute path inside site-packages.
-    return f"{root.name}/{file.name}"
-
-
-def _tname(value: Any) -> str:
-    return {str: "string", list: "list", dict: "table", bool: "boolean"}.get(
-        type(value), type(value).__name__
-    )
-
-
-# --------------------------------------------------------------------------- parse cache
-
-
-def cache_dir() -> Path | None:
-    """The parse cache directory, or None when ``SYMML_NO_CACHE`` is set.
-
-    ``$SYMML_CACHE_DIR``, else ``$XDG_CACHE_HOME/symml``, else ``~/.cache/symml``. Removing it
-    at any time is safe: entries are only a faster way to get the same parse.
-    """
-    if os.environ.get("SYMML_NO_CACHE", "").strip() not in ("", "0"):
-        return None
-    explicit = os.environ.get("SYMML_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "symml"
-
-
-@functools.lru_cache(maxsize=1)
-def _fingerprint() -> str:
-    """Everything besides the input that can change a parse: versions and parser sources."""
-    import hashlib
-    from importlib import metadata
-
-    parts = [str(_CACHE_FORMAT), sys.version.split()[0]]
-    for dist in ("symml", "sympy", "latex2sympy2", "antlr4-python3-runtime"):
-        try:
-            parts.append(f"{dist}={metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{dist}=none")
-    # During development the version stays put while the parser changes, and the parser is
-    # spread over several packages (latex, functions, symbols, ...): hash every module of symml.
-    digest = hashlib.sha256()
-    for source in sorted(_PACKAGE.rglob("*.py")):
-        digest.update(source.relative_to(_PACKAGE).as_posix().encode() + b"\0" + source.read_bytes())
-    parts.append(digest.hexdigest())
-    return "|".join(parts)
-
-
-def _cache_key(latex: str, symbols: Mapping[str, str], functions: tuple[str, ...]) -> str:
-    import hashlib
-    import json
-
-    blob = json.dumps([_fingerprint(), latex, sorted(symbols.items()), sorted(functions)])
-    return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _cached_parse(latex: str, symbols: dict[str, str], functions: tuple[str, ...]) -> Any:
-    import pickle
-
-    directory = cache_dir()
-    key = _cache_key(latex, symbols, functions) if directory is not None else ""
-    entry = _generation(directory) / key[:2] / f"{key}.pickle" if directory else None
-    # What a damaged or foreign cache file can raise while unpickling: a miss, not an error.
-    corrupt = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError,
-               KeyError, TypeError, ValueError, OSError)  # fmt: skip
-    if entry is not None and entry.exists():
-        try:
-            with entry.open("rb") as fh:
-                stored_key, value = pickle.load(fh)
-            if stored_key == key:
-                return value
-            log.debug("cache entry %s has a foreign key; rewriting", entry)
-        except corrupt as e:
-            log.debug("cache entry %s is unreadable (%s); rewriting", entry, e)
-    from symml.latex import parse_latex
-
-    value = parse_latex(latex, symbols=symbols, functions=list(functions) or None)
-    if entry is not None:
-        _write_atomically(entry, (key, value))
-        _prune_once(entry.parent.parent)
-    return value
-
-
-_KEEP_GENERATIONS = 4
-
-
-def _generation(directory: Path) -> Path:
-    """Entries live under one directory per fingerprint (symml/SymPy versions, sources)."""
-    import hashlib
-
-    return directory / "parse" / hashlib.sha256(_fingerprint().encode()).hexdigest()[:16]
-
-
-@functools.cache
-def _prune_once(current: Path) -> None:
-    """Keep the few most recently used generations, so edits and upgrades do not pile up.
-
-    Racing another process is harmless: a removed entry is a cache miss, a failed removal
-    leaves a file behind for next time.
-    """
-    try:
-        os.utime(current)
-        others = [d for d in current.parent.iterdir() if d.is_dir() and d != current]
-        others.sort(key=lambda d: d.stat().st_mtime, reverse=True)
-    except OSError as e:
-        log.debug("not pruning the parse cache: %s", e)
-        return
-    for stale in others[_KEEP_GENERATIONS - 1 :]:
-        for path in sorted(stale.rglob("*"), reverse=True):  # files before their directories
-            try:
-                if path.is_dir():
-                    path.rmdir()
-                else:
-                    path.unlink()
-            except OSError as e:
-                log.debug("cannot remove %s from the parse cache: %s", path, e)
-        try:
-            stale.rmdir()
-        except OSError as e:
-            log.debug("cannot remove %s from the parse cache: %s", stale, e)
-
-
-def _write_atomically(entry: Path, payload: Any) -> None:
-    """Write to a temporary file beside ``entry`` then rename, so readers never see half."""
-    import pickle
-    import tempfile
-
-    try:
-        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as e:
-        log.debug("not caching %s: cannot pickle (%s)", entry.name, e)
-        return
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".pickle")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, entry)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as e:  # a read-only or full disk only costs speed
-        log.debug("not caching %s: %s", entry.name, e)

@@ -6,12 +6,11 @@ verification marks, sources; each built in a bounded worker so one slow or broke
 costs a mark, never the sheet) -> collect the errata -> draw the activation plots ->
 render as LaTeX or Markdown. :func:`compile_pdf` turns the LaTeX into a PDF.
 
-The stages have modules of their own, and their public names are importable from here:
-:mod:`symml.sheets._entry` (one entry), :mod:`symml.sheets._render` (LaTeX and Markdown),
-:mod:`symml.sheets._compile` (the PDF); :mod:`symml.sheets._model` holds the values.
+The stages have modules of their own: ``_entry`` (one entry), ``_render`` (LaTeX and
+Markdown), ``_compile`` (the PDF); ``_model`` holds the values.
 
 Examples:
-    >>> from symml.sheets._sheet import Entry, Sheet, render
+    >>> from symml.sheets import Entry, Sheet, render
     >>> sheet = Sheet(sections=(("Activations", (Entry("f", "R&D_1", r"f(x) = x"),)),))
     >>> [line for line in render(sheet, "md").splitlines() if line.startswith("##")]
     ['## Activations', '### R&D\\\\_1']
@@ -19,10 +18,7 @@ Examples:
 
 from __future__ import annotations
 
-import shutil  # noqa: F401  (``cheatsheet.shutil.which`` is where tests hide TeX)
-import sys
 import time
-import types
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -31,41 +27,19 @@ from typing import Any
 
 from symml.errors import SymmlError
 from symml.sheets._compile import (
-    MAX_REPAIRS,  # noqa: F401  (likewise)
-    TEX_PACKAGES,  # noqa: F401  (likewise)
-    TEX_TIMEOUT,  # noqa: F401  (likewise)
-    TexError,
-    compile_pdf,
     compile_repairing,
     tex_engine,
     write_atomic,
 )
 from symml.sheets._entry import (
     BUGS_AND_ERRORS,
-    MARK_CHARS,  # noqa: F401  (public here before the split)
     build_entry,
     failure_mark,
     no_derive,
     sympy_latex,
 )
-from symml.sheets._model import Entry, Erratum, Mark, Sheet, Status
+from symml.sheets._model import Entry, Mark, Sheet, Status
 from symml.sheets._render import render
-
-__all__ = [
-    "Entry",
-    "Erratum",
-    "Mark",
-    "Sheet",
-    "Status",
-    "TexError",
-    "build_entry",
-    "build_sheet",
-    "cheatsheet",
-    "compile_pdf",
-    "render",
-    "write_atomic",
-    "write_cheatsheet",
-]
 
 #: Seconds for the whole sheet, and for one formula's derivation + verification.
 TIME_BUDGET = 600.0
@@ -317,17 +291,3 @@ def _curve(formula: Any, key: str) -> Any:
     if fixed:
         label += " ($" + ", ".join(f"{sympy.latex(s)} = 0.1" for s in fixed) + "$)"
     return Curve(formula.name, label, expr.subs(fixed), var)
-
-
-class _CallableModule(types.ModuleType):
-    """``symml.sheets._sheet(...)`` works even after ``import symml.sheets._sheet``.
-
-    Importing the submodule binds the *module* to the name ``cheatsheet`` in the package,
-    hiding the lazily resolved function of the same name; calling the module calls it.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> str:
-        return cheatsheet(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

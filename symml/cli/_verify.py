@@ -1,0 +1,179 @@
+"""``symml verify`` and ``symml equiv``: registry formulas, your code, two formulas."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+from click.exceptions import Exit
+
+from symml.cli._options import (
+    argument,
+    command,
+    console,
+    json_flag,
+    print_json,
+    read_latex,
+    symbol_options,
+)
+from symml.errors import SymmlError
+
+
+@command("verify")
+@argument("names", nargs=-1, help="Registry formula names.")
+@click.option("--all", "all_", is_flag=True, help="Verify the whole registry.")
+@click.option("--latex", default=None, help="Check your code against this LaTeX ('-': stdin).")
+@click.option("--wrt", default=None, help="With --latex: your code returns d/dVAR.")
+@click.option("--against", default=None, help="With --latex: your code, MODULE:FUNC.")
+@click.option("--symbol", "-s", multiple=True, help="With --latex: declare NAME=KIND; repeatable.")
+@click.option("--seed", default=0, show_default=True, help="Seed of the sampled points.")
+@click.option("--points", default=1000, show_default=True, help="Sampled points per check.")
+@click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default 2).")
+@json_flag
+def verify_command(
+    names: tuple[str, ...],
+    all_: bool,
+    latex: str | None,
+    wrt: str | None,
+    against: str | None,
+    symbol: tuple[str, ...],
+    seed: int,
+    points: int,
+    jobs: int | None,
+    as_json: bool,
+) -> None:
+    """Verify formulas (claims, hand-written code), or your code with --latex/--against.
+
+    Exit status 0 when every check is verified (or a confirmed erratum), 1 otherwise.
+    """
+    if latex is not None or against is not None:
+        if latex is None or against is None or names or all_:
+            raise SymmlError("use --latex LATEX --against MODULE:FUNC together, without names")
+        _verify_user_code(
+            read_latex(latex), against, wrt, symbol_options(list(symbol)), seed, points, as_json
+        )
+        return
+    if wrt is not None:
+        raise SymmlError("--wrt goes with --latex and --against")
+    if bool(names) == all_:
+        raise SymmlError("name formulas to verify, or pass --all (not both)")
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from symml.registry import default_registry
+    from symml.verification import verify
+
+    total = len(default_registry().names()) if all_ else len(names or [])
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task("verifying", total=total)
+        report = verify(
+            list(names) or None,
+            all=all_,
+            seed=seed,
+            points=points,
+            jobs=jobs,
+            progress=lambda name, _rep: bar.update(task, advance=1, description=name),
+        )
+    if as_json:
+        print_json(report.to_json())
+    else:
+        _print_report(report)
+    if not report.ok:
+        raise Exit(1)
+
+
+def _verify_user_code(
+    latex: str,
+    against: str,
+    wrt: str | None,
+    symbols: dict[str, str],
+    seed: int,
+    points: int,
+    as_json: bool,
+) -> None:
+    from symml.verification import Status, verify_function
+
+    if os.getcwd() not in sys.path:  # import the user's module as pytest would
+        sys.path.insert(0, os.getcwd())
+    result = verify_function(against, latex, wrt, symbols=symbols or None, seed=seed, points=points)
+    ok = result.status in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY)
+    if as_json:
+        print_json(
+            {"ok": ok, "formulas": [{"name": latex, "checks": [result.to_json()]}], "errata": []}
+        )
+    else:
+        click.echo(f"{result.status.value}: {result.message}")
+    if not ok:
+        raise Exit(1)
+
+
+def _print_report(report: Any) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = console()
+    table = Table(title=f"symml verify (seed {report.seed})", show_lines=False, expand=True)
+    for column, ratio in (("formula", 2), ("check", 3), ("status", 2), ("message", 7)):
+        table.add_column(column, overflow="fold", ratio=ratio)
+    colours = {
+        "verified": "green",
+        "verified_numerically": "green",
+        "erratum": "yellow",
+        "skipped": "dim",
+    }
+    for f in report.formulas:
+        for c in f.checks:
+            colour = colours.get(c.status.value, "red")
+            message = c.message if len(c.message) < 400 else c.message[:397] + "..."
+            table.add_row(
+                escape(f.name), escape(c.claim), f"[{colour}]{c.status.value}[/]", escape(message)
+            )
+    out.print(table)
+    if report.errata:
+        out.print("[bold]errata confirmed[/bold] (the documents are wrong here):")
+        for c in report.errata:
+            out.print(f"  {c.formula}: {c.claim}\n    {c.erratum}", markup=False, soft_wrap=True)
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items()))
+    out.print(
+        f"{len(report.checks)} checks: {counts}; " + ("OK" if report.ok else "FAILED"), markup=False
+    )
+
+
+@command("equiv")
+@argument("latex_a", help="The first formula (LaTeX).")
+@argument("latex_b", help="The second formula (LaTeX).")
+@click.option(
+    "--symbol", "-s", multiple=True, help="Declare NAME=KIND (e.g. x=positive); repeatable."
+)
+@click.option("--seed", default=0, show_default=True, help="Seed of the sampled points.")
+@json_flag
+def equiv_command(
+    latex_a: str, latex_b: str, symbol: tuple[str, ...], seed: int, as_json: bool
+) -> None:
+    """Are two formulas equal? Symbolically within a time bound, then at sampled points.
+
+    Exit status 0 when equivalent, 1 when not (with a counterexample) or undecided.
+    """
+    from symml.serialize import jsonable
+    from symml.verification import equiv
+
+    result = equiv(
+        read_latex(latex_a),
+        read_latex(latex_b),
+        symbols=symbol_options(list(symbol)) or None,
+        seed=seed,
+    )
+    if as_json:
+        print_json(jsonable(result))
+    elif result["equivalent"] is True:
+        click.echo(f"equivalent ({result['method']})")
+    elif result["equivalent"] is False:
+        cx = result["counterexample"]
+        point = ", ".join(f"{k} = {jsonable(v)}" for k, v in cx["point"].items())
+        click.echo(f"not equivalent: at {point}, A = {cx['a']:.10g} but B = {cx['b']:.10g}")
+    else:
+        click.echo(f"unknown: {result.get('reason', 'neither proved nor refuted')}")
+    if result["equivalent"] is not True:
+        raise Exit(1)

@@ -1,0 +1,155 @@
+"""The parse cache: parsed registry LaTeX on disk, so a new process need not parse again.
+
+An entry is keyed by the LaTeX, the symbol declarations, the functions and a fingerprint of
+everything else that can change the parse (the versions of Python, symml, SymPy and the
+LaTeX readers, and the source of every module of symml). Entries of one fingerprint live in
+one directory, a *generation*; the few most recently used generations are kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("symml.registry")
+
+PACKAGE = Path(__file__).resolve().parents[1]  # the symml package
+_CACHE_FORMAT = 1
+_KEEP_GENERATIONS = 4
+
+
+def cache_dir() -> Path | None:
+    """The parse cache directory, or None when ``SYMML_NO_CACHE`` is set.
+
+    ``$SYMML_CACHE_DIR``, else ``$XDG_CACHE_HOME/symml``, else ``~/.cache/symml``. Removing it
+    at any time is safe: entries are only a faster way to get the same parse.
+    """
+    if os.environ.get("SYMML_NO_CACHE", "").strip() not in ("", "0"):
+        return None
+    explicit = os.environ.get("SYMML_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "symml"
+
+
+@functools.lru_cache(maxsize=1)
+def _fingerprint() -> str:
+    """Everything besides the input that can change a parse: versions and parser sources."""
+    import hashlib
+    from importlib import metadata
+
+    parts = [str(_CACHE_FORMAT), sys.version.split()[0]]
+    for dist in ("symml", "sympy", "latex2sympy2", "antlr4-python3-runtime"):
+        try:
+            parts.append(f"{dist}={metadata.version(dist)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{dist}=none")
+    # During development the version stays put while the parser changes, and the parser is
+    # spread over several packages (latex, functions, symbols, ...): hash every module of symml.
+    digest = hashlib.sha256()
+    for source in sorted(PACKAGE.rglob("*.py")):
+        digest.update(source.relative_to(PACKAGE).as_posix().encode() + b"\0" + source.read_bytes())
+    parts.append(digest.hexdigest())
+    return "|".join(parts)
+
+
+def _cache_key(latex: str, symbols: Mapping[str, str], functions: tuple[str, ...]) -> str:
+    import hashlib
+    import json
+
+    blob = json.dumps([_fingerprint(), latex, sorted(symbols.items()), sorted(functions)])
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def cached_parse(latex: str, symbols: dict[str, str], functions: tuple[str, ...]) -> Any:
+    """``parse_latex(latex, ...)``, read from the cache when an entry is there, else stored."""
+    import pickle
+
+    directory = cache_dir()
+    key = _cache_key(latex, symbols, functions) if directory is not None else ""
+    entry = _generation(directory) / key[:2] / f"{key}.pickle" if directory else None
+    # What a damaged or foreign cache file can raise while unpickling: a miss, not an error.
+    corrupt = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError,
+               KeyError, TypeError, ValueError, OSError)  # fmt: skip
+    if entry is not None and entry.exists():
+        try:
+            with entry.open("rb") as fh:
+                stored_key, value = pickle.load(fh)
+            if stored_key == key:
+                return value
+            log.debug("cache entry %s has a foreign key; rewriting", entry)
+        except corrupt as e:
+            log.debug("cache entry %s is unreadable (%s); rewriting", entry, e)
+    from symml.latex import parse_latex
+
+    value = parse_latex(latex, symbols=symbols, functions=list(functions) or None)
+    if entry is not None:
+        _write_atomically(entry, (key, value))
+        _prune_once(entry.parent.parent)
+    return value
+
+
+def _generation(directory: Path) -> Path:
+    """Entries live under one directory per fingerprint (symml/SymPy versions, sources)."""
+    import hashlib
+
+    return directory / "parse" / hashlib.sha256(_fingerprint().encode()).hexdigest()[:16]
+
+
+@functools.cache
+def _prune_once(current: Path) -> None:
+    """Keep the few most recently used generations, so edits and upgrades do not pile up.
+
+    Racing another process is harmless: a removed entry is a cache miss, a failed removal
+    leaves a file behind for next time.
+    """
+    try:
+        os.utime(current)
+        others = [d for d in current.parent.iterdir() if d.is_dir() and d != current]
+        others.sort(key=lambda d: d.stat().st_mtime, reverse=True)
+    except OSError as e:
+        log.debug("not pruning the parse cache: %s", e)
+        return
+    for stale in others[_KEEP_GENERATIONS - 1 :]:
+        for path in sorted(stale.rglob("*"), reverse=True):  # files before their directories
+            try:
+                if path.is_dir():
+                    path.rmdir()
+                else:
+                    path.unlink()
+            except OSError as e:
+                log.debug("cannot remove %s from the parse cache: %s", path, e)
+        try:
+            stale.rmdir()
+        except OSError as e:
+            log.debug("cannot remove %s from the parse cache: %s", stale, e)
+
+
+def _write_atomically(entry: Path, payload: Any) -> None:
+    """Write to a temporary file beside ``entry`` then rename, so readers never see half."""
+    import pickle
+    import tempfile
+
+    try:
+        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as e:
+        log.debug("not caching %s: cannot pickle (%s)", entry.name, e)
+        return
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".pickle")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, entry)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except OSError as e:  # a read-only or full disk only costs speed
+        log.debug("not caching %s: %s", entry.name, e)
