@@ -72,7 +72,7 @@ def bench_startup(quick):
     list_t = wall(symml_cmd("list"), env)
     row("startup", "symml list, warm cache (wall)", list_t, "s", target="< 0.5 s")
 
-    code = ("import time,sys; t=time.perf_counter(); from symml.registry._registry import load_registry;"
+    code = ("import time,sys; t=time.perf_counter(); from symml.registry import load_registry;"
             "r=load_registry(); [f.expr for f in r.formulas()]; print(time.perf_counter()-t)")
     cold_env = dict(env, SYMML_NO_CACHE="1")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
