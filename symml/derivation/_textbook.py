@@ -29,7 +29,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import sympy as sp
 
@@ -322,7 +322,7 @@ def arrange(expr: sp.Expr) -> sp.Expr:
 # --- levels of sums ---------------------------------------------------------------------
 
 
-def map_levels(expr: sp.Expr, fn) -> sp.Expr:
+def map_levels(expr: sp.Expr, fn: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
     """Apply ``fn`` to every level of ``expr`` separately, sums at each level as atoms.
 
     A gradient over samples nests sums (``Sum_i g(Sum_k w_k x_ik) x_ij``); rewriting it as

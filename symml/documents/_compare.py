@@ -9,6 +9,9 @@ range checks of :mod:`symml.documents._claims` sample with.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from symml.equality import Purpose, prove_numeric
 
 __all__ = ["SAMPLES", "SEED", "SIMPLIFY_OPS", "compare"]
@@ -21,14 +24,14 @@ SEED = 0
 SIMPLIFY_OPS = 40
 
 
-def short(expr, limit: int = 80) -> str:
+def short(expr: Any, limit: int = 80) -> str:
     import sympy as sp
 
     text = sp.sstr(expr)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def free_names(value) -> set[str]:
+def free_names(value: Any) -> set[str]:
     """Names of the unknowns: symbols, and the bases of indexed entries (``x`` of ``x[i]``)."""
     import sympy as sp
 
@@ -42,7 +45,7 @@ def free_names(value) -> set[str]:
     return names - bound
 
 
-def compare(a, b, seed: int = SEED) -> tuple[bool | None, str]:
+def compare(a: Any, b: Any, seed: int = SEED) -> tuple[bool | None, str]:
     """Are ``a`` and ``b`` equal? See :func:`_compare`; SymPy's refusals become a reason."""
     import sympy as sp
 
@@ -179,7 +182,7 @@ def _evaluate(value):
         return value
 
 
-def sample_point(expr, rng) -> dict:
+def sample_point(expr: Any, rng: Any) -> dict:
     """Values for the symbols and indexed entries of ``expr`` (sums cut to 3 terms)."""
     import sympy as sp
 
@@ -195,7 +198,7 @@ def sample_point(expr, rng) -> dict:
     return point
 
 
-def numeric_value(expr, point, rng=None) -> float | None:
+def numeric_value(expr: Any, point: Mapping[Any, Any], rng: Any = None) -> float | None:
     """``expr`` at ``point``; indexed entries (``x[1]``) get values from ``rng`` or their name."""
     import sympy as sp
 
@@ -216,7 +219,7 @@ def numeric_value(expr, point, rng=None) -> float | None:
     return _number(e, entries)
 
 
-def canonical(expr):
+def canonical(expr: Any) -> Any:
     """``expr`` with the bound variables of sums and integrals renamed in order of appearance."""
     import sympy as sp
 

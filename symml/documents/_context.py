@@ -8,6 +8,7 @@ definition is (the same up to renaming, equivalent, or different, with the evide
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from symml.documents._compare import canonical, compare, short
 
@@ -51,7 +52,7 @@ class Context:
         return None
 
 
-def definition_head(value):
+def definition_head(value: Any) -> tuple[str, tuple] | None:
     """(name, parameters) when ``value`` is the left side of a definition: ``f(x)``, ``L``."""
     import sympy as sp
     from sympy.core.function import AppliedUndef
@@ -75,7 +76,7 @@ def definition_head(value):
     return None
 
 
-def compare_bounded(a, b, ctx: Context):
+def compare_bounded(a: Any, b: Any, ctx: Context) -> tuple[bool | None, str]:
     from symml.workers import run_bounded
 
     return run_bounded(compare, a, b, timeout=ctx.timeout)
@@ -107,7 +108,7 @@ def _registry_definitions() -> list:
 
 
 def match_registry(
-    name: str, params: tuple, body, ctx: Context, title: str | None = None
+    name: str, params: tuple, body: Any, ctx: Context, title: str | None = None
 ) -> tuple[str | None, str]:
     """(registry name, note): the registry entry this definition is, or differs from."""
     import sympy as sp

@@ -566,7 +566,7 @@ def ml_functions_by_name() -> dict[str, type]:
     }
 
 
-def to_elementary(expr):
+def to_elementary(expr: sp.Basic) -> sp.Basic:
     """Rewrite every symml function in ``expr`` into exp/log/Max/Min/Heaviside/Sum.
 
     The result contains only SymPy built-ins, so ``str()`` of it is read back by

@@ -57,7 +57,7 @@ def declared(kinds: dict[str, str], name: str) -> SymbolSpec | None:
     return try_parse_kind(name, kinds[name]) if name in kinds else None
 
 
-def ml_function(name: str):
+def ml_function(name: str) -> type | None:
     """symml's own function class for a \\text{} name, if symml.functions defines it."""
     try:
         from symml.functions import ml_functions_by_name

@@ -16,6 +16,8 @@ joins it with one mixin per kind of atom (``_atoms``, ``_identifiers``, ``_calls
 
 from __future__ import annotations
 
+from typing import Any
+
 import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
@@ -59,7 +61,7 @@ ROW_ENVIRONMENTS = frozenset(
 )
 
 
-def parse(text: str, kinds: dict[str, str], functions: frozenset[str]):
+def parse(text: str, kinds: dict[str, str], functions: frozenset[str]) -> Any:
     """Parse ``text``; ``kinds`` maps symbol names to declared kinds."""
     specs = [s for s in (declared(kinds, n) for n in kinds) if s is not None]
     vectors = {s.name for s in specs if s.is_vector}

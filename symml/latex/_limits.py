@@ -13,6 +13,8 @@ unevaluated one is a trap for every later stage.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sympy as sp
 
 #: Groups, fractions, roots, signs and calls inside one another (the recursion depth).
@@ -38,7 +40,7 @@ def _bits(r: sp.Rational) -> int:
     return max(abs(int(r.p)).bit_length(), int(r.q).bit_length())
 
 
-def number_too_big(value) -> bool:
+def number_too_big(value: Any) -> bool:
     """True when ``value`` is an exact number (or has a coefficient) beyond MAX_NUMBER_BITS."""
     if isinstance(value, sp.Rational):
         return _bits(value) > MAX_NUMBER_BITS
@@ -51,7 +53,7 @@ def number_too_big(value) -> bool:
     return False
 
 
-def power_too_big(base, exponent) -> bool:
+def power_too_big(base: Any, exponent: Any) -> bool:
     """True when SymPy would compute an exact number beyond the limit for ``base**exponent``.
 
     Only numeric bases built from rationals are at risk (``2^{...}``, ``\\sqrt{2}^{...}``,
@@ -68,11 +70,11 @@ def power_too_big(base, exponent) -> bool:
     return abs(int(exponent.p)) * growth > MAX_NUMBER_BITS * int(exponent.q)
 
 
-def factorial_too_big(n) -> bool:
+def factorial_too_big(n: Any) -> bool:
     return isinstance(n, sp.Integer) and n > MAX_FACTORIAL
 
 
-def binomial_too_big(n, k) -> bool:
+def binomial_too_big(n: Any, k: Any) -> bool:
     """C(n, k) < n**min(k, n-k): refuse when that bound passes the limit."""
     if not (isinstance(n, sp.Integer) and isinstance(k, sp.Integer)) or n <= MAX_FACTORIAL:
         return False
@@ -80,7 +82,7 @@ def binomial_too_big(n, k) -> bool:
     return small > 0 and small * int(n).bit_length() > MAX_NUMBER_BITS
 
 
-def tree_problem(value) -> str | None:
+def tree_problem(value: Any) -> str | None:
     """Why the parsed value is too deep or holds too large a number, else None.
 
     Walks the tree without recursion (the point is that it may be deeper than the stack).

@@ -25,13 +25,14 @@ import copy
 import sys
 import threading
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from symml.errors import ParseError
 
 
 def parse_latex(
     text: str, symbols: Mapping[str, str] | None = None, functions: Iterable[str] | None = None
-):
+) -> Any:
     """Parse LaTeX math into SymPy.
 
     Args:
@@ -117,7 +118,7 @@ def _latex2sympy_module():
     return latex2sympy2
 
 
-def latex2sympy_isolated(text: str):
+def latex2sympy_isolated(text: str) -> Any:
     """latex2sympy2's own reading of ``text``, with its global state restored afterwards.
 
     This is the baseline parser (its semantics, not symml's). Any failure is a ParseError.

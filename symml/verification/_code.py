@@ -94,7 +94,7 @@ def call(
     batch = samples.batch()
     for name, kind in samples.kinds.items():  # a column vector (n, 1) is a 1-D array to code
         if (
-            parse_kind(name, kind).kind in ("vector", "simplex")
+            parse_kind(name, kind).is_vector
             and np.ndim(batch.get(name)) == 3
             and np.shape(batch[name])[-1] == 1
         ):

@@ -149,7 +149,9 @@ def _short(v: complex) -> str:
     return f"{v.real:.15g}" if v.imag == 0 else f"{v:.15g}"
 
 
-def check_derivative(expr, var, result, seed: int, points: int = 5) -> str:
+def check_derivative(
+    expr: sp.Expr, var: sp.Symbol, result: sp.Expr, seed: int, points: int = 5
+) -> str:
     """How ``result`` was found equal to ``sympy.diff(expr, var)``; DerivationError if not."""
     real = _realify(sp.Tuple(expr, var))
     expr_r, var_r, ours = (e.xreplace(real) for e in (expr, var, result))
@@ -183,7 +185,9 @@ def check_derivative(expr, var, result, seed: int, points: int = 5) -> str:
     )
 
 
-def check_step(result, expr, var, rule: str, seed: int = 0) -> None:
+def check_step(
+    result: sp.Expr, expr: sp.Expr, var: sp.Symbol, rule: str, seed: int = 0
+) -> None:
     """Raise DerivationError unless the closing step ``expr`` equals the derivative ``result``."""
     real = _realify(sp.Tuple(result, expr, var))
     a, b = (mlf.to_elementary(e.xreplace(real)) for e in (expr, result))

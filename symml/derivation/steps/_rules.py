@@ -282,7 +282,9 @@ def _delta_partner(term: sp.Expr, index):
     return None
 
 
-def differentiate_steps(expr, var, *, check: bool = True, seed: int = 0) -> StepTree:
+def differentiate_steps(
+    expr: sp.Expr, var: sp.Symbol, *, check: bool = True, seed: int = 0
+) -> StepTree:
     """The rule tree of ``d expr / d var``, checked against ``sympy.diff``.
 
     Args:
@@ -313,7 +315,9 @@ def differentiate_steps(expr, var, *, check: bool = True, seed: int = 0) -> Step
     return StepTree(root, var, (), checked)
 
 
-def append_step(tree: StepTree, rule: str, expr, *, check: bool = True, seed: int = 0) -> StepTree:
+def append_step(
+    tree: StepTree, rule: str, expr: sp.Expr, *, check: bool = True, seed: int = 0
+) -> StepTree:
     """A new tree with one more closing step ``= expr`` justified by ``rule``.
 
     The step must be equal to the tree's result (checked like the result itself).
