@@ -171,6 +171,12 @@ def test_unseen_tanh_reads_one_minus_f_squared():
     assert any("f denotes the input" in note for note in d.notes)
 
 
+def test_a_function_that_is_its_own_derivative_is_shown_written_out():
+    # f(x) = e^x: the textbook prints (e^x)' = e^x, not the uninformative f' = f(x)
+    d = derive(parse_latex(r"f(x) = e^{x}"), "x", steps=False)
+    assert d.textbook == sp.exp(d.wrt)
+
+
 def test_softplus_textbook_is_sigmoid():
     d = derive(parse_latex(r"\text{softplus}(x) = \log(1 + e^x)"), "x", steps=False)
     assert d.textbook == sigmoid(d.wrt)
