@@ -1,4 +1,5 @@
-"""The wheel ships the registry: ``formulas/*.toml`` lands in ``symml/_formulas/``."""
+"""The wheel ships the registry: ``formulas/*.toml`` and the source documents land in
+``symml/_formulas/``."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ def test_wheel_contains_the_registry(wheel):
     assert expected, "formulas/ has no *.toml files"
     assert shipped == expected
     assert "symml/cli/__init__.py" in names and "symml/__init__.py" in names
+    documents = sorted(p.name for p in (ROOT / "formulas" / "documents").glob("*.txt"))
+    assert len(documents) == 5  # the five source documents the registry cites
+    assert all(f"symml/_formulas/documents/{name}" in names for name in documents)
 
 
 def test_installed_wheel_lists_formulas_from_elsewhere(wheel, tmp_path):
