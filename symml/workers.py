@@ -166,34 +166,24 @@ def run_parallel(
         ...                                       timeout=30))
         [6, 24]
     """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     pool = _Pool(nested=True)
-    todo: queue.Queue[int] = queue.Queue()
-    for k in range(len(calls)):
-        todo.put(k)
-    finished: queue.Queue[Finished] = queue.Queue()
 
-    def serve() -> None:
-        while not pool.closed:
-            try:
-                k = todo.get_nowait()
-            except queue.Empty:
-                return
-            payload = pickle.dumps((fn, calls[k], {}), protocol=pickle.HIGHEST_PROTOCOL)
-            try:
-                finished.put(Finished(k, pool.run(payload, _name(fn), timeout), None))
-            except Exception as exc:  # handed to the caller, who decides what it means
-                finished.put(Finished(k, None, exc))
+    def one(k: int) -> Finished:
+        payload = pickle.dumps((fn, calls[k], {}), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            return Finished(k, pool.run(payload, _name(fn), timeout), None)
+        except Exception as exc:  # handed to the caller, who decides what it means
+            return Finished(k, None, exc)
 
-    threads = [
-        threading.Thread(target=serve, name="symml-parallel", daemon=True)
-        for _ in range(max(1, min(jobs, len(calls))))
-    ]
+    # threads only wait on worker processes; the executor hands out calls in order
+    executor = ThreadPoolExecutor(max(1, min(jobs, len(calls))), "symml-parallel")
     try:
-        for thread in threads:
-            thread.start()
-        for _ in calls:
-            yield finished.get()
+        for future in as_completed([executor.submit(one, k) for k in range(len(calls))]):
+            yield future.result()
     finally:
+        executor.shutdown(wait=False, cancel_futures=True)
         pool.shutdown()
 
 
