@@ -64,7 +64,7 @@ def subject_of(formula_or_expr: Any) -> Subject:
 def _as_expr(obj: Any, label: str) -> sp.Expr:
     if isinstance(obj, sp.MatrixExpr) or getattr(obj, "is_Matrix", False):
         raise DerivationError(
-            f"{label} is a matrix expression; use symml.derivation._matrix for matrix forms"
+            f"{label} is a matrix expression; use symml.derivation.matrix_gradient for matrix forms"
         )
     if not isinstance(obj, sp.Expr):
         raise DerivationError(

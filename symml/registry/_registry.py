@@ -2,7 +2,7 @@
 
 Loading reads and validates every TOML file (fields, types, symbol kinds, claim kinds,
 duplicate names, definitions) without parsing any LaTeX, so ``symml list`` stays fast.
-``Formula.expr`` and ``Claim.expr`` parse on first use through ``symml.latex._reader.parse_latex``;
+``Formula.expr`` and ``Claim.expr`` parse on first use through ``symml.latex.parse_latex``;
 parsed values are cached on disk (see :func:`cache_dir`) keyed by the LaTeX, the
 symbol declarations and the versions of everything that could change the result.
 

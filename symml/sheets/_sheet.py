@@ -242,7 +242,7 @@ def add_plots(sheet: Sheet, formulas: Sequence[Any], plots_dir: Path, *, ext: st
 
 
 def _softplus_extra() -> tuple[Entry, Any]:
-    """Softplus is in no document; the sheet shows it (from symml.functions._ml) for comparison."""
+    """Softplus is in no document; the sheet shows it (from symml.functions) for comparison."""
     import sympy
 
     from symml.functions import softplus, to_elementary
@@ -258,7 +258,7 @@ def _softplus_extra() -> tuple[Entry, Any]:
         derivatives=(
             rf"\frac{{d}}{{dx}} \operatorname{{softplus}}(x) = {sympy_latex(derivative)}",
         ),
-        sources=("symml.functions._ml.softplus, shown beside the activations of the documents",),
+        sources=("symml.functions.softplus, shown beside the activations of the documents",),
     )
     return entry, Curve("softplus", "Softplus", to_elementary(f), x)
 
