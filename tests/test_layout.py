@@ -7,6 +7,7 @@ These are the rules of ``docs/internals.md``, checked on the source tree itself:
 * no import cycle between files, counting imports made inside functions;
 * a package imports only the packages below it in the data flow (``ALLOWED``);
 * no module over 600 lines;
+* no string users read (a message, the sheet's text) names another package's private module;
 * every name in ``symml.__all__`` is the intended object, even after every submodule has
   been imported (importing a submodule binds its name on the package, which once replaced
   ``symml.verify`` the function with ``symml.verify`` the module).
@@ -17,6 +18,7 @@ from __future__ import annotations
 import ast
 import importlib
 import pkgutil
+import re
 from pathlib import Path
 
 import pytest
@@ -172,6 +174,37 @@ def test_no_import_cycle_between_files() -> None:
         if module not in state:
             visit(module, [module])
     assert not cycles, "\n".join(cycles)
+
+
+_PRIVATE_PATH = re.compile(r"\bsymml(?:\.[a-z]\w*)*\._[a-z]\w*")
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    """ids of the docstring nodes of a module, its classes and functions."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                found.add(id(body[0].value))
+    return found
+
+
+def test_no_message_names_a_private_module_of_another_package() -> None:
+    # what users read (messages, sheet text, help) names public paths; a package's own lazy
+    # table may name its private modules
+    offences = []
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = _docstrings(tree)
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue
+            if id(node) not in docs:
+                for hit in _PRIVATE_PATH.findall(node.value):
+                    if not hit.startswith(_package_of(module) + "._"):
+                        offences.append(f"{module}:{node.lineno} says {hit}")
+    assert not offences, "\n".join(offences)
 
 
 @pytest.mark.parametrize("module", sorted(MODULES), ids=str)
