@@ -494,11 +494,11 @@ class row_softmax(MatrixExpr):
         return sp.Basic.__new__(cls, arg)
 
     @property
-    def arg(self):
+    def arg(self) -> sp.Basic:
         return self.args[0]
 
     @property
-    def shape(self):
+    def shape(self) -> tuple:
         return self.arg.shape
 
     def _entry(self, i, j, **kwargs):

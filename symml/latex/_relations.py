@@ -31,7 +31,7 @@ class Relation:
     parts: tuple
     ops: tuple
 
-    def as_sympy(self):
+    def as_sympy(self) -> sp.Basic:
         """The chain as SymPy relationals (``And`` of them) where both sides are scalars."""
         pairs = zip(self.parts, self.parts[1:], strict=False)
         rels = [_relational(a, op, b) for (a, b), op in zip(pairs, self.ops, strict=False)]
