@@ -56,8 +56,6 @@ __all__ = [
     "softmax",
     "row_softmax",
     "to_elementary",
-    "ml_functions_by_name",
-    "ML_FUNCTION_CLASSES",
 ]
 
 #: Extra binary digits used by the mpmath evaluations, so the final rounding dominates.
@@ -528,42 +526,6 @@ class row_softmax(MatrixExpr):
 
     def _sympystr(self, printer):
         return f"row_softmax({printer._print(self.arg)})"
-
-
-#: Every symml function class, in a fixed order.
-ML_FUNCTION_CLASSES: tuple[type, ...] = (
-    sigmoid,
-    softplus,
-    log_sigmoid,
-    relu,
-    leaky_relu,
-    logsumexp,
-    softmax,
-    row_softmax,
-)
-
-
-def ml_functions_by_name() -> dict[str, type]:
-    """Lower-case names (as written in ``\\text{...}``/``\\operatorname{...}``) -> classes.
-
-    Examples:
-        >>> ml_functions_by_name()["relu"].__name__
-        'relu'
-    """
-    return {
-        "sigmoid": sigmoid,
-        "logistic": sigmoid,
-        "softplus": softplus,
-        "relu": relu,
-        "leakyrelu": leaky_relu,
-        "leaky_relu": leaky_relu,
-        "lrelu": leaky_relu,
-        "logsigmoid": log_sigmoid,
-        "log_sigmoid": log_sigmoid,
-        "logsumexp": logsumexp,
-        "lse": logsumexp,
-        "softmax": softmax,
-    }
 
 
 def to_elementary(expr: sp.Basic) -> sp.Basic:

@@ -16,7 +16,8 @@ from __future__ import annotations
 from sympy.printing.numpy import NumPyPrinter
 from sympy.printing.pycode import MpmathPrinter
 
-from symml.functions._ml import fresh_index
+from symml.functions._activations import SELU_ALPHA, SELU_SCALE, gelu_u
+from symml.functions._ml import fresh_index, sigmoid
 
 __all__ = ["LAMBDIFY_SETTINGS", "StableMpmathPrinter", "StableNumPyPrinter"]
 
@@ -117,6 +118,73 @@ class StableNumPyPrinter(NumPyPrinter):
             f" for _u in _v))({maximum}.reduce(_v)))({items}, {self._print(z[i])})"
         )
 
+    # ---- erf and the functions built on it (NumPy has no erf: math's, element by element)
+
+    def _erf_code(self, fn: str, arg: str) -> str:
+        return (
+            f"{self._np('asarray')}({self._np('frompyfunc')}({self._module_format('math.' + fn)},"
+            f" 1, 1)({arg}), dtype=float)"
+        )
+
+    def _print_erf(self, expr):
+        return self._erf_code("erf", self._print(expr.args[0]))
+
+    def _print_erfc(self, expr):
+        return self._erf_code("erfc", self._print(expr.args[0]))
+
+    def _print_normal_cdf(self, expr):
+        # erfc(-x/sqrt 2)/2 keeps full relative precision in the lower tail
+        return f"(0.5*{self._erf_code('erfc', f'-({self._print(expr.args[0])})/{2**0.5!r}')})"
+
+    def _print_normal_pdf(self, expr):
+        x = self._print(expr.args[0])
+        return f"({self._np('exp')}(-({x})**2/2)/{(2 * 3.141592653589793) ** 0.5!r})"
+
+    def _print_gelu(self, expr):
+        x = self._print(expr.args[0])
+        return f"(lambda _t: _t*0.5*{self._erf_code('erfc', f'-_t/{2**0.5!r}')})({x})"
+
+    def _print_gelu_tanh(self, expr):
+        # x (1 + tanh u)/2 = x sigmoid(2u): no cancellation where tanh u -> -1
+        x = expr.args[0]
+        return self._print(x * sigmoid(2 * gelu_u(x)))
+
+    def _print_silu(self, expr):
+        return self._print(expr.args[0] * sigmoid(expr.args[0]))
+
+    def _print_mish(self, expr):
+        x = self._print(expr.args[0])
+        return f"(lambda _t: _t*{self._np('tanh')}({self._np('logaddexp')}(0, _t)))({x})"
+
+    def _print_softsign(self, expr):
+        x = self._print(expr.args[0])
+        return f"(lambda _t: _t/(1 + {self._np('abs')}(_t)))({x})"
+
+    def _print_hard_sigmoid(self, expr):
+        return f"{self._np('clip')}(({self._print(expr.args[0])})/6 + 0.5, 0, 1)"
+
+    def _print_hard_tanh(self, expr):
+        return f"{self._np('clip')}({self._print(expr.args[0])}, -1, 1)"
+
+    def _elu_code(self, x: str, alpha: str) -> str:
+        where, expm1, minimum = self._np("where"), self._np("expm1"), self._np("minimum")
+        return f"(lambda _t: {where}(_t > 0, _t, ({alpha})*{expm1}({minimum}(_t, 0))))({x})"
+
+    def _print_elu(self, expr):
+        return self._elu_code(*(self._print(a) for a in expr.args))
+
+    def _print_selu(self, expr):
+        code = self._elu_code(self._print(expr.args[0]), repr(float(SELU_ALPHA)))
+        return f"({float(SELU_SCALE)!r}*{code})"
+
+    def _print_normal_logpdf(self, expr):
+        x, mu, s = (self._print(a) for a in expr.args)
+        log_ = self._np("log")
+        return f"(-(({x}) - ({mu}))**2/(2*({s})**2) - {log_}({s}) - {0.5 * 1.8378770664093453!r})"
+
+    def _print_log_softmax(self, expr):
+        return self._print(expr.stable_form())
+
     def _print_row_softmax(self, expr):
         exp_, asarray = self._np("exp"), self._np("asarray")
         return (
@@ -162,3 +230,16 @@ class StableMpmathPrinter(MpmathPrinter):
 
     def _print_softmax(self, expr):
         return self._print(expr._elementary())
+
+    def _print_MLFunction(self, expr):
+        # the newer functions (GELU, ELU, ...) through their elementary form and erf
+        if hasattr(expr, "stable_form"):
+            return self._print(expr.stable_form())
+        return self._print(expr._elementary())
+
+    def _print_normal_cdf(self, expr):
+        return f"({self._mp('erfc')}(-({self._print(expr.args[0])})/{self._mp('sqrt')}(2))/2)"
+
+    def _print_gelu(self, expr):
+        x = self._print(expr.args[0])
+        return f"(({x})*{self._mp('erfc')}(-({x})/{self._mp('sqrt')}(2))/2)"

@@ -60,7 +60,7 @@ def declared(kinds: dict[str, str], name: str) -> SymbolSpec | None:
 def ml_function(name: str) -> type | None:
     """symml's own function class for a \\text{} name, if symml.functions defines it."""
     try:
-        from symml.functions import ml_functions_by_name
+        from symml.functions import ml_function_for
     except ImportError:  # the functions package is optional for parsing
         return None
-    return ml_functions_by_name().get(name.lower().replace("_", ""))
+    return ml_function_for(name)  # the one table: \sigma(z) is the sigmoid everywhere
