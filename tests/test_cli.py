@@ -84,6 +84,9 @@ def test_list_json(capsys, monkeypatch):
 def test_list_by_tag_and_table(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "list", "--tag", "loss", "--json")
     assert code == 0 and [d["name"] for d in json.loads(out)] == ["mse"]
+    code, out, _ = run(capsys, monkeypatch, "list")  # piped: one formula per line
+    assert code == 0 and [line.split("\t")[0] for line in out.splitlines()] == ["sigmoid", "mse"]
+    monkeypatch.setattr("symml.cli._registry.stdout_is_terminal", lambda: True)
     code, out, _ = run(capsys, monkeypatch, "list")
     assert code == 0 and "sigmoid" in out and "mse" in out and "2 formulas" in out
 

@@ -77,7 +77,24 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: run the app, turn SymmlError into ``error: ...``."""
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        app.main(args=args, prog_name="symml")
+        # Not standalone: Click's own reports of usage errors are four lines (usage, hint,
+        # blank, error); symml's are one.
+        status = app.main(args=args, prog_name="symml", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as e:
+        e.show()  # plain `symml`: the help, as `symml --help` would print it
+        raise SystemExit(e.exit_code) from None
+    except click.UsageError as e:
+        click.echo(one_line(f"error: {_usage_message(e, args)}"), err=True)
+        raise SystemExit(e.exit_code) from None
+    except click.ClickException as e:  # a file Click could not open, and the like
+        click.echo(one_line(f"error: {_lower_first(e.format_message())}"), err=True)
+        raise SystemExit(e.exit_code) from None
+    except click.Abort:  # Ctrl-C, or end of input at a prompt
+        click.echo("error: interrupted", err=True)
+        raise SystemExit(130) from None
+    except BrokenPipeError:  # `symml list | head`: the reader left, nothing to report
+        _quiet_closed_stdout()
+        raise SystemExit(1) from None
     except SymmlError as e:
         if _debug(args):
             traceback.print_exc()
@@ -96,6 +113,39 @@ def main(argv: list[str] | None = None) -> None:
             err=True,
         )
         raise SystemExit(2) from None
+    raise SystemExit(status if isinstance(status, int) else 0)
+
+
+def _usage_message(error: click.UsageError, args: list[str]) -> str:
+    """Click's message on one line, with its suggestion and where to find the usage."""
+    message = _lower_first(error.format_message()).replace(". Did you mean", "; did you mean")
+    path = error.ctx.command_path if error.ctx is not None else _command_path(args)
+    if message.endswith("?"):
+        return f"{message} (see '{path} --help')"
+    return message.rstrip(".") + f"; see '{path} --help'"
+
+
+def _command_path(args: list[str]) -> str:
+    """``symml CMD`` for the first word of ``args`` that names a command, else ``symml``."""
+    name = next((a for a in args if a in app.commands), None)
+    return f"symml {name}" if name else "symml"
+
+
+def _lower_first(text: str) -> str:
+    """``No such option`` -> ``no such option``, as symml's own messages read (not ``LaTeX``)."""
+    text = text.strip()
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def _quiet_closed_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # stdout is not a real file (tests): nothing to quiet
+        pass
 
 
 def _debug(args: list[str]) -> bool:

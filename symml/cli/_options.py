@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import click
@@ -19,7 +21,63 @@ class Argument(click.Argument):
 
 
 class Command(click.Command):
-    """A command whose ``--help`` lists the help texts of its arguments."""
+    """A symml command: a formula argument may start with ``-``; ``--help`` lists arguments.
+
+    Negative log-likelihoods, entropies and losses begin with a minus, so a word that starts
+    with ``-`` and is none of the command's options is a positional argument (a formula or a
+    file) when the command takes one: ``symml parse '-\\frac{1}{m}\\sum ...'``. A word that
+    starts with ``--`` stays an option (``--jsn`` is a typo, not a formula) unless it could not
+    be one (``--x^2``). ``-`` alone is standard input and ``--`` ends the options, as ever.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, self._positionals_last(ctx, args))
+
+    def _positionals_last(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``args`` with every positional word moved after a ``--``, in the order given.
+
+        Options and their values keep their order; only the words Click would misread as
+        options need the ``--``, but moving every positional keeps their relative order.
+        """
+        params = self.get_params(ctx)
+        if not any(isinstance(p, click.Argument) for p in params):
+            return args
+        takes: dict[str, int] = {}  # option word -> how many values follow it
+        for p in params:
+            if isinstance(p, click.Option):
+                n = 0 if p.is_flag or p.count else p.nargs
+                for word in (*p.opts, *p.secondary_opts):
+                    takes[word] = n
+        options: list[str] = []
+        positionals: list[str] = []
+        words = iter(args)
+        for word in words:
+            if word == "--":
+                positionals.extend(words)
+                break
+            option = self._option_word(word, takes)
+            if option is None:
+                positionals.append(word)
+                continue
+            options.append(word)
+            attached = "=" in word if word.startswith("--") else len(word) > 2
+            for _ in range(0 if attached else takes.get(option, 0)):
+                value = next(words, None)
+                if value is None or value in takes:  # `--wrt --json`: the value was forgotten
+                    message = f"Option {option!r} requires an argument."
+                    raise click.BadOptionUsage(option, message, ctx)
+                options.append(value)
+        return [*options, "--", *positionals] if positionals else options
+
+    @staticmethod
+    def _option_word(word: str, takes: dict[str, int]) -> str | None:
+        """The option ``word`` names (known or a typo for Click to report), else None."""
+        if not word.startswith("-") or word == "-":
+            return None
+        if word.startswith("--"):
+            name = word.split("=", 1)[0]
+            return name if name in takes or _OPTION_NAME.fullmatch(name) else None
+        return word[:2] if word[:2] in takes else None
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         if hasattr(click.Command, "format_arguments"):  # Click >= 8.5 lists them itself
@@ -34,6 +92,9 @@ class Command(click.Command):
             with formatter.section("Arguments"):
                 formatter.write_dl(rows)
         super().format_options(ctx, formatter)
+
+
+_OPTION_NAME = re.compile(r"--[A-Za-z][A-Za-z0-9_-]*")
 
 
 def command(name: str) -> Callable[[Callable[..., Any]], click.Command]:
@@ -64,10 +125,63 @@ def print_json(data: Any) -> None:
 
 
 def console() -> Any:
-    """A Rich console on stdout (imported lazily: Rich costs start-up time)."""
+    """A Rich console on stdout (imported lazily: Rich costs start-up time).
+
+    Piped, it wraps nothing: a value is printed whole on its line, never folded at 80 columns.
+    """
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(highlight=False, soft_wrap=not stdout_is_terminal())
+
+
+def stdout_is_terminal() -> bool:
+    """Is stdout a terminal? Rich tables are for terminals; pipes get whole values."""
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # a closed or replaced stdout
+        return False
+
+
+def stderr_is_terminal() -> bool:
+    """Is stderr a terminal (where a progress bar can be drawn and erased)?"""
+    try:
+        return sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def tab_row(*values: str) -> str:
+    r"""One record per line for pipes: whole values, tab-separated, whitespace runs as one space.
+
+    Examples:
+        >>> tab_row("sigmoid", "a\tb", "two\nlines")
+        'sigmoid\ta b\ttwo lines'
+    """
+    return "\t".join(" ".join(str(v).split()) for v in values)
+
+
+@contextlib.contextmanager
+def progress(total: int, description: str, *, shown: bool) -> Iterator[Callable[..., None]]:
+    """A Rich progress bar on stderr while the block runs; yields ``advance(description)``.
+
+    Not ``shown`` (JSON output, or stderr not a terminal): nothing is drawn and ``advance``
+    does nothing. The bar is erased when the block ends.
+    """
+    if not shown or not stderr_is_terminal():
+        yield lambda *_args, **_kwargs: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(description, total=total or None)
+
+        def advance(what: str | None = None, steps: int = 1) -> None:
+            bar.update(task, advance=steps, description=what or description)
+
+        yield advance
 
 
 def symbol_options(symbol: list[str]) -> dict[str, str]:

@@ -11,7 +11,16 @@ from typing import Any
 import click
 from click.exceptions import Exit
 
-from symml.cli._options import argument, command, console, json_flag, one_line, print_json
+from symml.cli._options import (
+    argument,
+    command,
+    console,
+    json_flag,
+    one_line,
+    print_json,
+    stdout_is_terminal,
+    tab_row,
+)
 from symml.serialize import expr_json
 
 
@@ -19,7 +28,11 @@ from symml.serialize import expr_json
 @click.option("--tag", "-t", default=None, help="Only this tag.")
 @json_flag
 def list_command(tag: str | None, as_json: bool) -> None:
-    """List the registry's formulas (name, title, LaTeX, tags, sources)."""
+    """List the registry's formulas (name, title, LaTeX, tags, sources).
+
+    On a terminal, a table cut to its width; piped, one formula per line with its values
+    whole and tab-separated, in that order.
+    """
     from symml.registry import default_registry
 
     registry = default_registry()
@@ -39,9 +52,19 @@ def list_command(tag: str | None, as_json: bool) -> None:
         )
         _report_problems(registry)
         return
+    if not stdout_is_terminal():  # piped: one formula per line, every value whole
+        click.echo(
+            "".join(
+                tab_row(f.name, f.title, f.latex, ", ".join(f.tags), "; ".join(f.sources)) + "\n"
+                for f in entries
+            ),
+            nl=False,
+        )
+        _report_problems(registry)
+        return
     # A plain table, one line per formula cut to the terminal's width: Rich takes ~0.3 s to
-    # lay out 150 rows, more than the rest of `symml list`. --json and `symml show` give
-    # everything in full.
+    # lay out 150 rows, more than the rest of `symml list`. Piped output, --json and
+    # `symml show` give everything in full.
     import shutil
 
     name_width = max((len(f.name) for f in entries), default=4)
@@ -151,7 +174,11 @@ def _print_formula(data: dict[str, Any]) -> None:
         out.print(f"source  {source}", markup=False)
     if data["notes"]:
         out.print(f"notes  {data['notes']}", markup=False)
-    if data["claims"]:
+    if data["claims"] and not stdout_is_terminal():  # piped: one claim per line, whole
+        for c in data["claims"]:
+            erratum = c["erratum"] or ("does not parse" if "error" in c else "")
+            click.echo(tab_row("claim", c["kind"], c["wrt"] or "", c["latex"], erratum))
+    elif data["claims"]:
         table = Table(title="claims")
         for column in ("kind", "wrt", "latex", "erratum"):
             table.add_column(column, overflow="fold")

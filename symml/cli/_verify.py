@@ -15,8 +15,11 @@ from symml.cli._options import (
     console,
     json_flag,
     print_json,
+    progress,
     read_latex,
+    stdout_is_terminal,
     symbol_options,
+    tab_row,
 )
 from symml.errors import SymmlError
 
@@ -59,22 +62,18 @@ def verify_command(
         raise SymmlError("--wrt goes with --latex and --against")
     if bool(names) == all_:
         raise SymmlError("name formulas to verify, or pass --all (not both)")
-    from rich.console import Console
-    from rich.progress import Progress
-
     from symml.registry import default_registry
     from symml.verification import verify
 
     total = len(default_registry().names()) if all_ else len(names or [])
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("verifying", total=total)
+    with progress(total, "verifying", shown=not as_json) as advance:
         report = verify(
             list(names) or None,
             all=all_,
             seed=seed,
             points=points,
             jobs=jobs,
-            progress=lambda name, _rep: bar.update(task, advance=1, description=name),
+            progress=lambda name, _rep: advance(name),
         )
     if as_json:
         print_json(report.to_json())
@@ -110,6 +109,21 @@ def _verify_user_code(
 
 
 def _print_report(report: Any) -> None:
+    if not stdout_is_terminal():  # piped: one check per line, every value whole
+        for f in report.formulas:
+            for c in f.checks:
+                click.echo(tab_row(f.name, c.claim, c.status.value, c.message))
+    else:
+        _print_table(report)
+    counts = ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items()))
+    if report.errata:
+        click.echo("errata confirmed (the documents are wrong here):")
+        for c in report.errata:
+            click.echo(f"  {c.formula}: {c.claim}\n    {c.erratum}")
+    click.echo(f"{len(report.checks)} checks: {counts}; " + ("OK" if report.ok else "FAILED"))
+
+
+def _print_table(report: Any) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -131,14 +145,6 @@ def _print_report(report: Any) -> None:
                 escape(f.name), escape(c.claim), f"[{colour}]{c.status.value}[/]", escape(message)
             )
     out.print(table)
-    if report.errata:
-        out.print("[bold]errata confirmed[/bold] (the documents are wrong here):")
-        for c in report.errata:
-            out.print(f"  {c.formula}: {c.claim}\n    {c.erratum}", markup=False, soft_wrap=True)
-    counts = ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items()))
-    out.print(
-        f"{len(report.checks)} checks: {counts}; " + ("OK" if report.ok else "FAILED"), markup=False
-    )
 
 
 @command("equiv")

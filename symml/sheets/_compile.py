@@ -158,13 +158,25 @@ def _drop_math_at(tex: str, line: int, reason: str) -> str | None:
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write ``path`` through a temporary file in the same directory and a rename."""
+    """Write ``path`` through a temporary file in the same directory and a rename.
+
+    The file gets the mode a plain ``open(path, "w")`` would give (0666 less the umask),
+    not the 0600 of a temporary file.
+    """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
     try:
+        os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data.encode() if isinstance(data, str) else data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (read by setting it and putting it back: there is no getter)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
