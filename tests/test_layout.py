@@ -124,6 +124,7 @@ ALLOWED: dict[str, set[str]] = {
     "verification": BOTTOM | {"latex", "registry", "derivation", "numeric", "serialize"},
     "documents": BOTTOM | {"latex", "registry", "derivation", "numeric", "verification"},
     "sheets": BOTTOM | {"latex", "registry", "derivation", "numeric", "verification", "serialize"},
+    "corpus": BOTTOM | {"latex", "registry", "documents"},
 }
 
 

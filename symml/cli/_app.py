@@ -20,7 +20,8 @@ import traceback
 import click
 
 from symml.cli._derive import derive_command, parse_command
-from symml.cli._documents import cheatsheet_command, check_command
+from symml.cli._check import check_command
+from symml.cli._documents import cheatsheet_command
 from symml.cli._options import Command, one_line
 from symml.cli._registry import list_command, show_command
 from symml.cli._verify import equiv_command, verify_command
