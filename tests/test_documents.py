@@ -114,10 +114,14 @@ def test_text_is_accepted_as_well_as_paths() -> None:
 
 def test_summary_and_json(checked: dict[str, list[FormulaCheck]]) -> None:
     assert summary(checked["broken.md"], "broken.md") == (
-        "broken.md: 8 found, 4 parsed, 1 verified, 0 refuted, 4 broken"
+        "broken.md: 8 found, 4 parsed, 1 verified, 0 refuted, 4 broken "
+        "(by class: assignment 2, derivative 1, expression 1)"
     )
     entry = checked["claims.md"][2].to_json()
-    assert set(entry) == {"document", "line", "column", "latex", "status", "message", "registry"}
+    assert set(entry) == {
+        "document", "line", "column", "latex", "status", "message", "registry", "class"
+    }
+    assert entry["class"] == "derivative"
     assert entry["status"] == "refuted" and entry["document"] == "claims.md"
 
 
@@ -174,11 +178,12 @@ def _real(prefix: str) -> Path:
 
 @pytest.mark.parametrize("prefix", sorted(REAL_COUNTS))
 def test_real_documents_formula_counts(prefix: str) -> None:
-    assert len(extract(_real(prefix).read_text(encoding="utf-8"))) == REAL_COUNTS[prefix]
+    text = _real(prefix).read_text(encoding="utf-8")
+    assert len(extract(text, format="text")) == REAL_COUNTS[prefix]
 
 
 def test_real_document_000_broken_blocks_and_resync() -> None:
-    found = extract(_real("000").read_text(encoding="utf-8"))
+    found = extract(_real("000").read_text(encoding="utf-8"), format="text")
     broken = [(f.line, f.problem) for f in found if f.problem]
     assert [line for line, _ in broken] == [47, 103]
     assert "heading at line 48" in broken[0][1]
@@ -207,8 +212,8 @@ def _is_table(prefix: str, line: int) -> bool:
 def test_comma_separated_conditions_are_a_system_not_a_claim() -> None:
     text = "```\nsubject to: yᵢ(wᵀxᵢ + b) ≥ 1 - ξᵢ, ξᵢ ≥ 0\n```\n"
     [check] = check_document(text)
-    assert (check.line, check.column, check.status) == (2, 13, UNCHECKED)
-    assert "system of 2 conditions" in check.message
+    assert (check.line, check.column, check.status) == (2, 13, OK)
+    assert "system of 2 conditions" in check.message and check.statement.value == "condition"
 
 
 def test_stdin_text_that_names_a_file_is_checked_as_text(tmp_path):

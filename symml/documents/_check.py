@@ -32,20 +32,91 @@ were not there.
 
 from __future__ import annotations
 
+import traceback
 from pathlib import Path
 
-from symml.documents._claims import Unparsed, parse_formula, range_claim, table_derivative
+from symml.documents._claims import Unparsed, range_claim, table_derivative
 from symml.documents._context import Context
-from symml.documents._extract import extract
-from symml.documents._model import FormulaCheck, Found, Status
+from symml.documents._extract import extract_scan
+from symml.documents._markdown import extract_markdown
+from symml.documents._model import FormulaCheck, Found, Statement, Status
+from symml.documents._sentence import sentence_before
+from symml.documents._statements import parse_formula
 
 #: Seconds allowed for the checks of one formula (parse excluded).
 CHECK_TIMEOUT = 20.0
 
+#: The formats a text can be read as, and the file suffixes that choose them.
+FORMATS = {
+    "markdown": (".md", ".markdown", ".mdx", ".myst", ".rmd", ".qmd", ".ipynb"),
+    "latex": (".tex", ".ltx", ".latex"),
+    "text": (".txt", ".text", ".rst"),
+}
+
+
+def format_of(name: str | None) -> str:
+    """The format of a document named ``name``: by suffix; Markdown when unknown.
+
+    Examples:
+        >>> format_of("notes.tex"), format_of("a.md"), format_of("<stdin>")
+        ('latex', 'markdown', 'markdown')
+    """
+    suffix = Path(name or "").suffix.lower()
+    return next((fmt for fmt, suffixes in FORMATS.items() if suffix in suffixes), "markdown")
+
+
+def extract(text: str, format: str = "markdown") -> list[Found]:
+    """Every formula of ``text`` read as ``format`` (markdown, latex or text), in order.
+
+    Markdown is read by markdown-it-py with the dollarmath and amsmath plugins; LaTeX and
+    plain text line by line.
+
+    Examples:
+        >>> [(f.line, f.latex) for f in extract("Let $x^2$ be.\\n$$\\na = b\\n$$")]
+        [(1, 'x^2'), (3, 'a = b')]
+    """
+    if format not in FORMATS:
+        from symml.errors import SymmlError
+
+        raise SymmlError(f"unknown format {format!r}: one of {', '.join(FORMATS)}")
+    return extract_markdown(text) if format == "markdown" else extract_scan(text)
+
+
+def check_text(
+    text: str, *, source: str = "<text>", format: str | None = None,
+    timeout: float | None = CHECK_TIMEOUT,
+) -> list[FormulaCheck]:
+    """Find and check every formula of one document's text: the per-document entry point.
+
+    A plain top-level function of plain values (picklable, for process pools and Dask).
+    One formula that makes symml fail is status ``error`` (its traceback in ``debug``);
+    the others are still checked.
+
+    Args:
+        text: the document's text.
+        source: its name in the results (its format is guessed from the suffix).
+        format: markdown, latex or text (default: from ``source``'s suffix, else markdown).
+        timeout: seconds allowed for the checks of one formula; ``None`` is unbounded.
+
+    Returns:
+        One FormulaCheck per formula found, in document order.
+
+    Examples:
+        >>> [c.status.value for c in check_text(r"Let \\\\(t \\geq 1\\\\).", source="a.md")]
+        ['ok']
+    """
+    fmt = format or format_of(source)
+    context = Context(timeout=timeout)
+    lines = text.splitlines()
+    return [
+        _check(found, source, context, sentence_before(lines, found.line, found.column))
+        for found in extract(text, fmt)
+    ]
+
 
 def check_document(
     path_or_text: str | Path, *, name: str | None = None, timeout: float | None = CHECK_TIMEOUT,
-    literal: bool = False,
+    literal: bool = False, format: str | None = None,
 ) -> list[FormulaCheck]:
     """Find and check every formula of a document.
 
@@ -55,6 +126,7 @@ def check_document(
         name: the document name in the results (default: the file name, or ``<text>``).
         timeout: seconds allowed for the checks of one formula; ``None`` is unbounded.
         literal: ``path_or_text`` is the text, even if it happens to name a file.
+        format: markdown, latex or text (default: from the name's suffix, else markdown).
 
     Returns:
         One FormulaCheck per formula found, in document order.
@@ -64,8 +136,7 @@ def check_document(
         ['broken']
     """
     text, name = (str(path_or_text), name or "<text>") if literal else _read(path_or_text, name)
-    context = Context(timeout=timeout)
-    return [_check(found, name, context) for found in extract(text)]
+    return check_text(text, source=name, format=format, timeout=timeout)
 
 
 def _read(path_or_text: str | Path, name: str | None) -> tuple[str, str]:
@@ -78,16 +149,15 @@ def _read(path_or_text: str | Path, name: str | None) -> tuple[str, str]:
     return path_or_text, name or "<text>"
 
 
-def _check(found: Found, document: str, ctx: Context) -> FormulaCheck:
-    def result(status: Status, message: str, registry: str | None = None) -> FormulaCheck:
+def _check(found: Found, document: str, ctx: Context, sentence: str) -> FormulaCheck:
+    def result(
+        status: Status, message: str, registry: str | None = None,
+        statement: Statement | None = None, correction: str | None = None,
+        debug: str | None = None,
+    ) -> FormulaCheck:
         return FormulaCheck(
-            document,
-            found.line,
-            found.column,
-            found.latex or found.source,
-            status,
-            message,
-            registry,
+            document, found.line, found.column, found.latex or found.source, status, message,
+            registry, statement, correction, debug,
         )
 
     if found.problem:
@@ -96,27 +166,22 @@ def _check(found: Found, document: str, ctx: Context) -> FormulaCheck:
 
     try:
         if found.role == "range":
-            return result(*range_claim(found, ctx))
+            return result(*range_claim(found, ctx), Statement.PROPERTY)
         if found.role == "derivative":
-            return result(*table_derivative(found, ctx))
-        return result(*parse_formula(found, ctx))
+            return result(*table_derivative(found, ctx), Statement.DERIVATIVE)
+        return result(*parse_formula(found, ctx, sentence))
     except Unparsed as e:
         return result(Status.UNPARSED, str(e))
     except SymmlTimeout as e:
         return result(Status.UNCHECKED, f"the check ran out of time: {e}")
-
-
-def summary(checks: list[FormulaCheck], name: str = "") -> str:
-    """One line: found, parsed, verified, refuted, broken (the CLI prints it per document).
-
-    Examples:
-        >>> summary(check_document("$$\\n$$\\n# Next", name="d.md"), "d.md")
-        'd.md: 1 found, 0 parsed, 0 verified, 0 refuted, 1 broken'
-    """
-    count = {s: sum(c.status is s for c in checks) for s in Status}
-    parsed = len(checks) - count[Status.UNPARSED] - count[Status.BROKEN]
-    prefix = f"{name}: " if name else ""
-    return (
-        f"{prefix}{len(checks)} found, {parsed} parsed, {count[Status.VERIFIED]} verified, "
-        f"{count[Status.REFUTED]} refuted, {count[Status.BROKEN]} broken"
-    )
+    except RecursionError as e:  # SymPy recursing past the limit: symml failed here
+        return result(Status.ERROR, f"symml failed on this formula: RecursionError: {e}",
+                      debug=traceback.format_exc())
+    except Exception as e:  # noqa: BLE001 - recorded as this formula's error, never hidden
+        # one formula that symml cannot handle must not lose the document: it is reported
+        # with its reason (the traceback under --debug) and the next formula is checked
+        reason = " ".join(str(e).split())[:200] or "no message"
+        return result(
+            Status.ERROR, f"symml failed on this formula: {type(e).__name__}: {reason}",
+            debug=traceback.format_exc(),
+        )

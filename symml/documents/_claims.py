@@ -1,9 +1,9 @@
-"""Check what one formula claims: parse it, then verify its identity, derivative or property.
+"""The parts of a formula check: parsing, splitting, expanding definitions, properties.
 
-:func:`parse_formula` reads a formula's shape: a definition (``f(x) = ...``, matched against
-the registry), an identity or chain ``a = b = c``, a derivative claim (``\\frac{d}{dx}
-f = ...``), a relation (``KL(P||Q) \\geq 0``, sampled) or a system of conditions.
-:func:`range_claim` and :func:`table_derivative` check the range and derivative cells of
+:func:`parse` parses one side (a rejection raises :class:`Unparsed`); :func:`split_equals`
+and :func:`split_conditions` cut a formula into sides or conditions; :func:`expand`
+substitutes the definitions known so far; :func:`check_property` samples a relation
+(``KL(P||Q) \\geq 0``). :func:`range_claim` and :func:`table_derivative` check the range and derivative cells of
 a table row. Each returns ``(Status, message, registry name)``; a formula the parser
 rejects raises :class:`Unparsed`.
 """
@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from symml.documents._compare import SEED, free_names, numeric_value, sample_point, short
-from symml.documents._context import Context, compare_bounded, definition_head, match_registry
+from symml.documents._context import Context, compare_bounded, match_registry
 from symml.documents._model import Found, Status
 from symml.documents._plain import INTERVAL
 
@@ -22,7 +22,7 @@ class Unparsed(Exception):
     """A formula the LaTeX parser rejected; the message has the reason and the column."""
 
 
-def _parse(latex: str, offset: int = 0):
+def parse(latex: str, offset: int = 0):
     from symml.errors import ParseError
     from symml.latex import parse_latex
 
@@ -61,7 +61,7 @@ def _split_top(latex: str, sep: str, keep=lambda k: True) -> list[tuple[int, str
     return pieces
 
 
-def _split_conditions(latex: str) -> list[tuple[int, str]]:
+def split_conditions(latex: str) -> list[tuple[int, str]]:
     """``a >= b, c >= 0``: pieces at top-level commas when every piece is a relation."""
     pieces = _split_top(latex, ",")
     relation = re.compile(r"\\[lg]eq\b|\\neq\b|[<>=]")
@@ -70,7 +70,7 @@ def _split_conditions(latex: str) -> list[tuple[int, str]]:
     return [(0, latex)]
 
 
-def _split_equals(latex: str) -> list[tuple[int, str]]:
+def split_equals(latex: str) -> list[tuple[int, str]]:
     """Split a chain ``a = b = c`` (or ``a := b``) at its top-level ``=`` signs."""
 
     def is_equals(k: int) -> bool:  # not the = of <=, >=, !=, ==
@@ -81,122 +81,7 @@ def _split_equals(latex: str) -> list[tuple[int, str]]:
     return [(start, p[:-1] if p.endswith(":") else p) for start, p in pieces] + [last]
 
 
-_PROSE_WORD = re.compile(r"\\mathrm\{([a-z]{3,})\}|(?<![\\\w])(of|with|to|the)\b")
-
-
-def parse_formula(found: Found, ctx: Context) -> tuple[Status, str, str | None]:
-    if found.kind in ("fence", "code"):
-        words = sorted({a or b for a, b in _PROSE_WORD.findall(found.latex)})
-        if len(words) >= 2 or any(len(w) >= 6 for w in words):
-            raise Unparsed(f"not parsed: prose, not a formula (the words {', '.join(words)})")
-    conditions = _split_conditions(found.latex)
-    if len(conditions) > 1:  # "y_i(w^T x_i + b) >= 1 - xi_i, xi_i >= 0"
-        for offset, text in conditions:
-            _parse(text, offset)
-        return (
-            Status.UNCHECKED,
-            f"parsed; a system of {len(conditions)} conditions, not a claim",
-            None,
-        )
-    pieces = _split_equals(found.latex)
-    if any(not text.strip() for _, text in pieces):
-        raise Unparsed("does not parse: an equation with an empty side")
-    sides = [_parse(text, offset) for offset, text in pieces]
-    if len(sides) == 1:
-        value = sides[0]
-        if hasattr(value, "parts") or hasattr(value, "items"):
-            return _property(value, ctx)
-        if found.title:
-            return _match_expression(value, found.title, ctx)
-        return Status.OK, "parsed (an expression, no claim)", None
-    for side in sides:
-        if hasattr(side, "parts") or hasattr(side, "items"):
-            return Status.UNCHECKED, "parsed; a relation inside an equation is not checked", None
-    lhs_text = pieces[0][1]
-    if _is_derivative_notation(lhs_text, sides[0]):
-        return _derivative_claim(sides, ctx)
-    head = definition_head(sides[0])
-    if head is not None:
-        return _definition(head, sides, ctx)
-    return _identity(sides, ctx, "identity")
-
-
-def _is_derivative_notation(text: str, value) -> bool:
-    import sympy as sp
-
-    if isinstance(value, sp.Derivative):
-        return True
-    return bool(re.search(r"'\s*\(|\\frac\{\s*d|\\frac\{\\partial|\\partial", text))
-
-
-def _has_ellipsis(value) -> bool:
-    return "Ellipsis" in str(value)
-
-
-def _definition(head, sides, ctx: Context) -> tuple[Status, str, str | None]:
-    name, params = head
-    body = sides[1]
-    for side in sides[2:]:  # h(x) = w_0 + ... + w_n x_n = w^T x + b: the form without "..."
-        if _has_ellipsis(body) and not _has_ellipsis(side):
-            body = side
-    # an update rule (theta = theta - alpha grad J) is not a definition
-    if not params and any(getattr(s, "name", None) == name for s in body.free_symbols):
-        return Status.OK, f"parsed (an update of {name})", None
-    ctx.defs[name] = (params, body)
-    shown = f"{name}({', '.join(map(str, params))})" if params else name
-    matched, note = match_registry(name, params, body, ctx)
-    message = f"definition of {shown}" + (f"; {note}" if note else "")
-    if len(sides) > 2:
-        status, detail, _ = _identity(sides[1:], ctx, "chain")
-        return status, f"{message}; {detail}", matched
-    return Status.OK, message, matched
-
-
-def _identity(sides, ctx: Context, what: str) -> tuple[Status, str, str | None]:
-    first = _expand(sides[0], ctx)
-    if what == "identity":
-        names = [free_names(first), free_names(_expand(sides[-1], ctx))]
-        if names[0] != names[1]:
-            return (
-                Status.UNCHECKED,
-                "an equation in unknowns, not an identity (the sides use "
-                f"different symbols: {', '.join(sorted(names[0] ^ names[1]))})",
-                None,
-            )
-    verdicts = []
-    for k, side in enumerate(sides[1:], start=2):
-        verdict, detail = compare_bounded(first, _expand(side, ctx), ctx)
-        if verdict is False:
-            return Status.REFUTED, f"{what}: side {k} differs from side 1: {detail}", None
-        verdicts.append((verdict, detail))
-    if all(v is True for v, _ in verdicts):
-        return Status.VERIFIED, f"{what} holds ({verdicts[-1][1]})", None
-    reason = next(d for v, d in verdicts if v is None)
-    return Status.UNCHECKED, f"{what} not checked: {reason}", None
-
-
-def _derivative_claim(sides, ctx: Context) -> tuple[Status, str, str | None]:
-    import sympy as sp
-
-    expanded = [_expand(side, ctx, symbols=True) for side in sides]
-    for side in expanded:
-        if not isinstance(side, sp.Basic):
-            continue
-        for d in side.atoms(sp.Derivative):
-            names = free_names(d.expr)
-            for var in d.variables:
-                name = str(var.base.label) if isinstance(var, sp.Indexed) else str(var)
-                if names and name not in names and not isinstance(d.expr, (sp.Symbol, sp.Indexed)):
-                    return (
-                        Status.UNCHECKED,
-                        f"derivative not checked: {short(d.expr)} "
-                        f"(as defined above) does not depend on {name}",
-                        None,
-                    )
-    return _identity(expanded, ctx, "derivative")
-
-
-def _expand(value, ctx: Context, rounds: int = 4, symbols: bool = False):
+def expand(value, ctx: Context, rounds: int = 4, symbols: bool = False):
     """Substitute the definitions known so far: document first, then the registry.
 
     Applied functions (``\\sigma(z)``, ``J(w)``) are substituted wherever they occur. A bare
@@ -268,13 +153,13 @@ def _index_vector(body, name: str, arg):
     return body.replace(lambda e: isinstance(e, sp.Indexed), entry)
 
 
-def _property(value, ctx: Context) -> tuple[Status, str, str | None]:
+def check_property(value, ctx: Context) -> tuple[Status, str, str | None]:
     """A relation (``KL(P||Q) \\geq 0``): sampled, within the time bound, when computable."""
     from symml.workers import run_bounded
 
     if hasattr(value, "items"):
         return Status.UNCHECKED, "several relations (a system of conditions), not a claim", None
-    parts = [_expand(p, ctx) for p in value.parts]
+    parts = [expand(p, ctx) for p in value.parts]
     return run_bounded(_property_parts, parts, tuple(value.ops), timeout=ctx.timeout)
 
 
@@ -330,7 +215,7 @@ def _table_subject(found: Found):
     """The row's formula as a function of its one variable: (expr, variable)."""
     import sympy as sp
 
-    expr = _parse(found.subject)
+    expr = parse(found.subject)
     if not isinstance(expr, sp.Expr):
         raise Unparsed("the row's formula is not an expression")
     free = sorted((s for s in expr.free_symbols if isinstance(s, sp.Symbol)), key=str)
@@ -338,7 +223,7 @@ def _table_subject(found: Found):
     return expr, var
 
 
-def _match_expression(value, title: str, ctx: Context) -> tuple[Status, str, str | None]:
+def match_expression(value, title: str, ctx: Context) -> tuple[Status, str, str | None]:
     import sympy as sp
 
     bases = {ix.base.label for ix in value.atoms(sp.Indexed)}
@@ -350,7 +235,7 @@ def _match_expression(value, title: str, ctx: Context) -> tuple[Status, str, str
         params = (next(iter(bases)),)  # softmax over x_i: the vector is the argument
     else:
         params = tuple(s for s in free if s.name == "x")[:1] or tuple(free[:1])
-    matched, note = match_registry(title, params, value, ctx, title=title)
+    matched, note, _correction, _refuted = match_registry(title, params, value, ctx, title=title)
     return Status.OK, f"{title}: parsed; {note}", matched
 
 
@@ -398,7 +283,7 @@ def table_derivative(found: Found, ctx: Context) -> tuple[Status, str, str | Non
     from sympy.core.function import AppliedUndef
 
     expr, var = _table_subject(found)
-    claim = _parse(found.latex)
+    claim = parse(found.latex)
     if not isinstance(claim, sp.Expr):
         raise Unparsed("the derivative cell is not an expression")
     claim = claim.replace(

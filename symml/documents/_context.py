@@ -109,27 +109,36 @@ def _registry_definitions() -> list:
 
 def match_registry(
     name: str, params: tuple, body: Any, ctx: Context, title: str | None = None
-) -> tuple[str | None, str]:
-    """(registry name, note): the registry entry this definition is, or differs from."""
+) -> tuple[str | None, str, str | None, bool]:
+    """(registry name, note, correction, refuted): the registry entry this definition is.
+
+    ``refuted`` is set only when the definition names a well-known quantity (the KL
+    divergence, the entropy: :data:`MEANINGS`) and differs, with a counterexample, from
+    every registry form of it that could be compared; ``correction`` is then that
+    entry's LaTeX.
+    """
     import sympy as sp
 
     entries = ctx.registry()
     if not isinstance(body, sp.Basic):
-        return None, ""
+        return None, "", None, False
     canon = canonical(body)
     for rname, _title, _head, rparams, rbody in entries:
         if len(rparams) != len(params) or not isinstance(rbody, sp.Basic):
             continue
         renamed = canon.xreplace(_renaming(params, rparams, canon, rbody))
         if renamed == canonical(rbody):
-            return rname, f"same as registry: {rname}"
+            return rname, f"same as registry: {rname}", None, False
     nodes = list(sp.preorder_traversal(body))
     for rname, rnodes in ctx.shapes():
         mapping = _parallel_renaming(nodes, rnodes)
         if mapping is not None:
             renames = ", ".join(f"{a} -> {b}" for a, b in mapping.items() if str(a) != str(b))
             how = f" (renaming {renames})" if renames else ""
-            return rname, f"same as registry: {rname}{how}"
+            return rname, f"same as registry: {rname}{how}", None, False
+    meaning = _meaning(name, params, body)
+    if meaning is not None:
+        return _compare_meaning(meaning, params, body, ctx)
     for rname, rtitle, rhead, rparams, rbody in entries:
         same_name = not _GENERIC.match(name) and (rhead == name or rname == name.lower())
         same_title = bool(title) and title.lower() in {
@@ -140,18 +149,107 @@ def match_registry(
         if not (same_name or same_title):
             continue
         if len(rparams) != len(params):
-            return rname, f"differs from registry: {rname} takes {len(rparams)} argument(s)"
+            note = f"differs from registry: {rname} takes {len(rparams)} argument(s)"
+            return rname, note, None, False
         renamed = body.xreplace(_renaming(params, rparams, body, rbody))
         verdict, detail = compare_bounded(renamed, rbody, ctx)
         if verdict is True:
-            return rname, f"same as registry: {rname} (equivalent {detail})"
+            return rname, f"same as registry: {rname} (equivalent {detail})", None, False
         if verdict is False:
             return rname, (
                 f"differs from registry: {rname}: here {short(renamed)}, registry "
                 f"{short(rbody)}; {detail}"
-            )
-        return None, f"registry {rname} has this name; not compared: {detail}"
-    return None, "not in the registry"
+            ), None, False
+        return None, f"registry {rname} has this name; not compared: {detail}", None, False
+    return None, "not in the registry", None, False
+
+
+#: Well-known quantities by meaning: the names a document may give them, the number of
+#: arguments, and the registry entries that define them (in any of their units).
+MEANINGS = {
+    "the KL divergence": (
+        {"KL", "D_KL", "DKL", "KLD", "D_kl", "kl", "D"}, 2,
+        ("kl_divergence", "kl_divergence_bits"),
+    ),
+    "the entropy": ({"H", "Entropy", "entropy"}, 1, ("entropy_nats", "entropy")),
+    "the cross-entropy": (
+        {"H", "CE", "H_x", "crossentropy"}, 2,
+        ("cross_entropy_distributions", "cross_entropy_bits"),
+    ),
+}
+
+
+def _meaning(name: str, params: tuple, body: Any) -> str | None:
+    import sympy as sp
+
+    for meaning, (names, arity, _entries) in MEANINGS.items():
+        if name in names and len(params) == arity and body.has(sp.log) and body.has(sp.Sum):
+            return meaning
+    return None
+
+
+def _compare_meaning(meaning: str, params: tuple, body: Any, ctx: Context):
+    """A document's form of a well-known quantity against every registry form of it."""
+    _names, _arity, wanted = MEANINGS[meaning]
+    by_name = {e[0]: e for e in ctx.registry()}
+    mine = as_vectors(body, params)
+    refutations = []
+    for rname in wanted:
+        if rname not in by_name:
+            continue
+        _rname, _title, _head, rparams, rbody = by_name[rname]
+        verdict, detail = compare_bounded(mine, as_vectors(rbody, rparams), ctx)
+        if verdict is True:
+            return rname, f"{meaning}, same as registry: {rname} ({detail})", None, False
+        if verdict is False:
+            refutations.append((rname, detail))
+    if not refutations:
+        return None, f"{meaning}; not compared with the registry", None, False
+    rname, detail = refutations[0]
+    from symml.registry import get
+
+    correction = get(rname).latex
+    others = ", ".join(r for r, _ in refutations[1:])
+    also = f" (and from {others})" if others else ""
+    note = (
+        f"{meaning} differs from registry: {rname}{also}: {detail}; "
+        f"the registry has {correction}"
+    )
+    return rname, note, correction, True
+
+
+def as_vectors(expr: Any, params: tuple = ()) -> Any:
+    """A distribution as a vector, whatever its spelling: ``P(x_i)``, ``P(x)``, ``p_i`` -> ``p[i]``.
+
+    Names are lower-cased (``P`` and ``p`` are one distribution) and every sum runs from 1
+    to the same ``n``, so that two spellings of one quantity compare equal.
+    """
+    import sympy as sp
+    from sympy.core.function import AppliedUndef
+
+    def vector(app):
+        if len(app.args) != 1:
+            return app
+        arg = app.args[0]
+        index = arg.indices[-1] if isinstance(arg, sp.Indexed) else arg
+        return sp.IndexedBase(app.func.__name__.lower())[index]
+
+    def lower(ix):
+        return sp.IndexedBase(str(ix.base.label).lower())[ix.indices]
+
+    n = sp.Symbol("n_terms", integer=True, positive=True)
+
+    def bounds(s):
+        limits = [(v, 1, n) if len(lim) == 3 else lim for lim in s.limits for v in lim[:1]]
+        return type(s)(s.function, *limits)
+
+    try:
+        out = expr.replace(lambda e: isinstance(e, AppliedUndef), vector)
+        out = out.replace(lambda e: isinstance(e, sp.Indexed), lower)
+        out = out.replace(lambda e: isinstance(e, (sp.Sum, sp.Product)), bounds)
+    except (TypeError, ValueError, AttributeError):
+        return expr
+    return canonical(out)
 
 
 def _parallel_renaming(nodes: list, rnodes: list) -> dict | None:

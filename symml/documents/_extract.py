@@ -21,21 +21,21 @@ from symml.documents._model import Found
 from symml.documents._plain import fence_formulas, is_code_equation, table_row
 from symml.latex import plain_to_latex as to_latex
 
-__all__ = ["extract"]
+__all__ = ["extract_scan"]
 
 
-_FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^\s`]*)")
+FENCE = re.compile(r"^(\s*)(`{3,}|~{3,})\s*([^\s`]*)")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}(\s|$)")
 _RULE = re.compile(r"^\s{0,3}(-{3,}|\*{3,}|_{3,})\s*$")
 _BEGIN = re.compile(r"\\begin\{((?:equation|align|gather|multline|eqnarray|flalign)\*?)\}")
 _ALIGNED_ENVS = ("align", "gather", "multline", "eqnarray", "flalign")
 
 
-def extract(text: str) -> list[Found]:
-    """Every formula of ``text``, in document order.
+def extract_scan(text: str) -> list[Found]:
+    """Every formula of a LaTeX or plain-text ``text``, in document order (line by line).
 
     Examples:
-        >>> [(f.line, f.latex) for f in extract("Let $x^2$ be.\\n$$\\na = b\\n$$")]
+        >>> [(f.line, f.latex) for f in extract_scan("Let $x^2$ be.\\n$$\\na = b\\n$$")]
         [(1, 'x^2'), (3, 'a = b')]
     """
     lines = text.splitlines()
@@ -43,22 +43,22 @@ def extract(text: str) -> list[Found]:
     i = 0
     while i < len(lines):
         line = lines[i]
-        fence = _FENCE.match(line)
+        fence = FENCE.match(line)
         if fence:
             i = _fence(lines, i, fence, found)
             continue
         stripped = line.lstrip()
         indent = len(line) - len(stripped)
         if stripped.startswith("$$") and "$$" not in stripped[2:]:
-            i = _block(lines, i, indent, "$$", "$$", found)
+            i = block(lines, i, indent, "$$", "$$", found)
             continue
         if stripped.startswith("\\[") and "\\]" not in stripped[2:]:
-            i = _block(lines, i, indent, "\\[", "\\]", found)
+            i = block(lines, i, indent, "\\[", "\\]", found)
             continue
         begin = _BEGIN.match(stripped)
         if begin and f"\\end{{{begin.group(1)}}}" not in stripped:
             env = begin.group(1)
-            i = _block(lines, i, indent, begin.group(0), f"\\end{{{env}}}", found, env=env)
+            i = block(lines, i, indent, begin.group(0), f"\\end{{{env}}}", found, env=env)
             continue
         found.extend(_inline(line, i + 1))
         i += 1
@@ -76,7 +76,7 @@ def _fence(lines: list[str], i: int, fence: re.Match, found: list[Found]) -> int
     return j + 1
 
 
-def _block(
+def block(
     lines: list[str],
     i: int,
     indent: int,
@@ -103,7 +103,7 @@ def _block(
             problem = f"the rule '---' at line {j + 1} is inside the block"
         elif not line.strip() and env is None:
             problem = f"the blank line {j + 1} ends the paragraph inside the block"
-        elif _FENCE.match(line):
+        elif FENCE.match(line):
             problem = f"the code fence at line {j + 1} is inside the block"
         if problem:
             content = "\n".join(parts).strip()
@@ -127,7 +127,7 @@ def _block(
             if not content.strip():
                 found.append(broken(f"an empty {opener} block (closed at line {j + 1})"))
             elif env and env.rstrip("*") in _ALIGNED_ENVS:
-                found.extend(_rows(content, i + 1, start_col + len(opener)))
+                found.extend(rows(content, i + 1, start_col + len(opener)))
             else:
                 found.extend(
                     _pieces(
@@ -149,7 +149,7 @@ def _closer_after_blank(lines: list[str], j: int, closer: str) -> int | None:
     """The line that closes a block after the blank line ``j``, if no structure comes first."""
     for k in range(j + 1, len(lines)):
         line = lines[k]
-        if _HEADING.match(line) or _RULE.match(line) or _FENCE.match(line) or not line.strip():
+        if _HEADING.match(line) or _RULE.match(line) or FENCE.match(line) or not line.strip():
             return None
         if line.strip() == closer or line.rstrip().endswith(closer):
             return k
@@ -174,7 +174,7 @@ def _pieces(content: str, line: int, col: int, kind: str) -> list[Found]:
     return [Found(ln, cl, stripped, latex, kind)]
 
 
-def _rows(content: str, line: int, col: int) -> list[Found]:
+def rows(content: str, line: int, col: int) -> list[Found]:
     """The rows of an align-like environment; a row ``a = b, \\quad c = d`` gives two."""
     out = []
     for start, row in _split_top(content, r"\\"):
@@ -251,7 +251,7 @@ def _inline(line: str, lineno: int) -> list[Found]:
             )
             continue
         if group == "e" and m.group("env").rstrip("*") in _ALIGNED_ENVS:
-            out.extend(_rows(body, lineno, m.start(group) + 1))
+            out.extend(rows(body, lineno, m.start(group) + 1))
             continue
         out.append(Found(lineno, m.start() + 1, body.strip(), " ".join(body.split()), kind))
     if line.lstrip().startswith("|") and "$" not in line:

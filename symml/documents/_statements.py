@@ -1,0 +1,296 @@
+"""Check one formula as what it states: define, check a claim, or say why it is no claim.
+
+:func:`parse_formula` parses a formula's sides, asks :mod:`symml.documents._classes` what it
+states (from the formula and the sentence before it), and then:
+
+- a definition ``f(x) = ...`` (or a chain ``y = f(x) = x^3 - 1/x``) is recorded for the rest
+  of the document, compared with the registry's quantity of the same meaning, and the
+  links after the defining one are checked as a derivation;
+- an identity, a derivation chain or a derivative claim is checked step by step, each side
+  against the one before it, and the first step that breaks is named;
+- an equation that ends in a decimal is checked at the digits shown ("rounded to 3
+  digits"): verified when the true value rounds to it, refuted only past that;
+- conditions, assumptions, assignments, update rules and notation are never refuted.
+
+Returns ``(Status, message, registry name, Statement, correction)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from symml.documents._claims import (
+    Unparsed,
+    check_property,
+    expand,
+    parse,
+    split_conditions,
+    split_equals,
+)
+from symml.documents._classes import (
+    classify_equation,
+    classify_relation,
+    decimal_digits,
+    notation,
+)
+from symml.documents._compare import free_names, short
+from symml.documents._context import Context, compare_bounded, definition_head, match_registry
+from symml.documents._model import Found, Statement, Status
+from symml.documents._sentence import lead_word
+
+__all__ = ["parse_formula"]
+
+_PROSE_WORD = re.compile(r"\\mathrm\{([a-z]{3,})\}|(?<![\\\w])(of|with|to|the)\b")
+_UPDATE_OPS = re.compile(r"\\leftarrow|\\gets|\\mapsfrom|(?<=[\w}])\s*[-+*]=")
+_NOT_CLAIMS = (
+    Statement.ASSUMPTION, Statement.CONDITION, Statement.EQUATION, Statement.ASSIGNMENT,
+)
+_WHY = {
+    Statement.ASSUMPTION: "an assumption, not a claim",
+    Statement.CONDITION: "a condition, not a claim",
+    Statement.EQUATION: "an equation to solve, not an identity",
+    Statement.ASSIGNMENT: "an assignment (a value chosen), not a claim",
+    Statement.UPDATE: "an update rule, not a claim",
+    Statement.NOTATION: "notation",
+}
+
+
+def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
+    """What ``found`` states, checked: (Status, message, registry, Statement, correction)."""
+    latex = found.latex
+    if found.kind in ("fence", "code"):
+        words = sorted({a or b for a, b in _PROSE_WORD.findall(latex)})
+        if len(words) >= 2 or any(len(w) >= 6 for w in words):
+            raise Unparsed(f"not parsed: prose, not a formula (the words {', '.join(words)})")
+    lead = lead_word(sentence)
+    if _UPDATE_OPS.search(latex):  # theta \leftarrow theta - alpha g, x += dx
+        for offset, text in split_equals(_UPDATE_OPS.sub("=", latex)):
+            if text.strip():
+                parse(text, offset)
+        return Status.OK, _WHY[Statement.UPDATE], None, Statement.UPDATE, None
+    conditions = split_conditions(latex)
+    if len(conditions) > 1:  # "y_i(w^T x_i + b) >= 1 - xi_i, xi_i >= 0"
+        for offset, text in conditions:
+            parse(text, offset)
+        why = f"a system of {len(conditions)} conditions, not a claim"
+        return Status.OK, why, None, Statement.CONDITION, None
+    pieces = split_equals(latex)
+    if any(not text.strip() for _, text in pieces):
+        raise Unparsed("does not parse: an equation with an empty side")
+    sides = [parse(text, offset) for offset, text in pieces]
+    if len(sides) == 1:
+        return _single(sides[0], found, ctx, lead)
+    if any(hasattr(s, "parts") or hasattr(s, "items") for s in sides):
+        why = "parsed; a relation inside an equation is not checked"
+        return Status.UNCHECKED, why, None, Statement.CONDITION, None
+    if _is_derivative_notation(pieces[0][1], sides[0]) and not (
+        lead and lead[0] in ("assumption", "condition", "solve")
+    ):
+        return (*_derivative_claim(sides, ctx), Statement.DERIVATIVE, None)
+    cls, heads = classify_equation(
+        sides, [t for _, t in pieces], lead, latex, lambda side: _head(side, ctx) is not None
+    )
+    if cls in _NOT_CLAIMS and not heads:
+        return Status.OK, _WHY[cls], None, cls, None
+    if heads:
+        return _definition(sides, heads, cls, ctx, pieces)
+    rounded = decimal_digits(pieces[-1][1])
+    if rounded is not None and len(sides) == 2:
+        return _rounded(sides[0], rounded, ctx)
+    return (*_chain(sides, ctx, cls), None, cls, None)
+
+
+def _single(value, found: Found, ctx: Context, lead) -> tuple:
+    """A formula with no ``=``: a relation, a table row's formula, notation, an expression."""
+    if hasattr(value, "items"):
+        return Status.OK, "several relations (a system of conditions)", None, Statement.CONDITION, None
+    if hasattr(value, "parts"):
+        cls = classify_relation(list(value.parts), tuple(value.ops), lead)
+        if cls is Statement.PROPERTY:
+            return (*check_property(value, ctx), cls, None)
+        if cls is Statement.APPROXIMATION:
+            return _approximation(value, ctx)
+        return Status.OK, _WHY.get(cls, cls.value), None, cls, None
+    if found.title:
+        from symml.documents._claims import match_expression
+
+        return (*match_expression(value, found.title, ctx), Statement.DEFINITION, None)
+    kind = notation(value, found.latex)
+    if kind:
+        return Status.OK, f"notation ({kind})", None, Statement.NOTATION, None
+    return Status.OK, "parsed (an expression, no claim)", None, Statement.EXPRESSION, None
+
+
+def _head(side, ctx: Context):
+    """(name, parameters) when ``side`` names what the formula defines, else None.
+
+    ``\\sigma(-x)`` or ``f(2)`` of a function already known is a value, not a definition.
+    """
+    import sympy as sp
+    from sympy.core.function import AppliedUndef
+
+    head = definition_head(side)
+    if head is None:
+        return None
+    if isinstance(side, sp.Function) and head[1] == () and side.args:
+        known = isinstance(side, AppliedUndef) and ctx.lookup(side.func.__name__) is not None
+        if known or not isinstance(side, AppliedUndef):
+            return None  # sigma(-x) = 1 - sigma(x): a claim about sigma
+        if not any(type(a).__name__ == "Given" for a in side.args):
+            return None  # f(4), g(2x): a value of a function, not a definition
+    return head
+
+
+def _is_derivative_notation(text: str, value) -> bool:
+    import sympy as sp
+
+    if isinstance(value, (sp.Derivative, sp.Subs)) and value.has(sp.Derivative):
+        return True
+    return bool(re.search(r"'\s*\(|\\frac\{\s*d|\\frac\{\\partial|\\partial", text))
+
+
+def _has_ellipsis(value) -> bool:
+    return "Ellipsis" in str(value)
+
+
+def _definition(sides, heads: int, cls: Statement, ctx: Context, pieces) -> tuple:
+    """Define the leading names as the first value after them; check the links after it."""
+    body_at = heads
+    for k in range(heads + 1, len(sides)):  # h(x) = w_0 + ... + w_n x_n = w^T x + b
+        if _has_ellipsis(sides[body_at]) and not _has_ellipsis(sides[k]):
+            body_at = k
+    body = sides[body_at]
+    names, matched, note, correction, refuted = [], None, "", None, False
+    for side in sides[:heads]:
+        name, params = _head(side, ctx)
+        if cls is not Statement.UPDATE:
+            ctx.defs[name] = (params, body)
+        names.append(f"{name}({', '.join(map(str, params))})" if params else name)
+        if matched is None and cls is Statement.DEFINITION:
+            matched, note, correction, refuted = match_registry(
+                name, params, expand(body, ctx), ctx
+            )
+    what = {
+        Statement.UPDATE: f"an update of {names[0]}",
+        Statement.ASSIGNMENT: f"an assignment of {', '.join(names)}",
+    }.get(cls, f"definition of {', '.join(names)}")
+    message = what + (f"; {note}" if note else "")
+    if refuted:
+        return Status.REFUTED, message, matched, cls, correction
+    rest = sides[body_at:]
+    if len(rest) > 1:
+        status, detail = _chain(rest, ctx, Statement.DERIVATION, first_side=body_at + 1)
+        return status, f"{message}; {detail}", matched, cls, None
+    return Status.OK, message, matched, cls, None
+
+
+def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[Status, str]:
+    """Each side against the one before it; a refutation names the first step that breaks."""
+    what = "identity" if cls is Statement.IDENTITY and len(sides) == 2 else "derivation"
+    expanded = [expand(s, ctx) for s in sides]
+    if len(sides) == 2 and cls is not Statement.DERIVATIVE:
+        names = [free_names(expanded[0]), free_names(expanded[1])]
+        if names[0] != names[1]:
+            verdict, detail = compare_bounded(expanded[0], expanded[1], ctx)
+            if verdict is True and not (names[0] and names[1]):
+                return Status.VERIFIED, f"identity holds ({detail})"
+            return (
+                Status.UNCHECKED,
+                "an equation in unknowns, not an identity (the sides use different "
+                f"symbols: {', '.join(sorted(names[0] ^ names[1]))})",
+            )
+    verdicts, previous = [], 0
+    for k in range(1, len(sides)):
+        new = free_names(expanded[k]) - free_names(expanded[previous]) - set(ctx.defs)
+        if new and len(sides) > 2:
+            verdicts.append((None, f"step {k + first_side - 1} names {', '.join(sorted(new))}"))
+            previous = k
+            continue
+        verdict, detail = compare_bounded(expanded[previous], expanded[k], ctx)
+        if verdict is False:
+            if what == "identity":
+                return Status.REFUTED, f"identity: the sides differ: {detail}"
+            a, b = previous + first_side, k + first_side
+            return Status.REFUTED, f"{what}: step {b - 1} (side {b} from side {a}) breaks: {detail}"
+        verdicts.append((verdict, detail))
+        previous = k
+    if all(v is True for v, _ in verdicts):
+        return Status.VERIFIED, f"{what} holds ({verdicts[-1][1]})"
+    reason = next(d for v, d in verdicts if v is not True)
+    return Status.UNCHECKED, f"{what} not checked: {reason}"
+
+
+def _derivative_claim(sides, ctx: Context) -> tuple[Status, str, str | None]:
+    import sympy as sp
+
+    expanded = [expand(side, ctx, symbols=True) for side in sides]
+    for side in expanded:
+        if not isinstance(side, sp.Basic):
+            continue
+        for d in side.atoms(sp.Derivative):
+            names = free_names(d.expr)
+            for var in d.variables:
+                name = str(var.base.label) if isinstance(var, sp.Indexed) else str(var)
+                if names and name not in names and not isinstance(d.expr, (sp.Symbol, sp.Indexed)):
+                    return (
+                        Status.UNCHECKED,
+                        f"derivative not checked: {short(d.expr)} "
+                        f"(as defined above) does not depend on {name}",
+                        None,
+                    )
+    status, detail = _chain(expanded, ctx, Statement.DERIVATIVE)
+    if len(sides) == 2:
+        detail = detail.replace("derivation", "derivative", 1)
+    return status, detail, None
+
+
+def _value(expr, ctx: Context) -> float | None:
+    """The number ``expr`` stands for (definitions expanded), or None if it has unknowns."""
+    import sympy as sp
+
+    from symml.documents._compare import numeric_value
+
+    value = expand(expr, ctx, symbols=True)
+    if not isinstance(value, sp.Basic) or free_names(value):
+        return None
+    try:
+        value = value.doit()
+    except (TypeError, ValueError, NotImplementedError, AttributeError):
+        return None
+    return numeric_value(value, {})
+
+
+def _rounded(expr, rounded: tuple[float, int, int], ctx: Context) -> tuple:
+    """``\\sqrt{0.2 \\times 0.37} = 0.272``: right when the true value rounds to the digits."""
+    shown, digits, places = rounded
+    true = _value(expr, ctx)
+    cls = Statement.APPROXIMATION
+    if true is None:
+        return Status.UNCHECKED, "a value with unknowns: not computed", None, cls, None
+    unit = 10.0 ** (-places)
+    off = abs(true - shown)
+    if off <= unit / 2 * (1 + 1e-9):
+        return Status.VERIFIED, f"value {true:.6g}, rounded to {digits} digits", None, cls, None
+    if off <= unit:  # truncated rather than rounded, or rounded in an earlier step
+        why = f"value {true:.6g}, {shown:g} is within one unit of the last digit"
+        return Status.VERIFIED, why, None, cls, None
+    why = f"the value is {true:.6g}, which does not round to {shown:g} ({digits} digits)"
+    return Status.REFUTED, why, None, cls, None
+
+
+def _approximation(value, ctx: Context) -> tuple:
+    """``a \\approx b`` of numbers: close is verified; far is reported, never refuted."""
+    cls = Statement.APPROXIMATION
+    parts = list(value.parts)
+    if len(parts) != 2 or any(op != r"\approx" for op in value.ops):
+        return Status.OK, "an approximation or distribution, not checked", None, cls, None
+    values = [_value(p, ctx) for p in parts]
+    if any(v is None for v in values):
+        return Status.OK, "an approximation in unknowns, not checked", None, cls, None
+    a, b = values
+    rel = abs(a - b) / max(abs(a), abs(b), 1e-300)
+    if rel <= 0.05:
+        return Status.VERIFIED, f"approximation holds ({a:.6g} vs {b:.6g})", None, cls, None
+    why = f"approximation not confirmed: {a:.6g} vs {b:.6g} ({rel:.0%} apart)"
+    return Status.UNCHECKED, why, None, cls, None
+
