@@ -19,7 +19,14 @@ from symml.latex._limits import (
     factorial_too_big,
     power_too_big,
 )
-from symml.latex._names import FUNCTION_COMMANDS, SYMPY_NAMED
+from symml.latex._names import (
+    ARGUMENT_ENDS,
+    EXTRA_FUNCTIONS,
+    FUNCTION_COMMANDS,
+    INVERSES,
+    NAMED_OPERATORS,
+    SYMPY_NAMED,
+)
 
 MAX_EXPONENT_DIGITS = 6  # x^{10^{7}}: SymPy must not expand it
 # Activations applied to a vector or matrix act element-wise (sigma(Xw), g'(z)); other
@@ -202,13 +209,20 @@ class CallMixin:
                 "sqrt": sp.sqrt,
                 "det": sp.det,
                 "trace": sp.trace,
-            }[target]
+            }.get(target) or getattr(sp, target)
+            if target in ("gcd", "lcm"):
+                return self._integer_function(target, args, self.peek())
             value = fn(*args)
         elif lname == "softmax" and len(args) == 1 and isinstance(args[0], MatrixExpr):
             from symml.functions import row_softmax
 
             value = row_softmax(args[0])
-        elif (ml := ml_function(name)) is not None and lname not in ("softmax", "logsumexp"):
+        elif (
+            # one function table for every command, unless the caller defines the name
+            (ml := None if self._own_function(name) else ml_function(name)) is not None
+            and lname not in ("softmax", "logsumexp")
+            and not any(isinstance(a, MatrixExpr) and a.shape != (1, 1) for a in args)
+        ):
             try:
                 value = ml(*args)
             except (TypeError, ValueError):
@@ -231,6 +245,10 @@ class CallMixin:
                 ]
             )
         return value
+
+    def _own_function(self, name):
+        """Did the caller define ``name`` as its own function (``-f sigma``, sigma=function)?"""
+        return name in self.functions or self._declared_as(name, "function")
 
     def _derivative_call(self, name, args, primes):
         """f'(x), \\sigma'(z), ReLU'(0), g'(\\mathbf{z}): the derivative of the named function."""
@@ -271,8 +289,8 @@ class CallMixin:
             # power after them applies to the value (unlike \log x^2, which is log(x^2))
             self.next()
             args = [self.scalar(self.parse_group_body("}"))]
-        else:  # \log x^2, \log P(x|z), \log \frac{a}{b}
-            args = [self.scalar(self.parse_postfix(self.parse_atom()))]
+        else:  # \log x^2, \log P(x|z), \log \frac{a}{b}, \log 2x (the product)
+            args = [self.scalar(self._function_argument())]
         fn = {
             "log": sp.log,
             "ln": sp.log,
@@ -292,7 +310,21 @@ class CallMixin:
             "coth": sp.coth,
             "lg": lambda x: sp.log(x, 10),
             "sign": sp.sign,
+            "erf": sp.erf,
+            "erfc": sp.erfc,
+            **{f: getattr(sp, f) for f in EXTRA_FUNCTIONS},
         }.get(name)
+        if power == -1 and name in INVERSES:  # \sin^{-1} x, \sinh^{-1} x: the inverse
+            power, name = None, INVERSES[name]
+            fn = getattr(sp, name)
+        elif power == -1:
+            self.fail(
+                f"{tok.value}^{{-1}} is ambiguous (inverse function or reciprocal); "
+                f"write 1/{tok.value} or the inverse function's name",
+                tok,
+            )
+        if name in ("gcd", "lcm"):
+            return self._integer_function(name, args, tok)
         if name == "det":
             value = sp.Determinant(args[0]) if isinstance(args[0], MatrixExpr) else sp.det(args[0])
         elif name == "trace":
@@ -308,7 +340,35 @@ class CallMixin:
             d = sp.diff(fn(x), x)
             value = d.subs(x, args[0])
         if power is not None:
-            if power == -1 and name in ("sin", "cos", "tan"):
-                return {"sin": sp.asin, "cos": sp.acos, "tan": sp.atan}[name](args[0])
             value = value**power
+        return value
+
+    def _function_argument(self):
+        """The argument of ``\\log`` without parentheses: the implicit product after it.
+
+        ``\\log 2x`` is log(2x) and ``\\ln xy`` is log(xy), as SymPy's parser and most
+        textbooks read them; the product ends at an explicit operator (``+``, ``\\cdot``,
+        ``/``), at the next function command (``\\sin x \\cos x``) or at a big operator.
+        """
+        value = self.parse_postfix(self.parse_atom())
+        while self._starts_atom(self.peek()) and not self._ends_argument(self.peek()):
+            value = self.mul(value, self.parse_postfix(self.parse_atom()))
+        return value
+
+    def _ends_argument(self, t):
+        return t.kind == "cmd" and (
+            t.value in FUNCTION_COMMANDS or t.value in ARGUMENT_ENDS or t.value in NAMED_OPERATORS
+        )
+
+    def _integer_function(self, name, args, tok):
+        """gcd and lcm of integers; SymPy's gcd of symbols is the polynomial gcd (1), so no."""
+        if len(args) < 2 or not all(getattr(a, "is_Integer", False) for a in args):
+            self.fail(
+                f"{tok.value} of something other than integer numbers "
+                f"(SymPy's {name} of symbols is a polynomial {name}, not the integer one)",
+                tok,
+            )
+        value = args[0]
+        for a in args[1:]:
+            value = getattr(sp, name)(value, a)
         return value

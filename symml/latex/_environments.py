@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symml.latex._lex import conjunction
 from symml.latex._limits import MAX_INVERT_SIZE, MAX_MATRIX_ENTRIES
 
 
@@ -102,6 +103,13 @@ class EnvironmentMixin:
             words.append(t.value.partition("{")[2][:-1].strip())
         if any(w in ("otherwise", "else") for w in words) or (self.at(r"\\") or self.at(r"\end")):
             return sp.true
+        cond = self._one_condition()
+        while (word := conjunction(self.peek())) is not None:  # x > 0 \text{ and } y > 0
+            self.next()
+            cond = (sp.And if word == "and" else sp.Or)(cond, self._one_condition())
+        return cond
+
+    def _one_condition(self):
         rel = self.parse_relation()
         if hasattr(rel, "as_sympy"):
             return rel.as_sympy()

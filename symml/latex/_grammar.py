@@ -28,11 +28,12 @@ from symml.latex._calculus import CalculusMixin
 from symml.latex._calls import CallMixin
 from symml.latex._environments import EnvironmentMixin
 from symml.latex._identifiers import NameMixin
-from symml.latex._lex import ROW_SPACERS, Token, tokenize
+from symml.latex._lex import ROW_SPACERS, Token, conjunction, tokenize
 from symml.latex._limits import MAX_NESTING, tree_problem
 from symml.latex._names import GREEK, RELATIONS
 from symml.latex._operators import OperatorMixin
 from symml.latex._relations import Aligned, Equation, Relation
+from symml.latex._shapes import multiplies_vector
 from symml.latex._values import ValueMixin
 
 SET_OPERATORS = {
@@ -141,7 +142,9 @@ class _Parser(
         self.vectors = vectors
         self.matrices = matrices
         self.dims = dims
-        self.matrix_mode = matrix_mode or bool(matrices) or _transposes_capital(tokens)
+        self.matrix_mode = (
+            matrix_mode or bool(matrices) or _transposes_capital(tokens) or multiplies_vector(tokens)
+        )
         self.bound: dict[str, sp.Symbol] = {}
         self.closers: list[str] = []  # what ends the innermost |...|, ||...|| or call
         self.integral_depth = 0
@@ -209,6 +212,9 @@ class _Parser(
                     self.next()
                     continue
                 if self.at(".") and self.peek(1).kind == "end":
+                    self.next()
+                    continue
+                if conjunction(self.peek()) == "and" and isinstance(items[-1], (Equation, Relation)):
                     self.next()
                     continue
                 break
@@ -376,6 +382,8 @@ class _Parser(
         return value
 
     def _starts_atom(self, t: Token) -> bool:
+        if conjunction(t):  # "a = 1 \text{ and } b = 2" is two equations, not a product
+            return False
         if t.kind in ("letter", "num", "text"):
             if (
                 t.kind == "letter"
@@ -408,7 +416,7 @@ class _Parser(
                 return False
             if t.value == r"\|":
                 return not self.closers or self.closers[-1] not in ("\\|", "arg")
-            if t.value in (r"\rVert", r"\rvert", r"\rangle", r"\}"):
+            if t.value in (r"\rVert", r"\rvert", r"\rangle", r"\}", r"\rfloor", r"\rceil"):
                 return False
             return True
         if t.kind == "op":

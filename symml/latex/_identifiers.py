@@ -7,6 +7,8 @@ to it (``^*``, ``^{[l]}``, ``^{(i)}``), primes and a call. A mixin of the parser
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 
 from symml.latex._base import AUTO_DIM_PREFIX, Vec, declared
@@ -22,6 +24,8 @@ from symml.latex._names import (
 )
 
 _LONGEST_NAME = max(len(n) for n in MULTI_LETTER_NAMES)
+# characters of an expression inside \mathit{...}/\text{...}: not part of a name
+_EXPRESSION_CHARS = re.compile(r"[+*/=<>^()\[\]|\\]|\s-\s")
 
 
 class NameMixin:
@@ -134,18 +138,22 @@ class NameMixin:
             return sp.Function("Text")(sp.Symbol(word.replace(" ", "_") or "_"))
         if cmd == r"\mathrm" and word == "d" and self.integral_depth:
             self.fail("a differential outside the end of an integral", t)
+        primes = len(word) - len(word.rstrip("'"))
+        word = word.rstrip("'").rstrip()
+        if cmd in (r"\mathit", r"\mathrm", r"\mathnormal") and _EXPRESSION_CHARS.search(word):
+            # \mathit{x + y} is an expression in a font, not a name "x___y"
+            self.fail(f"{cmd}{{{body[:-1]}}} holds an expression, not a name", t)
         clean = "".join(c if c.isalnum() else "_" for c in word).strip("_")
         if not clean:
             self.fail(f"empty name in {t.value}", t)
         if clean[0].isdigit():
             self.fail(f"a name cannot start with a digit: {t.value}", t)
-        return self.finish_name(clean, t, multi=True)
+        return self.finish_name(clean, t, multi=True, primes=primes)
 
-    def finish_name(self, name, tok, vector=False, multi=False):
-        """Subscripts, superscripts, primes and calls after a name."""
+    def finish_name(self, name, tok, vector=False, multi=False, primes=0):
+        """Subscripts, superscripts, primes and calls after a name (``primes`` already read)."""
         sub_name, indices = "", ()
         star = ""
-        primes = 0
         slice_ = None
         for _ in range(4):
             if self.at("_"):

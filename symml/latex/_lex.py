@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 from symml.errors import ParseError
 from symml.latex._limits import MAX_LITERAL_DIGITS
@@ -78,6 +79,14 @@ _INVISIBLE = re.compile(
 )
 
 
+def conjunction(t: Token) -> str | None:
+    """``and`` / ``or`` when ``t`` is the prose word ``\\text{ and }``, else None."""
+    if t.kind != "text":
+        return None
+    word = t.value.partition("{")[2][:-1].strip().strip(",").strip()
+    return word if word in ("and", "or") else None
+
+
 def check_length(text: str) -> None:
     """Refuse input beyond MAX_LENGTH before any other work is done on it."""
     if len(text) > MAX_LENGTH:
@@ -119,6 +128,7 @@ def tokenize(text: str) -> list[Token]:
                 j += 1
             else:
                 raise ParseError("a lone backslash", text, i)
+            name = ALIASES.get(name, name)
             if name in (r"\left", r"\right") and j < n and text[j] == ".":
                 j += 1
                 name += "."
@@ -143,24 +153,17 @@ def tokenize(text: str) -> list[Token]:
                 space = True
                 i = j
                 continue
-            out.append(Token("cmd", name, i, space))
+            if name in OP_ALIASES:  # \div is /, \vert is |
+                out.append(Token("op", OP_ALIASES[name], i, space))
+            else:
+                out.append(Token("cmd", name, i, space))
             space = False
             i = j
             continue
         if ch in _DIGITS or (ch == "." and i + 1 < n and text[i + 1] in _DIGITS):
-            j = i
-            seen_dot = False
-            while j < n and (
-                text[j] in _DIGITS
-                or (text[j] == "." and not seen_dot and j + 1 < n and text[j + 1] in _DIGITS)
-            ):
-                seen_dot = seen_dot or text[j] == "."
-                j += 1
-            if j - i > MAX_LITERAL_DIGITS:
-                raise ParseError(
-                    f"a number with {j - i} digits (limit {MAX_LITERAL_DIGITS})", text, i
-                )
-            out.append(Token("num", text[i:j], i, space))
+            script = bool(out) and out[-1].kind == "op" and out[-1].value in ("^", "_")
+            value, j = read_number(text, i, script)
+            out.append(Token("num", value, i, space))
             space = False
             i = j
             continue
@@ -174,7 +177,10 @@ def tokenize(text: str) -> list[Token]:
                 space = True
                 i += 1
                 continue
-            if ch == "|" and i + 1 < n and text[i + 1] == "|":
+            if ch == "!" and i + 1 < n and text[i + 1] == "=":  # a != b is a \neq b
+                out.append(Token("cmd", r"\neq", i, space))
+                i += 2
+            elif ch == "|" and i + 1 < n and text[i + 1] == "|":
                 out.append(Token("op", "||", i, space))
                 i += 2
             else:
@@ -191,6 +197,70 @@ def tokenize(text: str) -> list[Token]:
         raise ParseError(f"unexpected character {ch!r} (U+{ord(ch):04X})", text, i)
     out.append(Token("end", "", n, space))
     return out
+
+
+# Spellings of commands the grammar knows under another name.
+ALIASES = {r"\mleft": r"\left", r"\mright": r"\right", r"\Vert": r"\|", r"\lVert": r"\lVert"}
+OP_ALIASES = {r"\div": "/", r"\vert": "|"}
+
+# What may stand between two groups of three digits (1\,000 000): TeX's thin space and spaces.
+_GROUP_SEPARATOR = re.compile(r"(?:[ \t\u00a0\u2009\u202f~]|\\,|\\ |\\thinspace(?![A-Za-z]))+")
+_EXPONENT = re.compile(r"[eE][+-]?[0-9]+")
+
+
+def read_number(text: str, i: int, script: bool = False) -> tuple[str, int]:
+    """The number that starts at ``i`` (as a plain decimal string) and where it ends.
+
+    ``1\\,000`` and ``1 000`` are one thousand (digit groups of three after one to three
+    digits), ``2.5E2`` and ``1e-3`` are scientific notation. ``1.1.1`` and two numbers with only
+    a space between them (``2 3``, which TeX prints as 23) are refused, not multiplied. A
+    number right after ``^`` or ``_`` (``\\log_2 8``) is a script: the next number is apart.
+    """
+    n = len(text)
+    j = i
+    while j < n and text[j] in _DIGITS:
+        j += 1
+    digits = text[i:j]
+    if 1 <= len(digits) <= 3 and not script:
+        while (m := _GROUP_SEPARATOR.match(text, j)) and _group_of_three(text, m.end()):
+            digits += text[m.end() : m.end() + 3]
+            j = m.end() + 3
+    fraction = ""
+    if j + 1 < n and text[j] == "." and text[j + 1] in _DIGITS:
+        k = j + 1
+        while k < n and text[k] in _DIGITS:
+            k += 1
+        fraction, j = text[j + 1 : k], k
+        if j + 1 < n and text[j] == "." and text[j + 1] in _DIGITS:
+            raise ParseError("a number with two decimal points", text, i)
+    value = digits + ("." + fraction if fraction else "")
+    if (m := _EXPONENT.match(text, j)) is not None:
+        exponent = int(m.group()[1:])
+        if abs(exponent) > MAX_LITERAL_DIGITS:
+            raise ParseError(f"a number with exponent {exponent} (too large)", text, i)
+        value = format(Decimal(value + "e" + str(exponent)), "f")
+        j = m.end()
+    if len(value) > MAX_LITERAL_DIGITS:
+        raise ParseError(
+            f"a number with {len(value)} digits (limit {MAX_LITERAL_DIGITS})", text, i
+        )
+    m = None if script else _GROUP_SEPARATOR.match(text, j)
+    if m and m.end() < n and text[m.end()] in _DIGITS:
+        raise ParseError(
+            "two numbers with only a space between them (TeX prints them as one number); "
+            "write \\cdot or \\times for a product, or group digits by three",
+            text,
+            m.end(),
+        )
+    return value, j
+
+
+def _group_of_three(text: str, k: int) -> bool:
+    return (
+        len(text) >= k + 3
+        and all(c in _DIGITS for c in text[k : k + 3])
+        and (k + 3 == len(text) or text[k + 3] not in _DIGITS)
+    )
 
 
 def _braced_text(text: str, j: int, name: str, start: int) -> tuple[str | None, int]:

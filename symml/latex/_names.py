@@ -55,7 +55,7 @@ FUNCTION_LIKE = frozenset(
 # Multi-letter names written without \text, read as one name: KL(P||Q), Var(X), FL(p_t).
 MULTI_LETTER_NAMES = frozenset(
     """KL JS FL MMD MSE MAE BCE CE ReLU LeakyReLU Var Cov ELBO SVD PCA Attention softmax
-    LayerNorm sign sgn Tr tr diag rank LSE""".split()
+    LayerNorm sign sgn Tr tr diag rank LSE erf erfc GELU SiLU ELU SELU""".split()
 )
 
 # Commands that apply a function to the next argument (parenthesised or not).
@@ -63,6 +63,8 @@ FUNCTION_COMMANDS = {
     r"\log": "log",
     r"\ln": "ln",
     r"\exp": "exp",
+    r"\erf": "erf",
+    r"\erfc": "erfc",
     r"\sin": "sin",
     r"\cos": "cos",
     r"\tan": "tan",
@@ -81,7 +83,39 @@ FUNCTION_COMMANDS = {
     r"\Pr": "Pr",
     r"\sgn": "sign",
     r"\tr": "trace",
+    r"\gcd": "gcd",
+    r"\lcm": "lcm",
+    r"\arccot": "acot",
+    r"\arcsec": "asec",
+    r"\arccsc": "acsc",
+    r"\sech": "sech",
+    r"\csch": "csch",
+    r"\arsinh": "asinh",
+    r"\arcsinh": "asinh",
+    r"\arccosh": "acosh",
+    r"\arctanh": "atanh",
+    r"\arcosh": "acosh",
+    r"\artanh": "atanh",
 }
+# SymPy functions a function command may name beyond the table in _calls
+EXTRA_FUNCTIONS = ("acot", "asec", "acsc", "sech", "csch", "asinh", "acosh", "atanh", "acoth")
+# f^{-1} of a trigonometric or hyperbolic function is its inverse function
+INVERSES = {
+    "sin": "asin",
+    "cos": "acos",
+    "tan": "atan",
+    "cot": "acot",
+    "sec": "asec",
+    "csc": "acsc",
+    "sinh": "asinh",
+    "cosh": "acosh",
+    "tanh": "atanh",
+    "coth": "acoth",
+    "sech": "asech",
+    "csch": "acsch",
+}
+# commands that end the argument of a function command written without parentheses
+ARGUMENT_ENDS = frozenset({r"\sum", r"\prod", r"\int", r"\iint", r"\oint", r"\arg"})
 
 # Operators that take a subscript (what they range over) and a body.
 NAMED_OPERATORS = {
@@ -163,4 +197,32 @@ SYMPY_NAMED = {
     "tr": "trace",
     "Tr": "trace",
     "trace": "trace",
+    "floor": "floor",
+    "ceil": "ceiling",
+    "ceiling": "ceiling",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctanh": "atanh",
+    "arsinh": "asinh",
+    "arcosh": "acosh",
+    "artanh": "atanh",
+    "asinh": "asinh",
+    "acosh": "acosh",
+    "atanh": "atanh",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "sech": "sech",
+    "csch": "csch",
+    "erf": "erf",
+    "erfc": "erfc",
+    "mod": "Mod",
+    "binom": "binomial",
+    "gcd": "gcd",
+    "lcm": "lcm",
 }

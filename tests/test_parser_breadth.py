@@ -1,0 +1,140 @@
+"""Issue 13: notation the ML grammar reads, the wrong meanings it gave, and the second reader.
+
+Each construct has a table of readings (what it must mean) and a table of refusals (what it
+must not be guessed into). The expected values are written by hand from what the notation
+means in mathematics, not printed from the parser.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from symml.errors import ParseError
+from symml.latex import Aligned, Equation, Relation, parse_latex
+
+a, b, c, x, y, z, n, k = (sp.Symbol(s, real=True) for s in "abcxyznk")
+
+
+def _plain(value):
+    """The expression with assumptions dropped, so a table compares meanings, not flags."""
+    if not isinstance(value, sp.Basic):
+        return value
+    return value.xreplace({s: sp.Symbol(s.name) for s in value.free_symbols if s.is_Symbol})
+
+
+def _ne(lhs, rhs):
+    return Relation((lhs, rhs), (r"\neq",))
+
+
+A, B, C, X, Y = sp.symbols("a b c x y")
+
+READINGS = [
+    # != and \ne mean "not equal", never a factorial
+    (r"a^2 + b^2 != 2c^2", _ne(A**2 + B**2, 2 * C**2)),
+    (r"a \ne b", _ne(A, B)),
+    (r"a \neq b", _ne(A, B)),
+    (r"n! = 3", Equation(sp.factorial(sp.Symbol("n")), 3)),
+    # primes inside a font command are primes of the name
+    (r"\mathit{foo'}", sp.Symbol("foo_prime")),
+    (r"\mathit{foo''}'''", sp.Symbol("foo" + "_prime" * 5)),
+    # digit groups and scientific notation
+    (r"1\,000", sp.Integer(1000)),
+    (r"1 000", sp.Integer(1000)),
+    (r"1\,000\,000 + x", 1000000 + X),
+    (r"12 345.5", sp.Rational(24691, 2)),
+    (r"2.5E2", sp.Integer(250)),
+    (r"1e-3", sp.Rational(1, 1000)),
+    (r"2e^{x}", 2 * sp.exp(X)),
+    (r"\log_2 8", sp.log(8) / sp.log(2)),
+    # inverse functions: ^{-1} on a trigonometric or hyperbolic function
+    (r"\sin^{-1}(a)", sp.asin(A)),
+    (r"\sinh^{-1}(a)", sp.asinh(A)),
+    (r"\cosh^{-1} x", sp.acosh(X)),
+    (r"\tanh^{-1} x", sp.atanh(X)),
+    (r"\sin^{2} x", sp.sin(X) ** 2),
+    # the argument of \log without parentheses runs to the end of the implicit product
+    (r"\log 2x", sp.log(2 * X)),
+    (r"\ln xy", sp.log(X * Y)),
+    (r"\log a b", sp.log(A * B)),
+    (r"\log a \cdot b", B * sp.log(A)),
+    (r"\log(a) b", B * sp.log(A)),
+    (r"\sin x \cos x", sp.sin(X) * sp.cos(X)),
+    (r"\log x + y", sp.log(X) + Y),
+    # prose "and" between equations: two equations
+    (r"a=1 \text{ and } b=2", Aligned((Equation(A, 1), Equation(B, 2)))),
+    # named functions SymPy has are SymPy's functions
+    (r"\operatorname{floor}(x)", sp.floor(X)),
+    (r"\operatorname{ceil}(x)", sp.ceiling(X)),
+    (r"\operatorname{arcsinh}(x)", sp.asinh(X)),
+    (r"\operatorname{arctanh}(x)", sp.atanh(X)),
+    (r"\operatorname{gcd}(12, 18)", sp.Integer(6)),
+    (r"\gcd(12, 18)", sp.Integer(6)),
+    (r"\operatorname{lcm}(4, 6)", sp.Integer(12)),
+    (r"\operatorname{mod}(a, b)", sp.Mod(A, B)),
+    # a derivative of a bracketed group covers the whole group
+    (r"\frac{d}{dx} [3 x^2 - 4x]", sp.Derivative(3 * X**2 - 4 * X, X)),
+    (r"\frac{d}{dx} \left[3 x^2 - 4x\right]", sp.Derivative(3 * X**2 - 4 * X, X)),
+    # general notation the grammar now reads
+    (r"\lfloor x \rfloor", sp.floor(X)),
+    (r"\lceil \frac{x}{2} \rceil + 1", sp.ceiling(X / 2) + 1),
+    (r"\left\lfloor x \right\rfloor", sp.floor(X)),
+    (r"\mleft( x + y \mright)^2", (X + Y) ** 2),
+    (r"\vert x \vert", sp.Abs(X)),
+    (r"\lvert x \rvert", sp.Abs(X)),
+    (r"a \div b", A / B),
+    (r"\binom{n}{k}", sp.binomial(sp.Symbol("n"), sp.Symbol("k"))),
+    (r"\int \frac{dx}{1+x}", sp.Integral(1 / (1 + X), X)),
+]
+
+
+@pytest.mark.parametrize("text,expected", READINGS, ids=[t for t, _ in READINGS])
+def test_reading(text, expected):
+    got = parse_latex(text)
+    if isinstance(expected, Relation):
+        assert isinstance(got, Relation) and got.ops == expected.ops
+        assert tuple(_plain(p) for p in got.parts) == expected.parts
+    elif isinstance(expected, Equation):
+        assert isinstance(got, Equation)
+        assert (_plain(got.lhs), _plain(got.rhs)) == (expected.lhs, expected.rhs)
+    elif isinstance(expected, Aligned):
+        assert isinstance(got, Aligned) and len(got.items) == len(expected.items)
+        for g, e in zip(got.items, expected.items, strict=True):
+            assert (_plain(g.lhs), _plain(g.rhs)) == (e.lhs, e.rhs)
+    else:
+        assert sp.simplify(_plain(got) - expected) == 0, got
+
+
+def test_not_equal_is_a_relation_that_holds_where_the_sides_differ():
+    rel = parse_latex(r"a^2 + b^2 != 2c^2").as_sympy()
+    assert isinstance(rel, sp.Ne)
+    assert not rel.has(sp.factorial)
+
+
+REFUSALS = [
+    (r"1.1.1", "two decimal points"),
+    (r"2 3", "two numbers with only a space"),
+    (r"1234 567", "two numbers with only a space"),
+    (r"\mathit{x + y}", r"holds an expression, not a name"),
+    (r"\mathrm{a - b}", r"holds an expression, not a name"),
+    (r"\log^{-1} x", "ambiguous"),
+    (r"\arcsin^{-1} x", "ambiguous"),
+    (r"a=1 \text{ or } b=2", r"unexpected .*text\{ or \}"),
+    (r"x \text{ and } y", r"unexpected .*text\{ and \}"),
+    (r"\gcd(a, b)", "polynomial gcd"),
+    (r"\operatorname{lcm}(a, 4)", "polynomial lcm"),
+    (r"1e99999", "exponent"),
+]
+
+
+@pytest.mark.parametrize("text,match", REFUSALS, ids=[t for t, _ in REFUSALS])
+def test_refusal(text, match):
+    with pytest.raises(ParseError, match=match):
+        parse_latex(text)
+
+
+def test_cases_condition_joined_by_and():
+    got = parse_latex(
+        r"\begin{cases} 1 & \text{if } x > 0 \text{ and } y > 0 \\ 0 & \text{otherwise}\end{cases}"
+    )
+    assert _plain(got) == sp.Piecewise((1, sp.And(X > 0, Y > 0)), (0, True))
