@@ -583,8 +583,11 @@ def test_registry_norm_of_matrices_is_differentiated_as_indexed_sums():
 
     d = derive(get("least_squares_objective"), "w", steps=False)
     assert all(p.ok for p in d.proofs.values()), d.proofs
-    (outer,) = [s for s in d.textbook.atoms(sp.Sum) if s.limits[0][0].name == "k"]
+    # 1-based sums over i = 1..m (rows of X) with X_{ij}, not 0-based sums over dim_y_rows
+    (outer,) = [s for s in d.textbook.atoms(sp.Sum) if s.limits[0][0].name == "i"]
+    assert outer.limits[0][1:] == (1, sp.Symbol("m", integer=True, positive=True))
     assert d.textbook.has(sp.Indexed(sp.IndexedBase("X"), outer.limits[0][0], d.wrt.indices[0]))
+    assert str(d.gradient) == "2*X.T*(X*w - y)"
 
 
 def test_steps_end_in_the_textbook_form():

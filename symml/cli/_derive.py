@@ -54,13 +54,28 @@ def parse_command(
 
 @command("derive")
 @argument("name", required=False, default=None, help="A registry formula name.")
-@click.option("--wrt", default="", help="The variable (a vector name: one component).")
+@click.option(
+    "--wrt", default="", help="The variable (w: the gradient; w_j: one component)."
+)
 @click.option("--latex", default=None, help="Differentiate this LaTeX instead ('-': stdin).")
+@click.option(
+    "--symbol",
+    "-s",
+    multiple=True,
+    metavar="NAME=KIND",
+    help="Declare a kind for --latex (X=matrix, w=vector); repeatable.",
+)
 @click.option("--order", default=1, show_default=True, help="How many times (>= 1).")
 @click.option("--steps", is_flag=True, help="Show the step-by-step derivation.")
 @json_flag
 def derive_command(
-    name: str | None, wrt: str, latex: str | None, order: int, steps: bool, as_json: bool
+    name: str | None,
+    wrt: str,
+    latex: str | None,
+    symbol: tuple[str, ...],
+    order: int,
+    steps: bool,
+    as_json: bool,
 ) -> None:
     """Differentiate a formula: the derivative, its textbook form, and (--steps) the steps."""
     from symml.derivation import derive
@@ -72,7 +87,7 @@ def derive_command(
     if latex is not None:
         from symml.latex import parse_latex
 
-        subject: Any = parse_latex(read_latex(latex))
+        subject: Any = parse_latex(read_latex(latex), symbols=symbol_options(list(symbol)) or None)
     else:
         subject = name
     d = derive(subject, wrt, order, steps=steps)
@@ -83,6 +98,8 @@ def derive_command(
     out = console()
     for label, key in (("input", "input"), ("derivative", "derivative"), ("textbook", "textbook")):
         out.print(f"{label:<11}{data[key]['latex']}", markup=False, soft_wrap=True)
+    if "gradient" in data and data["gradient"]["latex"] != data["textbook"]["latex"]:
+        out.print(f"{'gradient':<11}{data['gradient']['latex']}", markup=False, soft_wrap=True)
     for note in d.notes:
         out.print(f"note       {note}", markup=False, soft_wrap=True)
     if steps and d.steps is not None:

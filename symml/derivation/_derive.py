@@ -35,6 +35,12 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from symml import serialize
+from symml.derivation._gradient import (
+    gradient_of_component,
+    gradient_of_matrix,
+    holds_whole,
+    whole_variable,
+)
 from symml.derivation._simplify import collapse_deltas, expand_function, prove_equal, simplify_deep
 from symml.derivation._subject import (
     opaque_vector_functions,
@@ -42,7 +48,9 @@ from symml.derivation._subject import (
     resolve_variable,
     subject_of,
 )
+from symml.derivation._soundness import check_by_differences, refuse_if_wrong
 from symml.derivation._textbook import arrange, recognize, textbook_form
+from symml.derivation._vector import matrix_latex
 from symml.derivation.steps import append_step, differentiate_steps, to_list
 from symml.equality import Proof
 from symml.errors import DerivationError, SymmlError, SymmlTimeout
@@ -66,6 +74,8 @@ class Derivation:
         steps: the step tree of ``symml.derivation.steps._rules`` (first derivatives), or None.
         notes: what the reader should know: subgradients, time bounds hit, checks.
         function: ``f(x)`` when the input defined a function, else None.
+        gradient: for ``wrt`` a vector or matrix of the formula, the whole gradient as a
+            matrix expression shaped like it (``2 X^T (X w - y)``), else None.
         proofs: how each form was proved equal to ``sympy.diff`` (form name -> Proof).
     """
 
@@ -79,6 +89,7 @@ class Derivation:
     notes: tuple[str, ...] = ()
     function: sp.Expr | None = None
     proofs: Mapping[str, Proof] = field(default_factory=dict, compare=False, hash=False)
+    gradient: Any = None
 
     def to_json(self, printer: Callable[[sp.Basic], str] | None = None) -> dict[str, Any]:
         """The ``derive --json`` object: input, wrt, derivative, textbook, steps, order, raw, notes.
@@ -86,7 +97,20 @@ class Derivation:
         Args:
             printer: writes the "sympy" strings (default: :func:`symml.serialize.sympy_text`).
         """
-        return {
+        if isinstance(self.textbook, sp.MatrixExpr):  # a matrix formula's matrix gradient
+            g = expr_json(self.textbook, printer)
+            return {
+                "input": expr_json(self.input, printer),
+                "wrt": str(self.wrt),
+                "order": self.order,
+                "derivative": g,
+                "textbook": {**g, "sympy_named": str(self.textbook)},
+                "gradient": g,
+                "raw": g,
+                "steps": [],
+                "notes": list(self.notes),
+            }
+        out = {
             "input": expr_json(self.input, printer),
             "wrt": str(self.wrt),
             "order": self.order,
@@ -104,6 +128,9 @@ class Derivation:
             "steps": _steps_json(self.steps),
             "notes": list(self.notes),
         }
+        if self.gradient is not None:
+            out["gradient"] = expr_json(self.gradient, printer)
+        return out
 
 
 def expr_json(expr: sp.Basic, printer: Callable[[sp.Basic], str] | None = None) -> dict[str, str]:
@@ -112,6 +139,8 @@ def expr_json(expr: sp.Basic, printer: Callable[[sp.Basic], str] | None = None) 
     Plain factors come before parenthesised ones (``\\sigma(x)(1 - \\sigma(x))``).
     ``printer`` writes the "sympy" string (default: :func:`symml.serialize.sympy_text`).
     """
+    if isinstance(expr, sp.MatrixExpr):
+        return serialize.expr_json(expr, latex=matrix_latex(expr))
     latex = sp.latex(arrange(expr), order="none")
     if printer is None:
         return serialize.expr_json(expr, latex=latex)
@@ -170,7 +199,17 @@ def derive(
     if not isinstance(order, int) or isinstance(order, bool) or order < 1:
         raise DerivationError(f"the order of a derivative must be an integer >= 1, got {order!r}")
     subject = subject_of(formula_or_expr)
+    whole = whole_variable(subject.matrices, wrt)
+    if whole is not None and holds_whole(subject.expr, whole):
+        if order != 1:
+            raise DerivationError(f"matrix derivatives of order {order} are not supported")
+        G, proof = gradient_of_matrix(subject.expr, whole, seed)
+        return Derivation(
+            subject.expr, whole, 1, G, G, G, None, (f"checked: {proof.detail}",),
+            None, {"finite differences": proof}, G,
+        )
     var = resolve_variable(subject.expr, wrt, subject.label)
+    refuse_whole_use(subject.expr, var, subject.label)
     expr, restore = opaque_vector_functions(rename_bound(subject.expr, var), var)
     notes: list[str] = []
     raw = _differentiate(expr, var, order, subject.label)
@@ -207,6 +246,30 @@ def derive(
     if textbook is not simplified:
         textbook = proved("textbook", textbook, simplified, shown)
     notes.extend(_kink_notes(reference, var))
+    gradient = None
+    if order == 1:
+        for name, form in (("derivative", simplified), ("textbook", textbook)):
+            if name == "textbook" and form is simplified:
+                continue
+            check = check_by_differences(
+                subject.expr, expand_function(restore(form), shown, expr), var, seed=seed
+            )
+            refuse_if_wrong(check, f"the {name} {restore(form)} of {subject.label}")
+            if check.ok:
+                proofs[f"finite differences ({name})"] = check
+        notes.append(_checked_note(check))
+        if whole is not None and isinstance(var, sp.Indexed):
+            try:
+                gradient, gcheck = gradient_of_component(
+                    subject.expr, restore(simplified), var, whole, subject.matrices, seed
+                )
+                proofs["finite differences (gradient)"] = gcheck
+            except DerivationError as exc:
+                if "finite-difference check" in str(exc):
+                    raise
+                notes.append(f"no matrix form: {exc}")
+    else:
+        notes.append("derivatives of order > 1 are checked against sympy.diff only")
     tree = None
     if steps and order > 1:
         notes.append("step-by-step derivations are built for first derivatives only")
@@ -232,7 +295,35 @@ def derive(
         if subject.value is not None or not isinstance(shown, AppliedUndef)
         else shown,
         proofs=proofs,
+        gradient=gradient,
     )
+
+
+def _checked_note(proof: Proof) -> str:
+    if proof.ok is None:
+        return proof.detail
+    return f"checked: {proof.detail}"
+
+
+def refuse_whole_use(expr: sp.Expr, var: sp.Basic, label: str) -> None:
+    """Refuse when the vector of ``w_j`` also occurs whole, where entries cannot be seen.
+
+    ``Norm(X*w - y) + lambda Sum w_j^2`` would otherwise differentiate the penalty alone.
+    """
+    if not isinstance(var, sp.Indexed):
+        return
+    name = str(var.base.label)
+    labels = {b.label for b in expr.atoms(sp.IndexedBase)}
+    for atom in expr.atoms(sp.Symbol, sp.MatrixSymbol) - labels:
+        if getattr(atom, "name", None) == name and not isinstance(atom, sp.Dummy):
+            holders = [
+                a for a in expr.atoms(sp.Function, sp.MatrixExpr) if atom in a.free_symbols
+            ]
+            where = f" inside {holders[0]}" if holders else ""
+            raise DerivationError(
+                f"cannot differentiate {label} with respect to {var}: {name} also occurs as a "
+                f"whole{where}, whose dependence on {var} symml cannot read entry by entry"
+            )
 
 
 # --- differentiation -------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any
 import sympy as sp
 from sympy.core.function import AppliedUndef
 
+from symml.derivation._entries import entries_form
 from symml.errors import DerivationError
 from symml.functions import MLFunction
 
@@ -35,6 +36,7 @@ class Subject:
     expr: sp.Expr
     value: sp.Expr | None = None
     label: str = ""
+    matrices: tuple[sp.MatrixSymbol, ...] = ()
 
 
 def subject_of(formula_or_expr: Any) -> Subject:
@@ -51,17 +53,22 @@ def subject_of(formula_or_expr: Any) -> Subject:
         body = obj.definition() if obj.rhs is not None else None
         if body is None:
             raise DerivationError(f"{label} is not an expression or a definition")
-        return Subject(_as_expr(body, label), _as_value(lhs, body), label)
+        return _subject(body, _as_value(lhs, body), label)
     if not isinstance(obj, sp.Basic) and hasattr(obj, "lhs") and hasattr(obj, "rhs"):
         label = label or f"{obj.lhs} = {obj.rhs}"
-        return Subject(_as_expr(obj.rhs, label), _as_value(obj.lhs, obj.rhs), label)
+        return _subject(obj.rhs, _as_value(obj.lhs, obj.rhs), label)
     if isinstance(obj, sp.Equality):
         label = str(obj)
-        return Subject(_as_expr(obj.rhs, label), _as_value(obj.lhs, obj.rhs), label)
-    return Subject(_as_expr(obj, str(obj)), None, str(obj))
+        return _subject(obj.rhs, _as_value(obj.lhs, obj.rhs), label)
+    return _subject(obj, None, str(obj))
 
 
-def _as_expr(obj: Any, label: str) -> sp.Expr:
+def _subject(body: Any, value: sp.Expr | None, label: str) -> Subject:
+    entries = _as_expr(body, label)
+    return Subject(entries.expr, value, label, tuple(entries.matrices.values()))
+
+
+def _as_expr(obj: Any, label: str) -> Any:
     if isinstance(obj, sp.MatrixExpr) or getattr(obj, "is_Matrix", False):
         raise DerivationError(
             f"{label} is a matrix expression; use symml.derivation.matrix_gradient for matrix forms"
@@ -70,27 +77,7 @@ def _as_expr(obj: Any, label: str) -> sp.Expr:
         raise DerivationError(
             f"{label} cannot be differentiated: it is a {type(obj).__name__}, not an expression"
         )
-    return _indexed_from_matrix_elements(obj)
-
-
-def _indexed_from_matrix_elements(expr: sp.Expr) -> sp.Expr:
-    """``w[i, 0]`` of a column MatrixSymbol -> ``w[i]``, ``X[i, j]`` -> Indexed ``X[i, j]``.
-
-    A norm like ``||Xw - y||^2`` arrives as sums over matrix elements; as indexed sums
-    it is differentiated, collapsed and proved like every other cost.
-    """
-    from sympy.matrices.expressions.matexpr import MatrixElement
-
-    elements = expr.atoms(MatrixElement)
-    if not elements:
-        return expr
-    subs = {}
-    for e in elements:
-        base = sp.IndexedBase(e.parent.name) if isinstance(e.parent, sp.MatrixSymbol) else None
-        if base is None:
-            return expr
-        subs[e] = base[e.i] if e.parent.shape[1] == 1 else base[e.i, e.j]
-    return expr.xreplace(subs)
+    return entries_form(obj)
 
 
 def _as_value(lhs: Any, rhs: Any) -> sp.Expr | None:

@@ -33,6 +33,7 @@ from symml.latex._limits import MAX_NESTING, tree_problem
 from symml.latex._names import GREEK, RELATIONS
 from symml.latex._operators import OperatorMixin
 from symml.latex._relations import Aligned, Equation, Relation
+from symml.latex._shapes import multiplies_vector
 from symml.latex._values import ValueMixin
 
 SET_OPERATORS = {
@@ -141,7 +142,9 @@ class _Parser(
         self.vectors = vectors
         self.matrices = matrices
         self.dims = dims
-        self.matrix_mode = matrix_mode or bool(matrices) or _transposes_capital(tokens)
+        self.matrix_mode = (
+            matrix_mode or bool(matrices) or _transposes_capital(tokens) or multiplies_vector(tokens)
+        )
         self.bound: dict[str, sp.Symbol] = {}
         self.closers: list[str] = []  # what ends the innermost |...|, ||...|| or call
         self.integral_depth = 0

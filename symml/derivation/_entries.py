@@ -1,0 +1,91 @@
+"""Matrix formulas read entry by entry, the way a textbook writes them.
+
+The parser gives ``\\|X\\mathbf{w} - \\mathbf{y}\\|^2`` as SymPy's element expansion of
+``(Xw - y)^T (Xw - y)``: 0-based sums over ``MatrixElement``s, over sizes it made up
+(``dim_y_rows``). :func:`entries_form` rewrites that into 1-based sums over ``Indexed``
+entries with the sizes named as ML writes them (``X`` is ``m x n``), so that a component
+derivative reads ``2 \\sum_{i=1}^{m} X_{ij} (\\sum_{k=1}^{n} X_{ik} w_k - y_i)``; the
+``MatrixSymbol``s with the renamed sizes are kept for the matrix form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+from sympy.matrices.expressions.matexpr import MatrixElement
+
+__all__ = ["Entries", "entries_form"]
+
+_AUTO = "dim_"
+_SIZE_NAMES = ("m", "n", "d", "p", "q", "r", "s")
+_INDEX_NAMES = ("i", "k", "l", "p", "q", "r", "s", "t", "u", "v")
+
+
+@dataclass(frozen=True)
+class Entries:
+    """``expr`` with 1-based indexed entries, and the matrices it was written with."""
+
+    expr: sp.Expr
+    matrices: dict[str, sp.MatrixSymbol] = field(default_factory=dict)
+
+
+def entries_form(expr: sp.Expr) -> Entries:
+    """Rewrite matrix elements as 1-based ``Indexed`` entries; name the made-up sizes."""
+    symbols = expr.atoms(sp.MatrixSymbol)
+    if not symbols:
+        return Entries(expr)
+    sizes = _size_names(expr, symbols)
+    expr = expr.xreplace(sizes)
+    mats = {M.name: M for M in expr.atoms(sp.MatrixSymbol)}
+    if not expr.atoms(MatrixElement):
+        return Entries(expr, mats)  # tr(AX), log det X: nothing to read entry by entry
+    taken = {s.name for s in expr.free_symbols}
+    pool = [n for n in _INDEX_NAMES if n not in taken and n != "j"]
+    pool += [f"i{n}" for n in range(1, 20)]
+    expr = _canonical_sums(expr, pool, 0)
+    subs = {}
+    for e in expr.atoms(MatrixElement):
+        if not isinstance(e.parent, sp.MatrixSymbol):
+            return Entries(expr, mats)
+        base = sp.IndexedBase(e.parent.name)
+        subs[e] = base[e.i + 1] if e.parent.shape[1] == 1 else base[e.i + 1, e.j + 1]
+    return Entries(expr.xreplace(subs), mats)
+
+
+def _canonical_sums(e, pool, depth):
+    """1-based sums whose indices are named by depth: equal inner sums become equal."""
+    if not e.args:
+        return e
+    if isinstance(e, sp.Sum):
+        body, limits = e.function, []
+        for n, (k, lo, hi) in enumerate(e.limits):
+            new = sp.Symbol(pool[min(depth + n, len(pool) - 1)], integer=True)
+            if lo == 0:
+                body = body.xreplace({k: new - 1})
+                limits.append((new, 1, hi + 1))
+            else:
+                body = body.xreplace({k: new})
+                limits.append((new, lo, hi))
+        return sp.Sum(_canonical_sums(body, pool, depth + len(limits)), *limits)
+    return e.func(*[_canonical_sums(a, pool, depth) for a in e.args])
+
+
+def _size_names(expr: sp.Expr, symbols) -> dict[sp.Symbol, sp.Symbol]:
+    """``dim_y_rows`` -> ``m``, ``dim_w_rows`` -> ``n``: rows of the data matrix are samples."""
+    taken = {s.name for s in expr.free_symbols if not s.name.startswith(_AUTO)}
+    order: list[sp.Symbol] = []
+    # a wide matrix first (rows, then columns), then every other size in order of the names
+    for M in sorted(symbols, key=lambda M: (M.shape[1] == 1, M.name)):
+        for d in M.shape:
+            if isinstance(d, sp.Symbol) and d.name.startswith(_AUTO) and d not in order:
+                order.append(d)
+    names = [n for n in _SIZE_NAMES if n not in taken]
+    out = {}
+    for d in order:
+        if not names:
+            break
+        out[d] = sp.Symbol(names.pop(0), integer=True, positive=True)
+    if len(order) == 1 and "n" not in taken:  # a lone vector: n entries
+        out[order[0]] = sp.Symbol("n", integer=True, positive=True)
+    return out

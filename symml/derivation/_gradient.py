@@ -1,0 +1,57 @@
+"""``derive(..., wrt="w")`` for a vector or matrix of the formula: the whole gradient.
+
+:func:`whole_variable` says whether the name is a vector/matrix of the formula;
+:func:`gradient_of_component` reads a proved component derivative (``dJ/dw_j``) as a matrix
+expression shaped like the variable; :func:`gradient_of_matrix` differentiates a formula that
+holds the matrix whole (``tr(AX)``, ``log det X``). Each result is checked against finite
+differences of the original formula before it is returned; a refuted one raises.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from symml.derivation._soundness import check_by_differences, refuse_if_wrong
+from symml.derivation._vector import component_to_matrix, matrix_diff, tidy
+from symml.equality import Proof
+from symml.errors import DerivationError
+
+__all__ = ["gradient_of_component", "gradient_of_matrix", "holds_whole", "whole_variable"]
+
+
+def whole_variable(matrices, wrt) -> sp.MatrixSymbol | None:
+    """The MatrixSymbol named ``wrt`` (a vector or matrix of the formula), or None."""
+    name = wrt.name if isinstance(wrt, sp.MatrixSymbol | sp.Symbol) else wrt
+    if not isinstance(name, str):
+        return None
+    return next((M for M in matrices if M.name == name.strip()), None)
+
+
+def holds_whole(expr: sp.Expr, M: sp.MatrixSymbol) -> bool:
+    """True when ``M`` occurs whole (inside Trace, Determinant), not entry by entry."""
+    return M in expr.atoms(sp.MatrixSymbol) and not any(
+        str(a.base.label) == M.name for a in expr.atoms(sp.Indexed)
+    )
+
+
+def gradient_of_matrix(expr: sp.Expr, M: sp.MatrixSymbol, seed: int) -> tuple[sp.MatrixExpr, Proof]:
+    """``d expr / d M`` by SymPy's matrix calculus, checked by finite differences."""
+    if any(str(a.base.label) == M.name for a in expr.atoms(sp.Indexed)):
+        raise DerivationError(f"{M} occurs both whole and entry by entry in {expr}")
+    G = tidy(matrix_diff(expr, M))
+    proof = check_by_differences(expr, G, M, seed=seed)
+    refuse_if_wrong(proof, f"the gradient {G} of {expr} with respect to {M}")
+    return G, proof
+
+
+def gradient_of_component(
+    original: sp.Expr, component: sp.Expr, var: sp.Indexed, M: sp.MatrixSymbol, matrices, seed: int
+) -> tuple[sp.MatrixExpr, Proof]:
+    """The matrix form of ``component`` (``d original / d var``), checked by differences."""
+    bindings = {m.name: m for m in matrices}
+    G = tidy(component_to_matrix(component, tuple(var.indices), M, bindings))
+    if G.shape != M.shape:
+        raise DerivationError(f"the matrix form {G} is not shaped like {M}")
+    proof = check_by_differences(original, G, M, seed=seed)
+    refuse_if_wrong(proof, f"the matrix form {G}")
+    return G, proof
