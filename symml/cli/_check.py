@@ -103,7 +103,7 @@ def check_command(
     Exit status 1 when a claim is refuted, a math block is broken or a check failed; 2 when
     a document is missing or cannot be read.
     """
-    from symml.corpus import DOCUMENT_TIMEOUT, FAILING, check_corpus, discover, read_source
+    from symml.corpus import DOCUMENT_TIMEOUT, check_corpus, discover, read_source
 
     if as_json and fmt not in (None, "json"):
         raise SymmlError(f"--json and --format {fmt} disagree; give one of them")
@@ -126,7 +126,7 @@ def check_command(
             if result.bad_input:
                 bad_input = True
                 bar.echo(one_line(f"error: {result.error}"))
-            failing = failing or any(e.status in FAILING for e in result.entries)
+            failing = failing or _failed(result)
             if fmt == "jsonl":
                 for entry in result.entries:
                     out.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n")
@@ -157,6 +157,8 @@ def _table(results: list[Any], out: IO[str]) -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from symml.documents import summarise
+
     terminal = out is sys.stdout and _isatty(sys.stdout)
     console = Console(
         file=out,
@@ -164,6 +166,7 @@ def _table(results: list[Any], out: IO[str]) -> None:
         soft_wrap=not terminal,
         force_terminal=None if terminal else False,
     )
+    every = []
     for result in results:
         table = Table(title=result.document, show_lines=False)
         for column in ("line", "status", "latex", "message", "registry"):
@@ -171,27 +174,46 @@ def _table(results: list[Any], out: IO[str]) -> None:
         for e in result.entries:
             table.add_row(e.where, e.status, e.latex, e.message, e.registry or "")
         console.print(table)
-        console.print(_summary(result), markup=False, soft_wrap=True)
+        checks = _as_checks(result)
+        every.extend(checks)
+        line = summarise(checks).line(result.document)
+        if result.error is not None:
+            line = f"{result.document}: not checked: {result.error}"
+        console.print(line, markup=False, soft_wrap=True)
     if len(results) > 1:
-        total = {k: sum(r.counts()[k] for r in results) for k in results[0].counts()}
-        console.print(
-            f"{len(results)} documents: {total['found']} found, {total['verified']} verified, "
-            f"{total['refuted']} refuted, {total['unparsed']} unparsed, {total['broken']} broken, "
-            f"{total['errors']} errors",
-            markup=False,
-            soft_wrap=True,
+        unchecked = sum(r.error is not None for r in results)
+        line = summarise(every).line(f"{len(results)} documents")
+        if unchecked:
+            line += f"; {unchecked} documents not checked"
+        console.print(line, markup=False, soft_wrap=True)
+
+
+def _as_checks(result: Any) -> list[Any]:
+    """The formulas of a result as the documents API's FormulaCheck values (for its counts)."""
+    from symml.documents import FormulaCheck, Statement, Status
+
+    return [
+        FormulaCheck(
+            e.document,
+            e.line,
+            e.column,
+            e.latex,
+            Status(e.status),
+            e.message,
+            e.registry,
+            Statement(e.statement) if e.statement else None,
+            e.correction,
         )
+        for e in result.entries
+        if e.line is not None
+    ]
 
 
-def _summary(result: Any) -> str:
-    """``name: 8 found, 4 parsed, 1 verified, 0 refuted, 4 broken`` (+ errors, if any)."""
-    c = result.counts()
-    parsed = c["found"] - c["unparsed"] - c["broken"]
-    line = (
-        f"{result.document}: {c['found']} found, {parsed} parsed, {c['verified']} verified, "
-        f"{c['refuted']} refuted, {c['broken']} broken"
-    )
-    return line + (f", {c['errors']} errors" if c["errors"] else "")
+def _failed(result: Any) -> bool:
+    """Exit 1 for this document: an error, or what the documents API counts as a failure."""
+    from symml.documents import exit_status
+
+    return result.error is not None or exit_status(_as_checks(result)) != 0
 
 
 def _isatty(stream: Any) -> bool:

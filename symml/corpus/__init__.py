@@ -8,7 +8,7 @@ that checks one document wherever it runs; :func:`html_report` writes the HTML p
 
 Examples:
     >>> from symml.corpus import Source, check_corpus
-    >>> [result] = check_corpus([Source("d.md", "text", b"$$\\n$$\\n# Next")], cache=False)
+    >>> [result] = check_corpus([Source("d.md", "markdown", b"$$\\n$$\\n# Next")], cache=False)
     >>> result.counts()["broken"]
     1
 """

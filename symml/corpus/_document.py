@@ -33,11 +33,11 @@ def check_source(source: Source, formula_timeout: float | None = FORMULA_TIMEOUT
 
     Examples:
         >>> from symml.corpus import Source
-        >>> result = check_source(Source("d.md", "text", b"$$\\n$$\\n# Next"))
+        >>> result = check_source(Source("d.md", "markdown", b"$$\\n$$\\n# Next"))
         >>> [(e.line, e.status) for e in result.entries]
         [(1, 'broken')]
-        >>> check_source(Source("n.ipynb", "notebook", b"{}")).error
-        'n.ipynb: not a valid notebook: ...'
+        >>> print(check_source(Source("n.ipynb", "notebook", b"{}")).error)
+        n.ipynb: not a valid notebook: no 'nbformat' version (a JSON object expected)
     """
     try:
         text = source.data.decode("utf-8")
@@ -51,7 +51,8 @@ def check_source(source: Source, formula_timeout: float | None = FORMULA_TIMEOUT
         )
     if source.kind == "notebook":
         return _stamped(_check_notebook(source.name, text, formula_timeout))
-    entries = tuple(_entry(c) for c in _check_text(text, source.name, formula_timeout))
+    checks = _check_text(text, source.name, source.kind, formula_timeout)
+    entries = tuple(_entry(c) for c in checks)
     return _stamped(DocumentResult(source.name, entries))
 
 
@@ -61,25 +62,26 @@ def _stamped(result: DocumentResult) -> DocumentResult:
     return replace(result, fingerprint=fingerprint())
 
 
-def _check_text(text: str, name: str, formula_timeout: float | None) -> list[Any]:
-    """The one call of the documents API (switch here to a new entry point)."""
-    from symml.documents import check_document
+def _check_text(text: str, name: str, fmt: str, formula_timeout: float | None) -> list[Any]:
+    """The one call of the documents API's per-document entry point."""
+    from symml.documents import check_text
 
-    return check_document(text, name=name, timeout=formula_timeout, literal=True)
+    return check_text(text, source=name, format=fmt, timeout=formula_timeout)
 
 
 def _entry(check: Any, cell: int | None = None) -> Entry:
-    """A documents-API FormulaCheck as a corpus Entry (``correction`` when the API has one)."""
+    """A documents-API FormulaCheck as a corpus Entry (its traceback, ``debug``, stays behind)."""
     return Entry(
         document=check.document,
         line=check.line,
         column=check.column,
         latex=check.latex,
-        status=getattr(check.status, "value", str(check.status)),
+        status=check.status.value,
         message=check.message,
         registry=check.registry,
         cell=cell,
-        correction=getattr(check, "correction", None),
+        correction=check.correction,
+        statement=check.statement.value if check.statement is not None else None,
     )
 
 
@@ -89,7 +91,8 @@ def _check_notebook(name: str, text: str, formula_timeout: float | None) -> Docu
         return document_error(name, cells, bad_input=True)
     entries = []
     for number, source in cells:
-        entries.extend(_entry(c, cell=number) for c in _check_text(source, name, formula_timeout))
+        checks = _check_text(source, name, _MARKDOWN, formula_timeout)
+        entries.extend(_entry(c, cell=number) for c in checks)
     return DocumentResult(name, tuple(entries))
 
 
@@ -101,8 +104,8 @@ def read_notebook(name: str, text: str) -> list[tuple[int, str]] | str:
     nothing of it is executed.
 
     Examples:
-        >>> read_notebook("n.ipynb", "[1, 2]")
-        'n.ipynb: not a valid notebook: ...'
+        >>> print(read_notebook("n.ipynb", "[1, 2]"))
+        n.ipynb: not a valid notebook: no 'nbformat' version (a JSON object expected)
     """
     import json
 

@@ -159,7 +159,7 @@ def mathml_of(latex: str) -> str | None:
 
     Examples:
         >>> mathml_of("x^2")
-        '<math display="block"><mrow><msup><mi>x</mi><mn>2</mn></msup></mrow></math>'
+        '<math display="block"><msup><mi>x</mi><mn>2</mn></msup></math>'
         >>> mathml_of(r"\\frac{")  is None
         True
     """

@@ -19,7 +19,8 @@ class Source:
 
     Attributes:
         name: the path as the user wrote it (``book/ch1.md``), or ``<stdin>``.
-        kind: ``notebook`` (``.ipynb``) or ``text`` (Markdown, LaTeX, plain text).
+        kind: ``notebook`` (``.ipynb``), else the documents API's format of the name
+            (``markdown``, ``latex`` or ``text``).
         data: the document's bytes, read once by the parent process.
     """
 
@@ -46,9 +47,10 @@ class Entry:
     registry: str | None = None
     cell: int | None = None
     correction: str | None = None
+    statement: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        """The record of ``symml check --format json/jsonl`` (the design's shape, plus ``cell``)."""
+        """The record of ``symml check --format json/jsonl``: the documents API's, plus ``cell``."""
         record: dict[str, Any] = {
             "document": self.document,
             "line": self.line,
@@ -57,6 +59,7 @@ class Entry:
             "status": self.status,
             "message": self.message,
             "registry": self.registry,
+            "class": self.statement,
         }
         if self.cell is not None:
             record["cell"] = self.cell

@@ -65,7 +65,7 @@ def check_corpus(
         SymmlError: an unknown executor, ``jobs`` below 1, Dask missing or unreachable.
 
     Examples:
-        >>> [r.entries[0].status for r in check_corpus([Source("a.md", "text", b"$$\\n$$")],
+        >>> [r.entries[0].status for r in check_corpus([Source("a.md", "markdown", b"$$\\n$$")],
         ...                                             cache=False)]
         ['broken']
     """

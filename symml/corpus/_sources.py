@@ -1,7 +1,7 @@
 """From the paths a user names to the documents to check, in a fixed order.
 
-A file is checked whatever its suffix; a directory means every document under it (walked
-in sorted order, hidden files and directories such as ``.git`` and ``.ipynb_checkpoints``
+A file is checked whatever its suffix; a directory means every document under it (sorted
+by path, hidden files and directories such as ``.git`` and ``.ipynb_checkpoints``
 left out) whose suffix is one of :data:`SUFFIXES`, or, with ``include`` globs, every file
 matching one of them; ``exclude`` globs then remove files. A glob matches the path relative
 to the directory named (``drafts/*.md``) or the file name (``*.ipynb``). ``-`` is stdin.
@@ -79,7 +79,7 @@ def _walk(root: Path, include: Sequence[str], exclude: Sequence[str]) -> list[Pa
             if any(_match(relative, name, g) for g in exclude):
                 continue
             files.append(path)
-    return files
+    return sorted(files, key=lambda p: p.relative_to(root).parts)
 
 
 def _match(relative: str, name: str, glob: str) -> bool:
@@ -95,7 +95,7 @@ def read_source(item: Path | str) -> Source:
     if item == "-":
         return Source(
             "<stdin>",
-            "text",
+            "markdown",
             sys.stdin.buffer.read()
             if hasattr(sys.stdin, "buffer")
             else sys.stdin.read().encode("utf-8"),
@@ -105,5 +105,7 @@ def read_source(item: Path | str) -> Source:
         data = path.read_bytes()
     except OSError as e:
         raise SymmlError(f"cannot read {item}: {e.strerror or e}") from e
-    kind = "notebook" if path.suffix.lower() == ".ipynb" else "text"
+    from symml.documents import format_of
+
+    kind = "notebook" if path.suffix.lower() == ".ipynb" else format_of(path.name)
     return Source(str(item), kind, data)
