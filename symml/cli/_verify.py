@@ -31,6 +31,14 @@ from symml.errors import SymmlError
 @click.option("--wrt", default=None, help="With --latex: your code returns d/dVAR.")
 @click.option("--against", default=None, help="With --latex: your code, MODULE:FUNC.")
 @click.option("--symbol", "-s", multiple=True, help="With --latex: declare NAME=KIND; repeatable.")
+@click.option(
+    "--arg",
+    "args",
+    multiple=True,
+    metavar="PARAM=SYMBOL",
+    help="With --latex: your function's parameter PARAM is the formula's SYMBOL (lam=lambda).",
+)
+@click.option("--strict", is_flag=True, help="Exit 1 also when a check could not be run (skipped).")
 @click.option("--seed", default=0, show_default=True, help="Seed of the sampled points.")
 @click.option("--points", default=1000, show_default=True, help="Sampled points per check.")
 @click.option("--jobs", "-j", type=int, default=None, help="Worker processes (default 2).")
@@ -42,6 +50,8 @@ def verify_command(
     wrt: str | None,
     against: str | None,
     symbol: tuple[str, ...],
+    args: tuple[str, ...],
+    strict: bool,
     seed: int,
     points: int,
     jobs: int | None,
@@ -49,17 +59,27 @@ def verify_command(
 ) -> None:
     """Verify formulas (claims, hand-written code), or your code with --latex/--against.
 
-    Exit status 0 when every check is verified (or a confirmed erratum), 1 otherwise.
+    Exit status 0 when nothing was refuted or failed (checks that could not be run are
+    counted as "not checked"), 1 when something was; --strict: 1 also when a check could
+    not be run.
     """
     if latex is not None or against is not None:
         if latex is None or against is None or names or all_:
             raise SymmlError("use --latex LATEX --against MODULE:FUNC together, without names")
         _verify_user_code(
-            read_latex(latex), against, wrt, symbol_options(list(symbol)), seed, points, as_json
+            read_latex(latex),
+            against,
+            wrt,
+            symbol_options(list(symbol)),
+            _arg_options(args),
+            strict,
+            seed,
+            points,
+            as_json,
         )
         return
-    if wrt is not None:
-        raise SymmlError("--wrt goes with --latex and --against")
+    if wrt is not None or args:
+        raise SymmlError("--wrt and --arg go with --latex and --against")
     if bool(names) == all_:
         raise SymmlError("name formulas to verify, or pass --all (not both)")
     from symml.registry import default_registry
@@ -75,12 +95,24 @@ def verify_command(
             jobs=jobs,
             progress=lambda name, _rep: advance(name),
         )
+    code = report.exit_code(strict)
     if as_json:
-        print_json(report.to_json())
+        print_json({**report.to_json(), "strict": strict, "exit_code": code})
     else:
         _print_report(report)
-    if not report.ok:
-        raise Exit(1)
+    if code:
+        raise Exit(code)
+
+
+def _arg_options(pairs: tuple[str, ...]) -> dict[str, str]:
+    """``--arg lam=lambda`` -> {"lam": "lambda"}: a parameter name -> a formula symbol."""
+    out: dict[str, str] = {}
+    for pair in pairs:
+        param, eq, symbol = pair.partition("=")
+        if not eq or not param.strip().isidentifier() or not symbol.strip():
+            raise SymmlError(f"--arg wants PARAM=SYMBOL (lam=lambda), got {pair!r}")
+        out[param.strip()] = symbol.strip()
+    return out
 
 
 def _verify_user_code(
@@ -88,24 +120,38 @@ def _verify_user_code(
     against: str,
     wrt: str | None,
     symbols: dict[str, str],
+    args: dict[str, str],
+    strict: bool,
     seed: int,
     points: int,
     as_json: bool,
 ) -> None:
-    from symml.verification import Status, verify_function
+    from symml.verification import FormulaReport, Report, verify_function
 
     if os.getcwd() not in sys.path:  # import the user's module as pytest would
         sys.path.insert(0, os.getcwd())
-    result = verify_function(against, latex, wrt, symbols=symbols or None, seed=seed, points=points)
-    ok = result.status in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY)
+    result = verify_function(
+        against, latex, wrt, symbols=symbols or None, seed=seed, points=points, args=args
+    )
+    report = Report((FormulaReport(latex, (result,)),), seed=seed)
+    code = report.exit_code(strict)
     if as_json:
         print_json(
-            {"ok": ok, "formulas": [{"name": latex, "checks": [result.to_json()]}], "errata": []}
+            {
+                "ok": result.ok,
+                "formulas": [{"name": latex, "checks": [result.to_json()]}],
+                "errata": [],
+                "not_checked": report.not_checked,
+                "strict": strict,
+                "exit_code": code,
+            }
         )
     else:
         click.echo(f"{result.status.value}: {result.message}")
-    if not ok:
-        raise Exit(1)
+        if report.not_checked:
+            click.echo("1 check not checked" + (" (--strict: a failure)" if strict else ""))
+    if code:
+        raise Exit(code)
 
 
 def _print_report(report: Any) -> None:
@@ -120,7 +166,10 @@ def _print_report(report: Any) -> None:
         click.echo("errata confirmed (the documents are wrong here):")
         for c in report.errata:
             click.echo(f"  {c.formula}: {c.claim}\n    {c.erratum}")
-    click.echo(f"{len(report.checks)} checks: {counts}; " + ("OK" if report.ok else "FAILED"))
+    unchecked = f", {report.not_checked} not checked" if report.not_checked else ""
+    click.echo(
+        f"{len(report.checks)} checks: {counts}{unchecked}; " + ("OK" if report.ok else "FAILED")
+    )
 
 
 def _print_table(report: Any) -> None:

@@ -27,8 +27,15 @@ from __future__ import annotations
 import sympy as sp
 from sympy.core.function import ArgumentIndexError
 
-from symml.functions._ml import MLFunction, _default_k, fresh_index, logsumexp, sigmoid, softmax
-from symml.functions._ml import softplus as _softplus
+from symml.functions._ml import (
+    MLFunction,
+    default_k,
+    fresh_index,
+    logsumexp,
+    sigmoid,
+    softmax,
+    softplus,
+)
 
 __all__ = [
     "GELU_TANH_A",
@@ -108,7 +115,7 @@ class normal_pdf(MLFunction):
         return -x * normal_pdf(x)
 
     def _elementary(self):
-        return sp.exp(-self.args[0] ** 2 / 2) / sp.sqrt(2 * sp.pi)
+        return sp.exp(-(self.args[0] ** 2) / 2) / sp.sqrt(2 * sp.pi)
 
     def _eval_is_positive(self):
         return True if self.args[0].is_real else None
@@ -238,7 +245,7 @@ class mish(MLFunction):
 
     def fdiff(self, argindex=1):
         x = _one_arg(self, argindex)
-        t = sp.tanh(_softplus(x))
+        t = sp.tanh(softplus(x))
         return t + x * sigmoid(x) * (1 - t**2)
 
     def _elementary(self):
@@ -388,11 +395,11 @@ class log_softmax(MLFunction):
     @classmethod
     def eval(cls, z, i, n=None):
         if isinstance(z, sp.Symbol):
-            return cls(sp.IndexedBase(z), i, n if n is not None else _default_k())
+            return cls(sp.IndexedBase(z), i, n if n is not None else default_k())
         if not isinstance(z, sp.IndexedBase):
             raise TypeError(f"log_softmax(z, i, K) needs an IndexedBase z, got {z!r}")
         if n is None:
-            return cls(z, i, _default_k())
+            return cls(z, i, default_k())
         return None
 
     def _eval_derivative(self, s):
@@ -424,5 +431,6 @@ class log_softmax(MLFunction):
 
     def _latex(self, printer, exp=None):
         z, i, _ = self.args
-        body = rf"\log \operatorname{{softmax}}\left({printer._print(z)}\right)_{{{printer._print(i)}}}"
+        zs, i_ = printer._print(z), printer._print(i)
+        body = rf"\log \operatorname{{softmax}}\left({zs}\right)_{{{i_}}}"
         return rf"\left({body}\right)^{{{exp}}}" if exp is not None else body

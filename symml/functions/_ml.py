@@ -431,11 +431,11 @@ class softmax(MLFunction):
     @classmethod
     def eval(cls, z, i, n=None):
         if isinstance(z, sp.Symbol):
-            return cls(sp.IndexedBase(z), i, n if n is not None else _default_k())
+            return cls(sp.IndexedBase(z), i, n if n is not None else default_k())
         if not isinstance(z, sp.IndexedBase):
             raise TypeError(f"softmax(z, i, K) needs an IndexedBase z, got {z!r}")
         if n is None:
-            return cls(z, i, _default_k())
+            return cls(z, i, default_k())
         return None
 
     def _eval_derivative(self, s):
@@ -470,7 +470,7 @@ class softmax(MLFunction):
         return rf"{body}^{{{exp}}}" if exp is not None else body
 
 
-def _default_k() -> sp.Symbol:
+def default_k() -> sp.Symbol:
     return sp.Symbol("K", integer=True, positive=True)
 
 

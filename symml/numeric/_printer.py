@@ -55,7 +55,13 @@ class VectorPrinter(F.StableNumPyPrinter):
     # -- leaves
     def _print_Symbol(self, expr):
         pos = self._position(expr)
-        name = super()._print_Symbol(expr)
+        # a Dummy (lambdify's stand-in for a keyword such as ``lambda``) prints as _Dummy_n,
+        # the name lambdify gives the argument
+        name = (
+            super()._print_Dummy(expr)
+            if isinstance(expr, sp.Dummy)
+            else super()._print_Symbol(expr)
+        )
         if expr in self._local:
             return name
         if pos is not None:

@@ -1,9 +1,9 @@
 """Rewrite the textbook shapes that lose precision or overflow in floating point.
 
 :func:`stabilize` turns ``1 - sigmoid(x)``, ``sigmoid(x)(1 - sigmoid(x))``, ``1 - tanh(x)^2``,
-``log(1 + e^x)`` and their kin into equal expressions that the stable printers evaluate
-without cancellation or overflow. The two helpers it may introduce, ``_dsigmoid`` and
-``_sech2``, are printed by name (``_print__dsigmoid``), so no printer imports them.
+``log(1 + e^x)``, ``1 + erf(u)`` and their kin into equal expressions that the stable
+printers evaluate without cancellation or overflow. The two helpers it may introduce,
+``_dsigmoid`` and ``_sech2``, are printed by name (``_print__dsigmoid``), so no printer imports them.
 """
 
 from __future__ import annotations
@@ -75,6 +75,9 @@ def _stabilize_node(e: sp.Basic) -> sp.Basic:
         if pair is not None:
             return pair
         terms = list(e.args)
+        erfc_form = _erf_to_erfc(terms)
+        if erfc_form is not None:
+            return erfc_form
         if sp.S.One in terms:
             for t in terms:
                 neg = -t
@@ -89,6 +92,22 @@ def _stabilize_node(e: sp.Basic) -> sp.Basic:
     if e.is_Mul:
         return _stabilize_mul(e)
     return e
+
+
+def _erf_to_erfc(terms: list[sp.Basic]) -> sp.Basic | None:
+    """c + c erf(u) -> 2c Phi(sqrt2 u), c - c erf(u) -> 2c Phi(-sqrt2 u): no cancellation."""
+    consts = [t for t in terms if t.is_Rational and t != 0]
+    if len(consts) != 1:
+        return None
+    c0 = consts[0]
+    for t in terms:
+        c, f = t.as_coeff_Mul()
+        if isinstance(f, sp.erf) and abs(c) == abs(c0):
+            rest = [r for r in terms if r is not t and r is not c0]
+            # c (1 + erf(u)) = 2c Phi(sqrt2 u); SymPy would turn erfc(-u) back into 2 - erfc(u)
+            u = f.args[0] if c == c0 else -f.args[0]
+            return sp.Add(2 * c0 * F.normal_cdf(sp.sqrt(2) * u), *rest)
+    return None
 
 
 def _exp_pair(e: sp.Add) -> sp.Basic | None:

@@ -72,7 +72,7 @@ def _kwargs_plan(func: Callable, available: Iterable[str], adapter: Mapping[str,
             raise Skip(
                 f"{getattr(func, '__name__', func)} needs argument {name!r}, which is not a "
                 f"symbol of the formula (symbols: {', '.join(sorted(available))}); "
-                "an adapter maps the names"
+                f"say which symbol it is: --arg {name}=SYMBOL (Python: args={{{name!r}: ...}})"
             )
     return plan
 

@@ -32,13 +32,15 @@ def finite_difference(
     """
     eps = float(np.finfo(F64).eps)
     if isinstance(var, sp.Indexed):
-        base, (idx,) = str(var.base.label), var.indices
+        base = str(var.base.label)
         x0 = samples.values[base]
-        comp = (
+        pos = tuple(
             np.asarray(samples.values[str(idx)], dtype=int) - 1
             if str(idx) in samples.values
             else np.full(samples.n, int(idx) - 1)
+            for idx in var.indices
         )
+        comp = np.ravel_multi_index(pos, x0.shape[1:]) if len(pos) > 1 else pos[0]
         centre = np.take_along_axis(x0.reshape(samples.n, -1), comp[:, None], 1)[:, 0]
     else:
         base, comp = str(var), None

@@ -142,7 +142,7 @@ def judge(
         rel_pp = rel.reshape(rel.shape[0], -1).max(axis=1) if rel.ndim > 1 else rel
         over_pp = over.reshape(over.shape[0], -1).max(axis=1) if over.ndim > 1 else over
         worst = int(np.nanargmax(np.where(mismatch, over_pp, -np.inf)))
-        k = _ordinary_failure(samples, names, mismatch & (over_pp >= 100), worst)
+        k = ordinary_failure(samples, names, mismatch & (over_pp >= 100), worst)
         where = samples.describe(k, names)
         msg = (
             f"{what} is wrong at {where}: got {fmt(got[k])}, expected {fmt(exp[k])} "
@@ -154,9 +154,13 @@ def judge(
                 f"{fmt(got[worst])}, expected {fmt(exp[worst])}"
             )
         good = per_point(finite) & ~mismatch & ~nonfinite
+        # an array per point is diagnosed by its worst entry (a wrong component, not the first)
+        flat_over = np.where(np.isfinite(over), over, -np.inf).reshape(len(over), -1)
+        worst_entry = np.argmax(flat_over, axis=1)
+        rows = np.arange(len(got))
         extra = diagnose(
-            got.reshape(len(got), -1)[:, 0],
-            exp.reshape(len(exp), -1)[:, 0],
+            got.reshape(len(got), -1)[rows, worst_entry],
+            exp.reshape(len(exp), -1)[rows, worst_entry],
             mismatch,
             good,
             samples,
@@ -237,7 +241,7 @@ def ulps(
     return out
 
 
-def _ordinary_failure(
+def ordinary_failure(
     samples: Samples, names: Sequence[str], clear: np.ndarray, fallback: int
 ) -> int:
     """The clear failure (>= 100x the tolerance) at the most ordinary inputs: a reader sees

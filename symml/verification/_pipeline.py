@@ -9,8 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import sympy as sp
 
+from symml.verification._arrays import (
+    ShapeMismatch,
+    component_note,
+    expected_whole,
+    sampled_component,
+    subset,
+    whole_array,
+)
 from symml.verification._code import call, component, registry_code
 from symml.verification._context import Context, Subject
 from symml.verification._evaluate import Skip, arg_names, evaluate, fill_from_reference
@@ -66,10 +75,24 @@ def check_code(ctx: Context, subject: Subject, code: CodeCheck) -> CheckResult:
     except Exception as exc:  # noqa: BLE001 - the code raised: that is the finding
         message = f"{code.name} raised {type(exc).__name__}: {exc}"
         return ctx.result(subject, Status.FAILED, message, points=samples.n)
-    expected = evaluate(target, samples)
-    got = component(got, expected, samples, names)
+    try:
+        whole = whole_array(code.wrt, samples, got)
+    except ShapeMismatch as exc:
+        message = f"{code.name}: {exc}" if code.prefixed else str(exc)
+        return ctx.result(subject, Status.FAILED, message, points=samples.n)
+    if whole is not None:  # the gradient returned whole: every component at every point
+        samples = subset(samples, whole.points(samples.n))
+        got = np.asarray(got[: samples.n], dtype=float).reshape((samples.n, *whole.shape))
+        expected = expected_whole(target, whole, samples)
+        judged = [n for n in names if n not in whole.indices]
+        filled = 0
+    else:
+        expected = evaluate(target, samples)
+        got = component(got, expected, samples, names)
+        judged = names
     generated = expected.copy()
-    filled = fill_from_reference(expected, target, samples)
+    if whole is None:
+        filled = fill_from_reference(expected, target, samples)
     kinks = mask_kinks(expected, ctx.definition, code.wrt, samples)  # the gradcheck reports them
     verdict = judge(
         code.noun,
@@ -77,14 +100,19 @@ def check_code(ctx: Context, subject: Subject, code: CodeCheck) -> CheckResult:
         expected,
         samples,
         ctx.tol,
-        names,
-        reference=target,
+        judged,
+        reference=None if whole is not None else target,
         stable_form=stable_form(target),
         notes=notes,
     )
     status, message, cx = verdict.status, verdict.message, verdict.counterexample
+    if whole is not None:
+        note = component_note(got, expected, whole, ctx.tol, samples)
+        message += f"; {note}" if note and status is Status.REFUTED else ""
+        message += f" (the whole gradient, {whole.components} components per point)"
     if status is Status.VERIFIED_NUMERICALLY and code.wrt is not None:
-        fd = gradcheck(code.noun, got, ctx.definition, code.wrt, samples, ctx.tol, names)
+        one = got if whole is None else sampled_component(got, whole, samples)
+        fd = gradcheck(code.noun, one, ctx.definition, code.wrt, samples, ctx.tol, names)
         status, message, cx = fd.status, f"{message}; {fd.message}", fd.counterexample
     if filled:
         message += f"; the generated code overflowed at {filled} point(s), judged there by mpmath"

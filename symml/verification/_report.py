@@ -187,12 +187,30 @@ class Report:
         """Status value -> number of checks."""
         return dict(Counter(c.status.value for c in self.checks))
 
+    @property
+    def not_checked(self) -> int:
+        """Checks that could not be run (skipped, each with its reason)."""
+        return sum(c.status is Status.SKIPPED for c in self.checks)
+
+    def exit_code(self, strict: bool = False) -> int:
+        """0 when nothing failed (checks that could not run are counted, not failed), else 1;
+        ``strict``: a check that could not run fails the run too.
+
+        Examples:
+            >>> skip = CheckResult("f", "formula", Status.SKIPPED, "nothing to sample")
+            >>> r = Report((FormulaReport("f", (skip,)),))
+            >>> r.exit_code(), r.exit_code(strict=True)
+            (0, 1)
+        """
+        return 0 if self.ok and not (strict and self.not_checked) else 1
+
     def to_json(self) -> dict[str, Any]:
         """The ``verify --json`` object: ``{"ok", "formulas": [{"name", "checks"}], "errata"}``."""
         return {
             "ok": self.ok,
             "seed": self.seed,
             "counts": self.counts(),
+            "not_checked": self.not_checked,
             "formulas": [
                 {"name": f.name, "checks": [c.to_json() for c in f.checks]} for f in self.formulas
             ],

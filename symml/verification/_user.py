@@ -69,9 +69,27 @@ def verify_function(
     points: int = DEFAULT_POINTS,
     tolerances: Any = None,
     adapter: Mapping[str, str] | None = None,
+    args: Mapping[str, str] | None = None,
 ) -> CheckResult:
     """The user's ``func`` against a formula (``wrt`` None) or its derivative; never raises
-    for a failed check: the status says it (see :func:`check_function`)."""
+    for a failed check: the status says it (see :func:`check_function`).
+
+    ``func`` is called with keyword arguments named after the formula's symbols; ``args``
+    maps a parameter to a symbol where the names differ (``{"lam": "lambda"}``). A
+    gradient in a vector or matrix may be returned whole, shaped like it (0-based), or one
+    component for the free index (1-based, as the formula counts).
+
+    Examples:
+        >>> import numpy as np
+        >>> r = verify_function(lambda w, x, y: 2 * x.T @ (x @ w - y) / len(y),
+        ...     r"\\frac{1}{m}\\sum_{i=1}^{m} (\\mathbf{w}^T \\mathbf{x}_i - y_i)^2", "w")
+        >>> r.status.value
+        'verified_numerically'
+        >>> r = verify_function(lambda w, x, y: 2 * x.T @ (x @ w - y),
+        ...     r"\\frac{1}{m}\\sum_{i=1}^{m} (\\mathbf{w}^T \\mathbf{x}_i - y_i)^2", "w")
+        >>> r.status.value, "a sum where the formula has a mean?" in r.message
+        ('refuted', True)
+    """
     ref = func if isinstance(func, str) else None
     func = load_code(func) if isinstance(func, str) else func
     expr, label = _subject(latex_or_expr, symbols)
@@ -94,9 +112,8 @@ def verify_function(
         subject = Subject(ClaimKind.DERIVATIVE, wrt=wrt)
         target, var = derivative_target(d, expr), d.wrt
     noun = "gradient" if var is not None else "value"
-    code = CodeCheck(
-        func, what, noun, target, expr, var, adapter or {}, ulp_label="yours", prefixed=True
-    )
+    names = {**dict(adapter or {}), **dict(args or {})}
+    code = CodeCheck(func, what, noun, target, expr, var, names, ulp_label="yours", prefixed=True)
     return guard(ctx, subject, lambda: check_code(ctx, subject, code))
 
 
