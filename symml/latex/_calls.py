@@ -217,7 +217,12 @@ class CallMixin:
             from symml.functions import row_softmax
 
             value = row_softmax(args[0])
-        elif (ml := ml_function(name)) is not None and lname not in ("softmax", "logsumexp"):
+        elif (
+            # one function table for every command, unless the caller defines the name
+            (ml := None if self._own_function(name) else ml_function(name)) is not None
+            and lname not in ("softmax", "logsumexp")
+            and not any(isinstance(a, MatrixExpr) and a.shape != (1, 1) for a in args)
+        ):
             try:
                 value = ml(*args)
             except (TypeError, ValueError):
@@ -240,6 +245,10 @@ class CallMixin:
                 ]
             )
         return value
+
+    def _own_function(self, name):
+        """Did the caller define ``name`` as its own function (``-f sigma``, sigma=function)?"""
+        return name in self.functions or self._declared_as(name, "function")
 
     def _derivative_call(self, name, args, primes):
         """f'(x), \\sigma'(z), ReLU'(0), g'(\\mathbf{z}): the derivative of the named function."""
@@ -301,6 +310,8 @@ class CallMixin:
             "coth": sp.coth,
             "lg": lambda x: sp.log(x, 10),
             "sign": sp.sign,
+            "erf": sp.erf,
+            "erfc": sp.erfc,
             **{f: getattr(sp, f) for f in EXTRA_FUNCTIONS},
         }.get(name)
         if power == -1 and name in INVERSES:  # \sin^{-1} x, \sinh^{-1} x: the inverse

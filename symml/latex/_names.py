@@ -55,7 +55,7 @@ FUNCTION_LIKE = frozenset(
 # Multi-letter names written without \text, read as one name: KL(P||Q), Var(X), FL(p_t).
 MULTI_LETTER_NAMES = frozenset(
     """KL JS FL MMD MSE MAE BCE CE ReLU LeakyReLU Var Cov ELBO SVD PCA Attention softmax
-    LayerNorm sign sgn Tr tr diag rank LSE""".split()
+    LayerNorm sign sgn Tr tr diag rank LSE erf erfc GELU SiLU ELU SELU""".split()
 )
 
 # Commands that apply a function to the next argument (parenthesised or not).
@@ -63,6 +63,8 @@ FUNCTION_COMMANDS = {
     r"\log": "log",
     r"\ln": "ln",
     r"\exp": "exp",
+    r"\erf": "erf",
+    r"\erfc": "erfc",
     r"\sin": "sin",
     r"\cos": "cos",
     r"\tan": "tan",
