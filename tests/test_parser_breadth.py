@@ -138,3 +138,102 @@ def test_cases_condition_joined_by_and():
         r"\begin{cases} 1 & \text{if } x > 0 \text{ and } y > 0 \\ 0 & \text{otherwise}\end{cases}"
     )
     assert _plain(got) == sp.Piecewise((1, sp.And(X > 0, Y > 0)), (0, True))
+
+
+# ------------------------------------------------------------------ the second reader
+SECOND_READER = [
+    (r"x \bmod 3", sp.Mod(X, 3)),
+    (r"\sqrt{x} \mod 2", sp.Mod(sp.sqrt(X), 2)),
+    (r"{n \choose k}", sp.binomial(sp.Symbol("n"), sp.Symbol("k"))),
+    (r"\lfloor \frac{x}{2} \rfloor \bmod 3", sp.Mod(sp.floor(X / 2), 3)),
+    (r"\log(x) \bmod 10", sp.Mod(sp.log(X), 10)),  # natural log, not base 10
+    (r"x_{0} \bmod y", sp.Mod(sp.Symbol("x_0"), Y)),  # symml's names
+]
+
+
+@pytest.mark.parametrize("text,expected", SECOND_READER, ids=[t for t, _ in SECOND_READER])
+def test_second_reader_reading(text, expected):
+    from symml.latex import parse_with_reader
+
+    result = parse_with_reader(text)
+    assert result.reader == "latex2sympy2"
+    assert _plain(result.value) == expected
+    assert parse_latex(text) == result.value
+
+
+def test_second_reader_keeps_i_an_index():
+    from symml.latex import parse_with_reader
+
+    value = parse_with_reader(r"i \bmod 2").value
+    assert not value.has(sp.I)
+    assert value == sp.Mod(sp.Symbol("i", integer=True), 2)
+
+
+def test_second_reader_equation_is_split_by_symml():
+    from symml.latex import parse_with_reader
+
+    result = parse_with_reader(r"x \bmod 2 = y")
+    assert result.reader == "latex2sympy2"
+    assert isinstance(result.value, Equation)
+    assert (_plain(result.value.lhs), _plain(result.value.rhs)) == (sp.Mod(X, 2), Y)
+
+
+SECOND_READER_REFUSALS = [
+    (r"\frac{1}{", "unexpected end"),  # a syntax error never reaches the second reader
+    (r"\frac{1}{2} \cdotp x", r"unknown command \\cdotp"),  # latex2sympy2 reads it as \cdot p
+    (r"x \circ 3", r"unknown command \\circ"),
+    (r"\log x \bmod 10", "argument of .*log without parentheses"),
+    (r"x^{\top} \bmod 2", "transpose"),
+    (r"f(x) \bmod 2", r"a call f\(\.\.\.\)"),
+    (r"f'(x) \bmod 2", "prime"),
+    (r"\mathbf{w} \bmod 2", "vector"),
+    (r"\text{foo} \bmod 2", "text"),
+]
+
+
+@pytest.mark.parametrize("text,match", SECOND_READER_REFUSALS, ids=[t for t, _ in SECOND_READER_REFUSALS])
+def test_second_reader_refusal(text, match):
+    with pytest.raises(ParseError, match=match):
+        parse_latex(text)
+
+
+def test_grammar_stays_the_reader_of_record():
+    from symml.latex import parse_with_reader
+
+    for text in (r"\log x", r"x_i y_i", r"\lfloor x \rfloor", r"\binom{n}{k}"):
+        assert parse_with_reader(text).reader == "symml", text
+    assert _plain(parse_with_reader(r"\log x").value) == sp.log(X)
+
+
+def test_second_reader_in_any_order_and_from_threads():
+    """latex2sympy2's global state must not leak: the same readings in any order, any thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [t for t, _ in SECOND_READER] + [r"\int \frac{dz}{z}", r"x_{1} \bmod 2", r"i \bmod j"]
+    texts += [r"x \bmod 2 = y", r"\log x_{0}", r"x \circ 3"]
+
+    def read(t):
+        try:
+            return sp.srepr(parse_latex(t)) if not isinstance(parse_latex(t), Equation) else repr(parse_latex(t))
+        except ParseError as e:
+            return e.reason
+
+    first = {t: read(t) for t in texts}
+    for order in (list(reversed(texts)), texts[1::2] + texts[::2]):
+        assert [read(t) for t in order] == [first[t] for t in order]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(read, texts * 3)) == [first[t] for t in texts * 3]
+
+
+def test_cli_parse_names_the_reader(tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    for text, reader in ((r"x \bmod 3", "latex2sympy2"), (r"\log 2x", "symml")):
+        proc = subprocess.run(
+            [sys.executable, "-m", "symml.cli", "parse", "--json", text],
+            capture_output=True, text=True, cwd=tmp_path, check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["reader"] == reader

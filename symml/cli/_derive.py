@@ -34,22 +34,25 @@ def parse_command(
     latex: str, symbol: tuple[str, ...], function: tuple[str, ...], as_json: bool
 ) -> None:
     """Parse LaTeX into SymPy with the meaning an ML reader intends."""
-    from symml.latex import parse_latex
+    from symml.latex import parse_with_reader
 
     text = read_latex(latex)
-    value = parse_latex(
+    result = parse_with_reader(
         text, symbols=symbol_options(list(symbol)) or None, functions=list(function) or None
     )
-    parsed = expr_json(value)
+    parsed = expr_json(result.value)
     if as_json:
         if "lhs" in parsed:
-            print_json({"input": text, "lhs": parsed["lhs"], "rhs": parsed["rhs"]})
+            print_json(
+                {"input": text, "lhs": parsed["lhs"], "rhs": parsed["rhs"], "reader": result.reader}
+            )
         else:
-            print_json({"input": text, "expr": parsed})
+            print_json({"input": text, "expr": parsed, "reader": result.reader})
         return
     out = console()
     out.print(f"SymPy  {parsed['sympy']}", markup=False)
     out.print(f"LaTeX  {parsed['latex']}", markup=False)
+    out.print(f"Reader {result.reader}", markup=False)
 
 
 @command("derive")

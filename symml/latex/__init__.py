@@ -1,7 +1,9 @@
 """LaTeX to SymPy with the meaning an ML reader intends.
 
-symml's own grammar reads the formula (:func:`parse_latex`); :func:`latex2sympy_isolated`
-runs latex2sympy2 with its global state restored, and is the only place symml touches it.
+symml's own grammar reads the formula (:func:`parse_latex`); notation it has no rule for goes
+to latex2sympy2, the second reader, whose reading is brought to symml's meaning or refused.
+:func:`parse_with_reader` says which reader gave the result. :func:`latex2sympy_isolated` runs
+latex2sympy2 with its global state restored, and is the only place symml touches it.
 :func:`plain_to_latex` turns plain-text math (Unicode or ASCII) into LaTeX.
 
 Importing this package is light: the grammar (and with it SymPy) loads on first use of a
@@ -19,22 +21,31 @@ from symml.latex._unicode import to_latex as plain_to_latex
 _LAZY = {
     "Aligned": "symml.latex._relations",
     "Equation": "symml.latex._relations",
+    "ParseResult": "symml.latex._reader",
     "Relation": "symml.latex._relations",
     "latex2sympy_isolated": "symml.latex._reader",
     "parse_latex": "symml.latex._reader",
+    "parse_with_reader": "symml.latex._reader",
 }
 
 __all__ = [
     "Aligned",
     "Equation",
+    "ParseResult",
     "Relation",
     "latex2sympy_isolated",
     "parse_latex",
+    "parse_with_reader",
     "plain_to_latex",
 ]
 
 if TYPE_CHECKING:
-    from symml.latex._reader import latex2sympy_isolated, parse_latex
+    from symml.latex._reader import (
+        ParseResult,
+        latex2sympy_isolated,
+        parse_latex,
+        parse_with_reader,
+    )
     from symml.latex._relations import Aligned, Equation, Relation
 
 

@@ -5,11 +5,12 @@ symml parses with its own grammar (``symml.latex._grammar``): ``\\log`` is the n
 ``P(x \\mid \\theta)`` a conditional. What cannot be given a meaning is a ``ParseError`` with
 the column, never a silent guess.
 
-This is also the only module that imports latex2sympy2. It is used as a *baseline* (the
-benchmark compares against it) and as a second opinion, never as the parser of record: its
-semantics are wrong for ML (base-10 ``\\log``, ``i`` as the imaginary unit, dropped
-transposes) and it keeps global state that leaks between calls. ``latex2sympy_isolated``
-owns all of that: it restores the library's module state after every call, under a lock.
+What the grammar refuses as notation it has no rule for (``unknown command``, not a syntax
+error) goes to the second reader, latex2sympy2 (``symml.latex._fallback``), and its reading is
+brought to symml's meaning or refused; ``parse_with_reader`` says which reader answered. This
+is the only module that imports latex2sympy2: ``latex2sympy_isolated`` restores the library's
+module state after every call, under a lock (it leaks ``i``/``j`` as the imaginary unit, stored
+equation values and a broken ``var`` dict between calls).
 
 Examples:
     >>> from symml.latex._reader import parse_latex
@@ -25,9 +26,53 @@ import copy
 import sys
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from symml.errors import ParseError
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """A parsed formula and the reader that gave it its meaning.
+
+    ``reader`` is ``"symml"`` (the ML grammar, the reader of record) or ``"latex2sympy2"`` (the
+    second reader, for general notation the grammar has no rule for, brought to symml's meaning).
+    """
+
+    value: Any
+    reader: str
+
+
+def parse_with_reader(
+    text: str, symbols: Mapping[str, str] | None = None, functions: Iterable[str] | None = None
+) -> ParseResult:
+    """Parse like :func:`parse_latex`, and say which reader produced the result.
+
+    Examples:
+        >>> parse_with_reader(r"\\log 2x")
+        ParseResult(value=log(2*x), reader='symml')
+    """
+    from symml.latex._fallback import second_reading, unsupported_command
+    from symml.latex._grammar import parse
+
+    kinds = dict(symbols or {})
+    names = frozenset(functions or ())
+    try:
+        return ParseResult(_grammar_reading(text, kinds, names), "symml")
+    except ParseError as e:
+        if not isinstance(text, str) or unsupported_command(e) is None:
+            raise
+        first = e
+    stripped = _strip_delimiters(text)
+    try:
+        value = second_reading(
+            stripped, kinds, names, lambda part: parse(part, kinds, names), latex2sympy_isolated
+        )
+    except ParseError as e:
+        column = e.column if e.column is not None else first.column
+        raise ParseError(f"{e.reason} (the second reader)", text, column) from None
+    return ParseResult(value, "latex2sympy2")
 
 
 def parse_latex(
@@ -46,6 +91,11 @@ def parse_latex(
     Raises:
         ParseError: with the input and the column of the problem.
     """
+    return parse_with_reader(text, symbols, functions).value
+
+
+def _grammar_reading(text: str, symbols: Mapping[str, str], functions: Iterable[str]) -> Any:
+    """The ML grammar's reading of ``text`` (delimiters stripped, errors quote ``text``)."""
     from symml.latex._grammar import parse
     from symml.latex._lex import check_length
 
