@@ -35,6 +35,8 @@ def entries_form(expr: sp.Expr) -> Entries:
     symbols = expr.atoms(sp.MatrixSymbol)
     if not symbols:
         return Entries(expr)
+    expr = _square(expr)
+    symbols = expr.atoms(sp.MatrixSymbol)
     sizes = _size_names(expr, symbols)
     expr = expr.xreplace(sizes)
     mats = {M.name: M for M in expr.atoms(sp.MatrixSymbol)}
@@ -51,6 +53,26 @@ def entries_form(expr: sp.Expr) -> Entries:
         base = sp.IndexedBase(e.parent.name)
         subs[e] = base[e.i + 1] if e.parent.shape[1] == 1 else base[e.i + 1, e.j + 1]
     return Entries(expr.xreplace(subs), mats)
+
+
+def _square(expr: sp.Expr) -> sp.Expr:
+    """tr(M), det(M), M^{-1} need a square M: identify the sizes the parser made up."""
+    for _ in range(6):
+        args = [a.arg for a in expr.atoms(sp.Trace, sp.Determinant, sp.Inverse)]
+        bad = [a for a in args if a.shape[0] != a.shape[1]]
+        pair = next(
+            ((c, r) for r, c in (a.shape for a in bad) if isinstance(c, sp.Symbol)
+             and str(c).startswith(_AUTO)),
+            None,
+        ) or next(
+            ((r, c) for r, c in (a.shape for a in bad) if isinstance(r, sp.Symbol)
+             and str(r).startswith(_AUTO)),
+            None,
+        )
+        if pair is None:
+            return expr
+        expr = expr.xreplace({pair[0]: pair[1]})
+    return expr
 
 
 def _canonical_sums(e, pool, depth):

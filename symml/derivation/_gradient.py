@@ -41,6 +41,8 @@ def gradient_of_matrix(expr: sp.Expr, M: sp.MatrixSymbol, seed: int) -> tuple[sp
     G = tidy(matrix_diff(expr, M))
     proof = check_by_differences(expr, G, M, seed=seed)
     refuse_if_wrong(proof, f"the gradient {G} of {expr} with respect to {M}")
+    if proof.ok is not True:  # SymPy's matrix calculus alone is not trusted: it says 0 wrongly
+        raise DerivationError(f"the gradient {G} of {expr} could not be checked: {proof.detail}")
     return G, proof
 
 
