@@ -46,7 +46,7 @@ def _hints(latex: str) -> tuple[dict[str, str], list[str]]:
     return symbols, functions
 
 
-def _split_top(latex: str, sep: str, keep=lambda k: True) -> list[tuple[int, str]]:
+def split_top(latex: str, sep: str, keep=lambda k: True) -> list[tuple[int, str]]:
     """Split at the ``sep`` characters outside brackets where ``keep(offset)``: (offset, piece)."""
     pieces, depth, start = [], 0, 0
     for k, ch in enumerate(latex):
@@ -63,7 +63,7 @@ def _split_top(latex: str, sep: str, keep=lambda k: True) -> list[tuple[int, str
 
 def split_conditions(latex: str) -> list[tuple[int, str]]:
     """``a >= b, c >= 0``: pieces at top-level commas when every piece is a relation."""
-    pieces = _split_top(latex, ",")
+    pieces = split_top(latex, ",")
     relation = re.compile(r"\\[lg]eq\b|\\neq\b|[<>=]")
     if len(pieces) > 1 and all(relation.search(text) for _, text in pieces):
         return [(off + len(t) - len(t.lstrip()), t.strip()) for off, t in pieces]
@@ -77,7 +77,7 @@ def split_equals(latex: str) -> list[tuple[int, str]]:
         before, after = latex[k - 1 : k], latex[k + 1 : k + 2]
         return not (before in "<>!=" and before or after == "=")
 
-    *pieces, last = _split_top(latex, "=", is_equals)
+    *pieces, last = split_top(latex, "=", is_equals)
     return [(start, p[:-1] if p.endswith(":") else p) for start, p in pieces] + [last]
 
 

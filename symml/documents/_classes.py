@@ -78,6 +78,8 @@ def classify_relation(parts: list, ops: tuple, lead: tuple[str, str] | None) -> 
         return Statement.APPROXIMATION
     if any(op in _SET_OPS for op in ops):
         return Statement.NOTATION  # x \in R^n, y_i \in {1..K}: a declaration
+    if all(op == r"\neq" for op in ops):
+        return Statement.CONDITION  # i \neq j, r_1 \neq r_2: distinct, as chosen
     if lead is not None and lead[0] in ("condition", "assumption", "let", "assignment"):
         return Statement.ASSUMPTION if lead[0] == "assumption" else Statement.CONDITION
     # lambda > 0, t >= 1, 0 < beta < 1, i != j: a bound on a named quantity says what it may

@@ -19,6 +19,7 @@ class Context:
     def __init__(self, timeout: float | None):
         self.timeout = timeout
         self.defs: dict[str, tuple[tuple, object]] = {}  # name -> (parameters, body)
+        self.values: dict[str, object] = {}  # x -> 4: values the text gives its symbols
         self._registry: list | None = None
         self._shapes: list | None = None
 

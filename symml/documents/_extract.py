@@ -16,6 +16,7 @@ were not there.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from symml.documents._model import Found
 from symml.documents._plain import fence_formulas, is_code_equation, table_row
@@ -187,7 +188,10 @@ def rows(content: str, line: int, col: int) -> list[Found]:
             ln, cl = _position(content, offset, line, col)
             latex = " ".join(text.replace("&", " ").split())
             out.append(Found(ln, cl, piece.strip(), latex, "environment"))
-    return out
+    return _continued(out)
+
+
+_ENV = re.compile(r"\\(begin|end)\{[^}]*\}")
 
 
 def _split_top(text: str, sep: str) -> list[tuple[int, str]]:
@@ -207,6 +211,11 @@ def _split_top(text: str, sep: str) -> list[tuple[int, str]]:
             k += len(sep)
             start = k
             continue
+        env = _ENV.match(text, k)
+        if env:  # a matrix inside a row: its \\ are its own
+            depth += 1 if env.group(1) == "begin" else -1
+            k = env.end()
+            continue
         if ch == "\\":
             k += 2
             continue
@@ -217,6 +226,35 @@ def _split_top(text: str, sep: str) -> list[tuple[int, str]]:
         k += 1
     out.append((start, text[start:]))
     return out
+
+
+_RELATION_START = re.compile(r"^\s*(=|\\approx|\\leq?|\\geq?|<|>)")
+
+
+def _continued(rows: list[Found]) -> list[Found]:
+    """An align row that starts with ``=`` continues the row above: ``a = b`` then ``= c``
+    becomes the step ``b = c`` (its position kept), so a derivation is checked step by step."""
+    out: list[Found] = []
+    for found in rows:
+        if out and _RELATION_START.match(found.latex):
+            last = _last_side(out[-1].latex)
+            if last:
+                found = replace(found, latex=f"{last} {found.latex}")
+        out.append(found)
+    return out
+
+
+def _last_side(latex: str) -> str:
+    """The text after the last top-level ``=`` (or relation) of ``latex``."""
+    depth, cut = 0, -1
+    for k, ch in enumerate(latex):
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        elif depth == 0 and ch in "=<>" and latex[k - 1 : k] not in ("<", ">", "!", "\\"):
+            cut = k
+    return latex[cut + 1 :].strip() if cut >= 0 else latex.strip()
 
 
 # --- inline math, tables, backticks

@@ -126,7 +126,8 @@ def extract_markdown(text: str) -> list[Found]:
         elif token.type == "amsmath":
             found.extend(_display(token.content, "", first, source, kind="environment"))
         elif token.type == "fence" and not token.info.strip():
-            found.extend(fence_formulas(token.content.splitlines(), first + 2))
+            if not _is_code(token.content):
+                found.extend(fence_formulas(token.content.splitlines(), first + 2))
         elif token.type == "tr_open":
             line = lines[first]
             if "$" not in line and "\\(" not in line:
@@ -136,6 +137,20 @@ def extract_markdown(text: str) -> list[Found]:
             found.extend(_inline(token, first, source, prose=not in_table))
     found.sort(key=lambda f: (f.line, f.column))
     return found
+
+
+_CODE_LINE = re.compile(
+    r"^\s*(#|//|>>>|import\b|from\s+\w+\s+import|def\b|class\b|for\b.*:\s*$|if\b.*:\s*$|"
+    r"while\b|return\b|print\b|with\b.*:\s*$)|\w\.\w+\(|\bnp\.|==|^\s*\w+\s+\d+\s*:|"
+    r"^\s*[A-Za-z_]+\s*\d*:\s*\S|\)\s*:\s*$|\w+\[[^\]]*\]\s*=|\bin\s+range\("
+)
+
+
+def _is_code(content: str) -> bool:
+    """An unlabelled fence of code or program output (``import``, ``loss: 1.09``), not math."""
+    lines = [line for line in content.splitlines() if line.strip()]
+    code = sum(bool(_CODE_LINE.search(line)) for line in lines)
+    return bool(lines) and code >= max(1, len(lines) // 4)
 
 
 def _broken_blocks(lines: list[str]) -> tuple[list[Found], list[str]]:

@@ -58,6 +58,11 @@ _LEADS = {
     "let": r"let|define|denote|write|call",
     "solve": r"solv(?:e|ing)|root[s]?|solution[s]?|zero of|find",
 }
+_THEN = re.compile(
+    r"\b(?:then|so|hence|thus|therefore|gives?|get|obtain|yields?|we have|becomes?|equals?)\b", re.I
+)
+
+
 def lead_word(sentence: str) -> tuple[str, str] | None:
     """(class, word) for the last leading word of ``sentence`` within a few words of its end.
 
@@ -69,6 +74,8 @@ def lead_word(sentence: str) -> tuple[str, str] | None:
         >>> lead_word("The gradient is") is None
         True
     """
+    # "if x = 4 then f(x) = -12": the condition ends at "then"
+    sentence = re.split(_THEN, sentence)[-1]
     tail = " ".join(sentence.split()[-6:])
     best = None
     for cls, words in _LEADS.items():

@@ -26,6 +26,7 @@ from symml.documents._claims import (
     parse,
     split_conditions,
     split_equals,
+    split_top,
 )
 from symml.documents._classes import (
     classify_equation,
@@ -63,17 +64,29 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
         if len(words) >= 2 or any(len(w) >= 6 for w in words):
             raise Unparsed(f"not parsed: prose, not a formula (the words {', '.join(words)})")
     lead = lead_word(sentence)
+    latex = normalise(latex)
+    if _FRAGMENT.match(latex) or _PLACEHOLDER.search(latex):
+        return Status.OK, "notation (an operator or a placeholder)", None, Statement.NOTATION, None
+    several = _statements(latex)
+    if len(several) > 1:
+        return _several(several, found, ctx, sentence)
     if _UPDATE_OPS.search(latex):  # theta \leftarrow theta - alpha g, x += dx
         for offset, text in split_equals(_UPDATE_OPS.sub("=", latex)):
             if text.strip():
                 parse(text, offset)
         return Status.OK, _WHY[Statement.UPDATE], None, Statement.UPDATE, None
     conditions = split_conditions(latex)
-    if len(conditions) > 1:  # "y_i(w^T x_i + b) >= 1 - xi_i, xi_i >= 0"
+    if len(conditions) > 1:  # "y_i(w^T x_i + b) >= 1 - xi_i, xi_i >= 0", "x = 4, y = -3"
         for offset, text in conditions:
-            parse(text, offset)
+            _remember_value(parse(text, offset), ctx)
         why = f"a system of {len(conditions)} conditions, not a claim"
         return Status.OK, why, None, Statement.CONDITION, None
+    items = split_top(latex, ",")
+    if len(items) > 1 and not _RELATION.search(latex):  # D_k, D_v: a list of names
+        for offset, text in items:
+            if text.strip():
+                parse(text, offset)
+        return Status.OK, f"notation (a list of {len(items)})", None, Statement.NOTATION, None
     pieces = split_equals(latex)
     if any(not text.strip() for _, text in pieces):
         raise Unparsed("does not parse: an equation with an empty side")
@@ -92,6 +105,9 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
     )
     if cls in _NOT_CLAIMS and not heads:
         return Status.OK, _WHY[cls], None, cls, None
+    value_claim = _value_claim(sides, pieces, ctx)
+    if value_claim is not None:
+        return value_claim
     if heads:
         return _definition(sides, heads, cls, ctx, pieces)
     rounded = decimal_digits(pieces[-1][1])
@@ -160,6 +176,8 @@ def _definition(sides, heads: int, cls: Statement, ctx: Context, pieces) -> tupl
         if _has_ellipsis(sides[body_at]) and not _has_ellipsis(sides[k]):
             body_at = k
     body = sides[body_at]
+    if cls is Statement.ASSIGNMENT and heads == 1:
+        _remember_value(sides[0], ctx, sides[1])
     names, matched, note, correction, refuted = [], None, "", None, False
     for side in sides[:heads]:
         name, params = _head(side, ctx)
@@ -188,9 +206,10 @@ def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[St
     """Each side against the one before it; a refutation names the first step that breaks."""
     what = "identity" if cls is Statement.IDENTITY and len(sides) == 2 else "derivation"
     expanded = [expand(s, ctx) for s in sides]
+    done = [_done(e) for e in expanded]  # for the names only: d/dy (x^2 y) has no y
     if len(sides) == 2 and cls is not Statement.DERIVATIVE:
-        names = [free_names(expanded[0]), free_names(expanded[1])]
-        if names[0] != names[1]:
+        names = [free_names(done[0]), free_names(done[1])]
+        if names[0] != names[1] and not (names[1] < names[0]):
             verdict, detail = compare_bounded(expanded[0], expanded[1], ctx)
             if verdict is True and not (names[0] and names[1]):
                 return Status.VERIFIED, f"identity holds ({detail})"
@@ -201,12 +220,21 @@ def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[St
             )
     verdicts, previous = [], 0
     for k in range(1, len(sides)):
-        new = free_names(expanded[k]) - free_names(expanded[previous]) - set(ctx.defs)
+        new = free_names(done[k]) - free_names(done[previous]) - set(ctx.defs)
         if new and len(sides) > 2:
             verdicts.append((None, f"step {k + first_side - 1} names {', '.join(sorted(new))}"))
             previous = k
             continue
         verdict, detail = compare_bounded(expanded[previous], expanded[k], ctx)
+        lost = free_names(done[previous]) - free_names(done[k])
+        if verdict is False and lost and not free_names(done[k]) - free_names(done[previous]):
+            # (W - F + 2P)/S + 1 = (10 - 3 + 0)/2 + 1: the values of the text put in, not an
+            # identity; checked with the values given earlier, never refuted on them
+            verdict, detail = _with_values(done[previous], done[k], lost, ctx)
+            if verdict is not True:
+                verdicts.append((None, f"step {k + first_side - 1} puts in values ({detail})"))
+                previous = k
+                continue
         if verdict is False:
             if what == "identity":
                 return Status.REFUTED, f"identity: the sides differ: {detail}"
@@ -294,3 +322,131 @@ def _approximation(value, ctx: Context) -> tuple:
     why = f"approximation not confirmed: {a:.6g} vs {b:.6g} ({rel:.0%} apart)"
     return Status.UNCHECKED, why, None, cls, None
 
+
+
+_FRAGMENT = re.compile(
+    r"^\\?(nabla|min|max|sum|prod|partial|arg\s*min|arg\s*max|argmin|argmax|lim|int|"
+    r"mathbb\{E\}|E)(_\{[^{}]*\}|_\w|\^\{[^{}]*\}|\^\w)*\s*$"
+)
+_PLACEHOLDER = re.compile(r"[(,]\s*(-|\\cdot|\\bullet|\\ast|\*)\s*[,)]")
+_RELATION = re.compile(r"=|<|>|\\[lg]eq?\b|\\neq\b|\\approx|\\sim|\\in\b")
+_REMARK = re.compile(r"\s*(\\[hv]space\*?\{[^}]*\}|\\q?quad|\\;|\\ )*\s*\\text\{\s*\([^{}]*\)\s*\}\s*$")
+
+
+def normalise(latex: str) -> str:
+    """The author's typography, as a reader reads it: spacing dropped, remarks cut.
+
+    Examples:
+        >>> normalise(r"a = b \\hspace{0.1in} \\text{(bad, do not use)}")
+        'a = b'
+        >>> normalise(r"\\mid w \\mid + tanh^{'}(x) + F’")
+        "| w | + tanh'(x) + F'"
+    """
+    text = _REMARK.sub("", latex)
+    text = re.sub(r"\\[hv]space\*?\{[^}]*\}", r" \\quad ", text)
+    text = text.replace("’", "'").replace("^{'}", "'").replace("^'", "'")
+    if text.count("\\mid") % 2 == 0 and "|" not in text and not re.search(r"[pPq]\(", text):
+        text = re.sub(r"\\mid\b", "|", text)  # \mid x \mid: an absolute value
+    return " ".join(text.split()).strip()
+
+
+def _remember_value(lhs, ctx: Context, rhs=None) -> None:
+    """``x = 4`` (an assignment, or a condition ``if x = 4, y = -3``): a value of the text."""
+    import sympy as sp
+
+    if rhs is None:
+        if type(lhs).__name__ != "Equation":
+            return
+        lhs, rhs = lhs.lhs, lhs.rhs
+    if isinstance(lhs, sp.Symbol) and isinstance(rhs, sp.Basic) and rhs.is_number:
+        ctx.values[lhs.name] = rhs
+
+
+def _done(value):
+    """``value`` with its derivatives and sums carried out where SymPy can (else as is)."""
+    import sympy as sp
+
+    if not isinstance(value, sp.Basic) or not value.has(sp.Derivative, sp.Subs):
+        return value
+    try:
+        return value.doit()
+    except (TypeError, ValueError, NotImplementedError, AttributeError):
+        return value
+
+
+def _with_values(a, b, lost: set[str], ctx: Context):
+    """``a`` with the values given in the text for ``lost`` put in, compared with ``b``."""
+    import sympy as sp
+
+    known = {n: ctx.values[n] for n in lost if n in ctx.values}
+    if set(known) != lost:
+        return None, f"no value given for {', '.join(sorted(lost - set(known)))}"
+    subs = {s: known[s.name] for s in a.free_symbols if isinstance(s, sp.Symbol) and s.name in known}
+    verdict, detail = compare_bounded(a.xreplace(subs), b, ctx)
+    shown = ", ".join(f"{k} = {v}" for k, v in sorted(known.items()))
+    if verdict is True:
+        return True, f"with {shown} given above"
+    return None, f"with {shown} given above it does not match"
+
+
+def _value_claim(sides, pieces, ctx: Context):
+    """``f(x, y) = -12`` for an f defined above and x, y given values: its value, checked."""
+    import sympy as sp
+    from sympy.core.function import AppliedUndef
+
+    if len(sides) != 2 or not isinstance(sides[0], AppliedUndef):
+        return None
+    known = ctx.lookup(sides[0].func.__name__)
+    if known is None or not (isinstance(sides[1], sp.Basic) and sides[1].is_number):
+        return None
+    value = expand(sides[0], ctx)
+    lost = free_names(value)
+    cls = Statement.IDENTITY
+    if not lost:
+        status, detail = _chain([value, sides[1]], ctx, cls)
+        return status, f"value of {sides[0]}: {detail}", None, cls, None
+    verdict, detail = _with_values(value, sides[1], lost, ctx)
+    status = Status.VERIFIED if verdict is True else Status.UNCHECKED
+    return status, f"value of {sides[0]}: {detail}", None, cls, None
+
+
+_SEPARATOR = re.compile(r"\\(?:rightarrow|Rightarrow|implies|longrightarrow|qquad|quad)(?![A-Za-z])|\\\\")
+_ORDER = [Status.REFUTED, Status.ERROR, Status.UNPARSED, Status.UNCHECKED, Status.VERIFIED, Status.OK]
+
+
+def _statements(latex: str) -> list[str]:
+    """``f = xy \\rightarrow \\frac{\\partial f}{\\partial x} = y \\quad ...``: the statements."""
+    depth, start, pieces, k = 0, 0, [], 0
+    while k < len(latex):
+        ch = latex[k]
+        if ch in "{([":
+            depth += 1
+        elif ch in "})]":
+            depth -= 1
+        m = _SEPARATOR.match(latex, k) if ch == "\\" else None
+        if m and depth == 0:
+            pieces.append(latex[start:k])
+            start = k = m.end()
+            continue
+        k += 2 if ch == "\\" else 1
+    pieces.append(latex[start:])
+    pieces = [p.strip().rstrip(",").strip() for p in pieces if p.strip().strip(",")]
+    if len(pieces) > 1 and sum("=" in p for p in pieces) >= 2:
+        return pieces
+    return [latex]
+
+
+def _several(pieces: list[str], found: Found, ctx: Context, sentence: str) -> tuple:
+    """Each statement of a row checked in turn; the row's status is the worst of them."""
+    from dataclasses import replace
+
+    results = []
+    for piece in pieces:
+        try:
+            results.append(parse_formula(replace(found, latex=piece), ctx, sentence))
+        except Unparsed as e:
+            results.append((Status.UNPARSED, str(e), None, None, None))
+    worst = min(results, key=lambda r: _ORDER.index(r[0]))
+    message = "; ".join(f"[{k + 1}] {r[1]}" for k, r in enumerate(results))
+    registry = next((r[2] for r in results if r[2]), None)
+    return worst[0], f"{len(pieces)} statements: {message}", registry, worst[3], worst[4]
