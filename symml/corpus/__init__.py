@@ -14,7 +14,7 @@ Examples:
 """
 
 from symml.corpus._document import FORMULA_TIMEOUT, check_source, read_notebook
-from symml.corpus._html import html_report
+from symml.corpus._html import html_report, mathml, mathml_of
 from symml.corpus._model import FAILING, DocumentResult, Entry, Source, document_error
 from symml.corpus._run import DOCUMENT_TIMEOUT, EXECUTORS, check_corpus, dask_task, default_jobs
 from symml.corpus._sources import SUFFIXES, discover, read_source
@@ -35,6 +35,8 @@ __all__ = [
     "discover",
     "document_error",
     "html_report",
+    "mathml",
+    "mathml_of",
     "read_notebook",
     "read_source",
 ]

@@ -164,12 +164,31 @@ def mathml_of(latex: str) -> str | None:
         True
     """
     from symml.errors import SymmlError
-    from symml.latex import Aligned, Equation, Relation, parse_latex
+    from symml.latex import parse_latex
 
     try:
         value = parse_latex(latex)
     except (SymmlError, RecursionError, ValueError, TypeError):
         return None
+    return mathml(value)
+
+
+def mathml(value: Any) -> str | None:
+    """``<math>`` for a parsed value (expression, Equation, Relation, Aligned), or None.
+
+    SymPy's printer writes symbol names unescaped, so its output is rebuilt from allowlisted
+    MathML elements and attributes with every text escaped; what is not that gives None.
+
+    Examples:
+        >>> import sympy
+        >>> print(mathml(sympy.Symbol("a") + 1))
+        <math display="block"><mrow><mi>a</mi><mo>+</mo><mn>1</mn></mrow></math>
+        >>> mathml(sympy.Symbol("a&b") + 1) is None  # printed as <mi>a&b</mi>: not XML
+        True
+        >>> mathml(sympy.Symbol('<img src="x" onerror="alert(1)"/>')) is None
+        True
+    """
+    from symml.latex import Aligned, Equation, Relation
 
     def row(item: Any) -> str:
         if isinstance(item, Equation):
