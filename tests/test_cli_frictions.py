@@ -263,3 +263,10 @@ def test_write_atomic_gives_the_mode_of_a_plain_open(tmp_path, mask, mode):
         os.umask(old)
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
     assert modes == {"sheet.tex": mode, "sheet.pdf": mode, "plain.txt": mode}
+
+
+def test_a_directory_as_the_cheatsheet_file_is_one_error_line(capsys, monkeypatch, tmp_path):
+    code, out, err = run(capsys, monkeypatch, "cheatsheet", "--no-verify", "-o", str(tmp_path))
+    assert (code, out) == (2, "")
+    expected = f"cannot write {tmp_path}: it is a directory (name a file: -o {tmp_path}/"
+    assert err == f"error: {expected}symml-cheatsheet.tex)\n"

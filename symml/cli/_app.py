@@ -19,8 +19,8 @@ import traceback
 
 import click
 
-from symml.cli._derive import derive_command, parse_command
 from symml.cli._check import check_command
+from symml.cli._derive import derive_command, parse_command
 from symml.cli._documents import cheatsheet_command
 from symml.cli._options import Command, one_line
 from symml.cli._registry import list_command, show_command
@@ -64,6 +64,26 @@ def app(debug: bool) -> None:
     """Parse, derive and verify the mathematics of machine learning."""
 
 
+@click.command("cache", cls=Command)
+@click.option("--clear", is_flag=True, help="Remove every cached parse and result.")
+def cache_command(clear: bool) -> None:
+    """Where symml caches parses and results; --clear empties it (always safe).
+
+    A cached result is replayed only when nothing that decides it has changed: the
+    command and its input, symml's source, the registry and the installed packages.
+    SYMML_NO_CACHE=1, or --no-cache on a command, computes afresh.
+    """
+    from symml.cli._cache import clear as clear_cache
+    from symml.registry import cache_dir
+
+    if not clear:
+        where = cache_dir()
+        click.echo(str(where) if where is not None else "off (SYMML_NO_CACHE is set)")
+        return
+    where, count = clear_cache()
+    click.echo(f"removed {count} cached files from {where}" if where else "the cache is off")
+
+
 app.add_command(list_command)
 app.add_command(show_command)
 app.add_command(parse_command)
@@ -72,6 +92,7 @@ app.add_command(verify_command)
 app.add_command(equiv_command)
 app.add_command(cheatsheet_command)
 app.add_command(check_command)
+app.add_command(cache_command)
 
 
 def main(argv: list[str] | None = None) -> None:

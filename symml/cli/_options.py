@@ -11,6 +11,8 @@ from typing import Any
 
 import click
 
+from symml.cli._cache import CACHED, run_cached
+
 
 class Argument(click.Argument):
     """A positional argument with a help text, listed under "Arguments:" in ``--help``."""
@@ -29,6 +31,18 @@ class Command(click.Command):
     starts with ``--`` stays an option (``--jsn`` is a typo, not a formula) unless it could not
     be one (``--x^2``). ``-`` alone is standard input and ``--`` ends the options, as ever.
     """
+
+    def __init__(self, name: str | None, *args: Any, **kwargs: Any) -> None:
+        super().__init__(name, *args, **kwargs)
+        if name in CACHED and not any(p.name == "no_cache" for p in self.params):
+            help_ = "Compute afresh: neither read nor store a cached result."
+            self.params.append(click.Option(["--no-cache"], is_flag=True, help=help_))
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a cached one through the result cache (see ``_cache``)."""
+        if self.name not in CACHED or ctx.params.pop("no_cache", False):
+            return super().invoke(ctx)
+        return run_cached(ctx, lambda: super(Command, self).invoke(ctx))
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, self._positionals_last(ctx, args))
@@ -175,7 +189,8 @@ def progress(total: int, description: str, *, shown: bool) -> Iterator[Callable[
 
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeElapsedColumn())  # fmt: skip
-    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+    stream = getattr(sys.stderr, "uncached", sys.stderr)  # a bar is never a cached result
+    with Progress(*columns, console=Console(file=stream), transient=True) as bar:
         task = bar.add_task(description, total=total or None)
 
         def advance(what: str | None = None, steps: int = 1) -> None:

@@ -1,8 +1,8 @@
 """The parse cache: parsed registry LaTeX on disk, so a new process need not parse again.
 
 An entry is keyed by the LaTeX, the symbol declarations, the functions and a fingerprint of
-everything else that can change the parse (the versions of Python, symml, SymPy and the
-LaTeX readers, and the source of every module of symml). Entries of one fingerprint live in
+everything else that can change the parse (the version of Python, the installed
+distributions, and the source of every module of symml). Entries of one fingerprint live in
 one directory, a *generation*; the few most recently used generations are kept.
 """
 
@@ -19,7 +19,7 @@ from typing import Any
 log = logging.getLogger("symml.registry")
 
 PACKAGE = Path(__file__).resolve().parents[1]  # the symml package
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _KEEP_GENERATIONS = 4
 
 
@@ -40,23 +40,28 @@ def cache_dir() -> Path | None:
 
 @functools.lru_cache(maxsize=1)
 def _fingerprint() -> str:
-    """Everything besides the input that can change a parse: versions and parser sources."""
-    import hashlib
-    from importlib import metadata
+    """Everything besides the input that can change a parse: versions and parser sources.
 
-    parts = [str(_CACHE_FORMAT), sys.version.split()[0]]
-    for dist in ("symml", "sympy", "latex2sympy2", "antlr4-python3-runtime"):
+    The versions are the ``.dist-info`` names on ``sys.path`` (one directory listing each,
+    about a millisecond: ``importlib.metadata`` took 60 ms for four distributions, more than
+    the parses a command reads from the cache save), so an upgrade of SymPy or of a LaTeX
+    reader starts a new generation.
+    """
+    import hashlib
+
+    digest = hashlib.sha256(f"{_CACHE_FORMAT}|{sys.version}".encode())
+    for entry in sys.path:
         try:
-            parts.append(f"{dist}={metadata.version(dist)}")
-        except metadata.PackageNotFoundError:
-            parts.append(f"{dist}=none")
+            listed = os.listdir(entry) if entry else []  # "": the working directory
+        except OSError:
+            continue
+        names = sorted(n for n in listed if n.endswith((".dist-info", ".egg-info")))
+        digest.update("\0".join(names).encode())
     # During development the version stays put while the parser changes, and the parser is
     # spread over several packages (latex, functions, symbols, ...): hash every module of symml.
-    digest = hashlib.sha256()
     for source in sorted(PACKAGE.rglob("*.py")):
         digest.update(source.relative_to(PACKAGE).as_posix().encode() + b"\0" + source.read_bytes())
-    parts.append(digest.hexdigest())
-    return "|".join(parts)
+    return digest.hexdigest()
 
 
 def _cache_key(latex: str, symbols: Mapping[str, str], functions: tuple[str, ...]) -> str:

@@ -120,6 +120,11 @@ def write_cheatsheet(
             tags=tags, steps=steps, fmt=fmt, verify=verify, time_budget=time_budget
         ), []
     path = Path(output) if output not in (None, "-") else Path("symml-cheatsheet.tex")
+    if path.is_dir():
+        raise SymmlError(
+            f"cannot write {path}: it is a directory"
+            f" (name a file: -o {path / 'symml-cheatsheet.tex'})"
+        )
     if not path.parent.is_dir():
         raise SymmlError(f"cannot write {path}: directory {path.parent} does not exist")
     figures = path.parent / f"{path.stem}-figures"
