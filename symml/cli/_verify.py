@@ -203,9 +203,17 @@ def _print_table(report: Any) -> None:
     "--symbol", "-s", multiple=True, help="Declare NAME=KIND (e.g. x=positive); repeatable."
 )
 @click.option("--seed", default=0, show_default=True, help="Seed of the sampled points.")
+@click.option(
+    "--as",
+    "as_",
+    type=click.Choice(["equations", "definitions"]),
+    default="equations",
+    show_default=True,
+    help="equations: the same solutions; definitions: compare what f(x) = ... defines.",
+)
 @json_flag
 def equiv_command(
-    latex_a: str, latex_b: str, symbol: tuple[str, ...], seed: int, as_json: bool
+    latex_a: str, latex_b: str, symbol: tuple[str, ...], seed: int, as_: str, as_json: bool
 ) -> None:
     """Are two formulas equal? Symbolically within a time bound, then at sampled points.
 
@@ -219,11 +227,14 @@ def equiv_command(
         read_latex(latex_b),
         symbols=symbol_options(list(symbol)) or None,
         seed=seed,
+        as_=as_,
     )
     if as_json:
         print_json(jsonable(result))
     elif result["equivalent"] is True:
         click.echo(f"equivalent ({result['method']})")
+    elif result["equivalent"] is False and result["counterexample"] is None:
+        click.echo(f"not equivalent: {result.get('reason', result['method'])}")
     elif result["equivalent"] is False:
         cx = result["counterexample"]
         point = ", ".join(f"{k} = {jsonable(v)}" for k, v in cx["point"].items())

@@ -28,6 +28,7 @@ from symml.registry import ClaimKind, default_registry
 from symml.verification._claims import derivative_target
 from symml.verification._code import load_code
 from symml.verification._context import PROOF_TIMEOUT, Context, Subject, guard
+from symml.verification._equations import one_sided, relations_equivalent
 from symml.verification._evaluate import F64, Skip, arg_names, evaluate, per_point
 from symml.verification._pipeline import CodeCheck, check_code
 from symml.verification._report import CheckResult, Status
@@ -165,18 +166,32 @@ def equiv(
     seed: int = 0,
     points: int = 200,
     tolerances: Any = None,
+    as_: str = "equations",
 ) -> dict[str, Any]:
     """Are two formulas equal? ``{"equivalent": True|False|None, "method", "counterexample"}``.
 
     Symbolically within a time bound (5 s per proof), else at sampled points; a numeric
-    disagreement is confirmed at 50 digits before it is reported.
+    disagreement is confirmed at 50 digits before it is reported. Two equations (or
+    inequalities) are equivalent when they have the same solutions (``as_="equations"``, the
+    default); an equation against a bare expression is not. ``as_="definitions"`` compares what
+    two definitions ``f(x) = ...`` define (their right-hand sides).
 
     Examples:
         >>> equiv(r"\\frac{1}{1+e^{-x}}", r"\\frac{e^x}{1+e^x}")["equivalent"]
         True
         >>> equiv(r"\\log_2 x", r"\\ln x")["equivalent"]
         False
+        >>> equiv(r"2x + 4y - 3 = 0", r"y = -\\frac{1}{2}x + \\frac{3}{4}")["equivalent"]
+        True
+        >>> equiv(r"x + y = 1", r"x - y = 1")["equivalent"]
+        False
     """
+    if as_ not in ("equations", "definitions"):
+        raise ValueError(f"as_ must be 'equations' or 'definitions', not {as_!r}")
+    if as_ == "equations":
+        ra, rb = (parse_latex(v, symbols=symbols) if isinstance(v, str) else v for v in (a, b))
+        if one_sided(ra) is not None or one_sided(rb) is not None:
+            return relations_equivalent(ra, rb, seed)
     ea, _ = _subject(a, symbols)
     eb, _ = _subject(b, symbols)
     if prove_symbolic(ea, eb, timeout=PROOF_TIMEOUT):
