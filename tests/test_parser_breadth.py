@@ -191,7 +191,9 @@ SECOND_READER_REFUSALS = [
 ]
 
 
-@pytest.mark.parametrize("text,match", SECOND_READER_REFUSALS, ids=[t for t, _ in SECOND_READER_REFUSALS])
+@pytest.mark.parametrize(
+    "text,match", SECOND_READER_REFUSALS, ids=[t for t, _ in SECOND_READER_REFUSALS]
+)
 def test_second_reader_refusal(text, match):
     with pytest.raises(ParseError, match=match):
         parse_latex(text)
@@ -214,7 +216,11 @@ def test_second_reader_in_any_order_and_from_threads():
 
     def read(t):
         try:
-            return sp.srepr(parse_latex(t)) if not isinstance(parse_latex(t), Equation) else repr(parse_latex(t))
+            return (
+                sp.srepr(parse_latex(t))
+                if not isinstance(parse_latex(t), Equation)
+                else repr(parse_latex(t))
+            )
         except ParseError as e:
             return e.reason
 
@@ -233,7 +239,10 @@ def test_cli_parse_names_the_reader(tmp_path):
     for text, reader in ((r"x \bmod 3", "latex2sympy2"), (r"\log 2x", "symml")):
         proc = subprocess.run(
             [sys.executable, "-m", "symml.cli", "parse", "--json", text],
-            capture_output=True, text=True, cwd=tmp_path, check=False,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            check=False,
         )
         assert proc.returncode == 0, proc.stderr
         assert json.loads(proc.stdout)["reader"] == reader

@@ -1,4 +1,4 @@
-"""The second reader: latex2sympy2 for notation the ML grammar does not know, brought to its meaning.
+"""The second reader: latex2sympy2 for notation the ML grammar lacks, brought to its meaning.
 
 The grammar is the reader of record. Only a formula it refuses with "unknown command" (general
 mathematics it has no rule for, not a syntax error such as ``\\frac{1}{``) comes here. The
@@ -28,8 +28,14 @@ from symml.latex._names import FUNCTION_COMMANDS, FUNCTION_LIKE, GREEK, RELATION
 
 _UNKNOWN = re.compile(r"unknown command (\\[A-Za-z]+)")
 _SPLIT_RELATIONS = {"=": "=", "<": "<", ">": ">"}
-_SPLIT_COMMANDS = {r"\leq": r"\leq", r"\le": r"\leq", r"\geq": r"\geq", r"\ge": r"\geq",
-                   r"\neq": r"\neq", r"\ne": r"\neq"}
+_SPLIT_COMMANDS = {
+    r"\leq": r"\leq",
+    r"\le": r"\leq",
+    r"\geq": r"\geq",
+    r"\ge": r"\geq",
+    r"\neq": r"\neq",
+    r"\ne": r"\neq",
+}
 # commands whose meaning latex2sympy2 drops or changes (see design.md)
 _MISREAD = {
     r"\top": "a transpose",
@@ -105,7 +111,9 @@ def _read_side(text: str, kinds, functions, grammar, other):
     try:
         value = other(_natural_logs(text, tokens).strip())
     except ParseError:
-        raise ParseError(f"{first.reason}, and latex2sympy2 cannot parse it", text, first.column) from None
+        raise ParseError(
+            f"{first.reason}, and latex2sympy2 cannot parse it", text, first.column
+        ) from None
     return _to_symml_meaning(value, text, kinds, functions, grammar)
 
 
@@ -137,7 +145,9 @@ def _refuse_misread(text, tokens, kinds, functions):
         if t.kind == "cmd" and t.value in _MISREAD:
             why = _MISREAD[t.value]
         elif t.kind == "cmd" and t.value not in _L2S_COMMANDS and t.value[1:] not in GREEK:
-            raise ParseError(f"unknown command {t.value} (latex2sympy2 has none either)", text, t.col)
+            raise ParseError(
+                f"unknown command {t.value} (latex2sympy2 has none either)", text, t.col
+            )
         elif (
             t.kind == "cmd"
             and t.value in FUNCTION_COMMANDS
@@ -152,15 +162,20 @@ def _refuse_misread(text, tokens, kinds, functions):
             why = "a prime"
         elif t.kind == "text":
             why = "a \\text or \\operatorname name"
-        elif t.kind == "op" and t.value == "^" and tokens[k + 1].value in ("T", "{") and (
-            tokens[k + 1].value == "T" or tokens[k + 2].value == "T"
+        elif (
+            t.kind == "op"
+            and t.value == "^"
+            and tokens[k + 1].value in ("T", "{")
+            and (tokens[k + 1].value == "T" or tokens[k + 2].value == "T")
         ):
             why = "a transpose"
         elif (
             t.kind == "letter"
             and tokens[k + 1].value == "("
             and not tokens[k + 1].space_before
-            and (t.value in FUNCTION_LIKE or t.value in functions or kinds.get(t.value) == "function")
+            and (
+                t.value in FUNCTION_LIKE or t.value in functions or kinds.get(t.value) == "function"
+            )
         ):
             why = f"a call {t.value}(...)"
         if why is not None:

@@ -214,7 +214,8 @@ class _Parser(
                 if self.at(".") and self.peek(1).kind == "end":
                     self.next()
                     continue
-                if conjunction(self.peek()) == "and" and isinstance(items[-1], (Equation, Relation)):
+                joined = isinstance(items[-1], (Equation, Relation))
+                if joined and conjunction(self.peek()) == "and":
                     self.next()
                     continue
                 break

@@ -241,9 +241,7 @@ def read_number(text: str, i: int, script: bool = False) -> tuple[str, int]:
         value = format(Decimal(value + "e" + str(exponent)), "f")
         j = m.end()
     if len(value) > MAX_LITERAL_DIGITS:
-        raise ParseError(
-            f"a number with {len(value)} digits (limit {MAX_LITERAL_DIGITS})", text, i
-        )
+        raise ParseError(f"a number with {len(value)} digits (limit {MAX_LITERAL_DIGITS})", text, i)
     m = None if script else _GROUP_SEPARATOR.match(text, j)
     if m and m.end() < n and text[m.end()] in _DIGITS:
         raise ParseError(
