@@ -240,7 +240,8 @@ def _inline(token, first: int, source: _Source, prose: bool) -> list[Found]:
             out.append(Found(line, col, content.strip(), " ".join(content.split()), kind))
         elif child.type == "code_inline":
             at = source.find(child.content, first)
-            if prose and is_code_equation(child.content) and at is not None:
+            shows_markup = "$" in child.content or "\\(" in child.content  # `$a = b$`: source
+            if prose and not shows_markup and is_code_equation(child.content) and at is not None:
                 body = child.content
                 line, col = source.position(at + len(body) - len(body.lstrip()))
                 out.append(Found(line, col, body.strip(), to_latex(body.strip()), "code"))

@@ -32,7 +32,7 @@ def sentence_before(lines: list[str], line: int, column: int) -> str:
     if not before.strip().strip("$\\[("):
         # a display: the sentence is the paragraph above (one blank line allowed)
         before = ""
-        while k >= 0 and not lines[k].strip() and k >= line - 3:
+        while k >= 0 and k >= line - 4 and lines[k].strip() in ("", "$$", "\\[", "\\\\["):
             k -= 1
     while k >= 0 and len(before) < _REACH and lines[k].strip():
         before = lines[k] + "\n" + before

@@ -96,6 +96,9 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
     if any(hasattr(s, "parts") or hasattr(s, "items") for s in sides):
         why = "parsed; a relation inside an equation is not checked"
         return Status.UNCHECKED, why, None, Statement.CONDITION, None
+    rounded = decimal_digits(pieces[-1][1])
+    if rounded is not None and len(sides) == 2 and _value(sides[0], ctx) is not None:
+        return _rounded(sides[0], rounded, ctx)  # f'(4) = 0.0013, sqrt(0.2 * 0.37) = 0.272
     if _is_derivative_notation(pieces[0][1], sides[0]) and not (
         lead and lead[0] in ("assumption", "condition", "solve")
     ):
@@ -104,6 +107,8 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
         sides, [t for _, t in pieces], lead, latex, lambda side: _head(side, ctx) is not None
     )
     if cls in _NOT_CLAIMS and not heads:
+        if len(sides) == 2:
+            _remember_value(sides[0], ctx, sides[1])  # "when the input has size W = 10"
         return Status.OK, _WHY[cls], None, cls, None
     value_claim = _value_claim(sides, pieces, ctx)
     if value_claim is not None:
@@ -207,6 +212,11 @@ def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[St
     what = "identity" if cls is Statement.IDENTITY and len(sides) == 2 else "derivation"
     expanded = [expand(s, ctx) for s in sides]
     done = [_done(e) for e in expanded]  # for the names only: d/dy (x^2 y) has no y
+    names = [free_names(d) for d in done]
+    if {"I"} & set().union(*names) and not all("I" in n for n in names):
+        # (I - Lambda) z: the identity matrix, 1 in a product of scalars
+        expanded = [_identity_matrix(e) for e in expanded]
+        done = [_identity_matrix(e) for e in done]
     if len(sides) == 2 and cls is not Statement.DERIVATIVE:
         names = [free_names(done[0]), free_names(done[1])]
         if names[0] != names[1] and not (names[1] < names[0]):
@@ -360,6 +370,14 @@ def _remember_value(lhs, ctx: Context, rhs=None) -> None:
         lhs, rhs = lhs.lhs, lhs.rhs
     if isinstance(lhs, sp.Symbol) and isinstance(rhs, sp.Basic) and rhs.is_number:
         ctx.values[lhs.name] = rhs
+
+
+def _identity_matrix(value):
+    import sympy as sp
+
+    if not isinstance(value, sp.Basic):
+        return value
+    return value.xreplace({s: sp.Integer(1) for s in value.free_symbols if str(s) == "I"})
 
 
 def _done(value):
