@@ -458,12 +458,22 @@ def _several(pieces: list[str], found: Found, ctx: Context, sentence: str) -> tu
     """Each statement of a row checked in turn; the row's status is the worst of them."""
     from dataclasses import replace
 
-    results = []
+    results, defined = [], None
     for piece in pieces:
+        before = dict(ctx.defs)
+        # f_a(x) = ax \rightarrow df/dx = a: the f differentiated is the one just defined
+        base = defined.split("_")[0] if defined and "_" in defined else None
+        if base and re.search(rf"\\frac\{{\s*(d|\\partial)\s*{base}\s*\}}", piece):
+            ctx.defs[base] = ctx.defs[defined]
         try:
             results.append(parse_formula(replace(found, latex=piece), ctx, sentence))
         except Unparsed as e:
             results.append((Status.UNPARSED, str(e), None, None, None))
+        finally:
+            if base and base in before:
+                ctx.defs[base] = before[base]
+        new = [k for k in ctx.defs if k not in before or ctx.defs[k] is not before.get(k)]
+        defined = new[-1] if new else None
     worst = min(results, key=lambda r: _ORDER.index(r[0]))
     message = "; ".join(f"[{k + 1}] {r[1]}" for k, r in enumerate(results))
     registry = next((r[2] for r in results if r[2]), None)
