@@ -1,12 +1,14 @@
 """The incremental cache: a document's result, keyed by its bytes and what checked it.
 
-Key: sha256 of the document's bytes, its kind (notebook or text) and the fingerprint (the
-versions of Python, symml and SymPy, a hash of the registry files and one of symml's
-sources). Entries are JSON files under ``cache_dir()/check/``, written to a temporary file
-and renamed, so a reader never sees half an entry and a killed run leaves none behind.
-Entries hold no document name (two files with the same bytes share one); a damaged entry is
-a miss. Not cached: document-level errors (a timeout, a dead worker, unreadable input) and
-documents where a formula ran out of time, since both depend on the moment, not the bytes.
+Key: sha256 of the document's bytes, its kind (notebook or a format), the time allowed per
+formula and the fingerprint (the versions of Python, symml and SymPy, a hash of the registry
+files and one of symml's sources). Entries are JSON files under ``cache_dir()/check/``,
+written to a temporary file and renamed, so a reader never sees half an entry and a killed
+run leaves none behind. Entries hold no document name (two files with the same bytes share
+one); a damaged entry is a miss. Not cached: document-level errors (a document past its
+bound, a dead worker, unreadable input), which say nothing about the document. A formula
+that ran out of time is cached as what it is, ``unchecked`` with that reason
+(``--no-cache`` tries it again).
 """
 
 from __future__ import annotations
@@ -22,21 +24,21 @@ from symml.corpus._model import DocumentResult, Entry, Source
 
 log = logging.getLogger("symml.corpus")
 
-#: The message prefix of a formula whose check ran out of time (symml.documents).
-_TIMED_OUT = "the check ran out of time"
-
 
 class ResultCache:
     """Results on disk under ``directory`` (``None``: a cache that never hits nor stores)."""
 
-    def __init__(self, directory: Path | None, fingerprint: str) -> None:
+    def __init__(
+        self, directory: Path | None, fingerprint: str, formula_timeout: float | None = None
+    ) -> None:
         self.directory = directory / "check" if directory is not None else None
         self.fingerprint = fingerprint
+        self.formula_timeout = formula_timeout
 
     def key(self, source: Source) -> str:
         digest = hashlib.sha256()
-        for part in (self.fingerprint.encode(), source.kind.encode()):
-            digest.update(part + b"\0")
+        for part in (self.fingerprint, source.kind, repr(self.formula_timeout)):
+            digest.update(part.encode() + b"\0")
         digest.update(hashlib.sha256(source.data).digest())
         return digest.hexdigest()
 
@@ -86,10 +88,6 @@ class ResultCache:
 
 
 def cacheable(result: DocumentResult, fingerprint: str) -> bool:
-    """A result that the same bytes would get again: no document error, no formula that
-    ran out of time, and computed by this very symml (same fingerprint)."""
-    if result.error is not None or result.fingerprint != fingerprint:
-        return False
-    return not any(
-        e.status == "unchecked" and e.message.startswith(_TIMED_OUT) for e in result.entries
-    )
+    """A result about the document: no document-level error, and computed by this very
+    symml (the same fingerprint)."""
+    return result.error is None and result.fingerprint == fingerprint

@@ -100,7 +100,7 @@ def _run(
     from symml.registry import cache_dir
 
     mine = fingerprint()
-    store = ResultCache(cache_dir() if cache else None, mine)
+    store = ResultCache(cache_dir() if cache else None, mine, formula_timeout)
     done: dict[int, DocumentResult] = {}
     misses: list[tuple[int, Source]] = []
     for k, source in enumerate(sources):
