@@ -437,3 +437,82 @@ def test_a_wrong_gradient_is_shown_at_ordinary_inputs_first():
     assert got == pytest.approx(s * (1 + s), rel=1e-3)
     assert want == pytest.approx(s * (1 - s), rel=1e-3)
     assert "largest error at" in message
+
+
+# ---------------------------------------------------------------- abstract claims on instances
+
+_ABSTRACT_TOML = r"""
+[chain]
+title = "Chain rule"
+latex = 'h(x) = f(g(x))'
+symbols = { x = "real", f = "function", g = "function" }
+sources = ["test"]
+tags = ["test"]
+
+[[chain.claims]]
+kind = "derivative"
+wrt = "x"
+latex = "f'(g(x)) \\cdot g'(x)"
+
+[[chain.claims]]
+kind = "derivative"
+wrt = "x"
+latex = "f'(x) \\cdot g'(x)"
+
+[var_affine]
+title = "Variance of an affine map"
+latex = '\mathrm{Var}(aX + b) = a^2 \mathrm{Var}(X)'
+symbols = { a = "real", b = "real" }
+sources = ["test"]
+tags = ["test"]
+
+[[var_affine.claims]]
+kind = "identity"
+latex = '\mathrm{Var}(aX + b) = a^2 \mathrm{Var}(X)'
+
+[[var_affine.claims]]
+kind = "identity"
+latex = '\mathrm{Var}(aX + b) = a \mathrm{Var}(X)'
+
+[kl]
+title = "KL"
+latex = 'KL(P||Q) = \sum_{x} P(x) \log\left(\frac{P(x)}{Q(x)}\right)'
+symbols = { P = "function", Q = "function" }
+sources = ["test"]
+tags = ["test"]
+
+[[kl.claims]]
+kind = "property"
+latex = 'KL(P||Q) \geq 0'
+
+[[kl.claims]]
+kind = "identity"
+latex = 'KL(P||P) = 0'
+
+[[kl.claims]]
+kind = "identity"
+latex = 'KL(Q||P) = KL(P||Q)'
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "index", "status"),
+    [
+        ("chain", 0, Status.VERIFIED_NUMERICALLY),
+        ("chain", 1, Status.REFUTED),
+        ("var_affine", 0, Status.VERIFIED_NUMERICALLY),
+        ("var_affine", 1, Status.REFUTED),
+        ("kl", 0, Status.VERIFIED_NUMERICALLY),
+        ("kl", 1, Status.VERIFIED_NUMERICALLY),
+        ("kl", 2, Status.REFUTED),  # KL is not symmetric
+    ],
+)
+def test_abstract_claims_are_checked_on_random_instances(tmp_path, name, index, status):
+    reg = _registry(tmp_path, _ABSTRACT_TOML)
+    checks = [c for c in verify_formula(reg.get(name), points=200).checks if c.index == index]
+    (check,) = checks
+    assert check.status is status, check.message
+    if status is Status.REFUTED:
+        assert check.message.startswith("on a random instance (")
+    else:
+        assert "random instances" in check.message

@@ -5,6 +5,8 @@ claim's hand-written code (if any) against the claim's target.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import sympy as sp
 
@@ -21,17 +23,62 @@ from symml.verification._evaluate import (
     unsupported,
 )
 from symml.verification._gradcheck import mask_kinks
+from symml.verification._instances import instance_contexts
 from symml.verification._judge import fmt, judge, point_json
 from symml.verification._pipeline import check_handwritten
 from symml.verification._report import CheckResult, Counterexample, Status
 
 
 def check_claim(ctx: Context, claim: Claim) -> list[CheckResult]:
-    """Every check of one claim (the claim, then its hand-written code), errors as statuses."""
+    """Every check of one claim (the claim, then its hand-written code), errors as statuses.
+
+    A claim about abstract functions or random variables, which cannot be sampled as
+    written, is checked on random instances (:mod:`symml.verification._instances`).
+    """
     subject = Subject.of_claim(claim)
     check = _CLAIM_CHECKS[subject.kind]
     got = guard(ctx, subject, lambda: check(ctx, claim, subject))
-    return got if isinstance(got, list) else [got]
+    got = got if isinstance(got, list) else [got]
+    if got and got[0].status is Status.SKIPPED:
+        got[0] = _on_instances(ctx, claim, subject, got[0])
+    return got
+
+
+def _on_instances(
+    ctx: Context, claim: Claim, subject: Subject, skipped: CheckResult
+) -> CheckResult:
+    """The claim on random instances of its abstract pieces; ``skipped`` if it has none."""
+    try:
+        exprs = [ctx.definition, *_basics(ctx.resolve(claim.expr))]
+    except Exception:  # noqa: BLE001 - what cannot be read stays skipped, with its reason
+        return skipped
+    check = _CLAIM_CHECKS[subject.kind]
+    runs = []
+    for inst in instance_contexts(ctx, exprs):
+        got = guard(inst, subject, lambda inst=inst: check(inst, claim, subject))
+        runs.append((inst, got[0] if isinstance(got, list) else got))
+    if not runs:
+        return skipped
+    for inst, r in runs:
+        if r.status in (Status.REFUTED, Status.FAILED, Status.UNSTABLE):
+            return replace(r, message=f"on a random instance ({inst.describe()}): {r.message}")
+    if all(r.status in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY) for _, r in runs):
+        inst, r = runs[0]
+        return ctx.result(
+            subject,
+            Status.VERIFIED_NUMERICALLY,
+            f"holds on {len(runs)} random instances (the first: {inst.describe()}); {r.message}",
+            points=sum(r.points for _, r in runs),
+        )
+    return skipped
+
+
+def _basics(value: object) -> list[sp.Basic]:
+    if isinstance(value, Equation):
+        return [value.lhs, value.rhs]
+    if isinstance(value, Relation):
+        return [sp.sympify(p) for p in value.parts]
+    return [value] if isinstance(value, sp.Basic) else []
 
 
 def _check_equal(
@@ -46,6 +93,7 @@ def _check_equal(
 
     With ``wrt`` (a derivative), points where the formula has a kink are left out.
     """
+    a, b = ctx.concrete(a), ctx.concrete(b)
     proved = prove_symbolic(a, b, timeout=PROOF_TIMEOUT)
     samples = ctx.sample([a, b] + ([ctx.definition] if wrt is not None else []))
     names = sorted(set(arg_names(a)) | set(arg_names(b)))
@@ -155,7 +203,7 @@ def _check_property(ctx: Context, claim: Claim, subject: Subject) -> list[CheckR
     value = ctx.resolve(claim.expr)
     if not isinstance(value, Relation):
         raise Skip(f"a property must be an inequality, got {value}")
-    parts = [sp.sympify(p) for p in value.parts]
+    parts = [ctx.concrete(sp.sympify(p)) for p in value.parts]
     samples = ctx.sample(parts)
     names = sorted(set().union(*(arg_names(p) for p in parts)))
     vals = [evaluate(p, samples) for p in parts]

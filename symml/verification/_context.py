@@ -120,6 +120,10 @@ class Context:
             value = value.doit()
         return value
 
+    def concrete(self, expr: Any) -> Any:
+        """``expr`` as it is evaluated: itself (a random instance puts in its functions)."""
+        return expr
+
     @property
     def definition(self) -> sp.Basic:
         """The expression checked: the formula's right side, definitions substituted."""

@@ -42,13 +42,29 @@ def unsupported(expr: sp.Basic) -> str | None:
 
     undef = expr.atoms(AppliedUndef)
     if undef:
-        return f"it applies unknown function(s) {', '.join(sorted({str(u.func) for u in undef}))}"
-    for cls in (sp.Integral, sp.Limit, sp.Derivative, sp.Subs):
+        names = ", ".join(sorted({_spoken(str(u.func)) for u in undef}))
+        return f"it applies {names}, which symml has no definition of to compute with"
+    for cls, what in (
+        (sp.Integral, "an integral"),
+        (sp.Limit, "a limit"),
+        (sp.Derivative, "a derivative of an undefined function"),
+        (sp.Subs, "a derivative of an undefined function at a point"),
+    ):
         if expr.atoms(cls):
-            return f"it contains an unevaluated {cls.__name__}"
+            return f"it contains {what}, which symml does not evaluate numerically"
     if any(isinstance(a, sp.Lambda) for a in sp.preorder_traversal(expr)):
-        return "it contains a Lambda (a definition substituted but not applied)"
+        return "it contains a definition substituted but not applied"
     return None
+
+
+def _spoken(name: str) -> str:
+    """A function's name as a reader writes it (``Given`` is the bar of H(X|Y))."""
+    return {
+        "Given": "a conditional (X|Y)",
+        "Expectation": "E[.]",
+        "ArgMin": "argmin",
+        "ArgMax": "argmax",
+    }.get(name, name)
 
 
 def evaluate(expr: sp.Basic, samples: Samples) -> np.ndarray:
@@ -56,7 +72,7 @@ def evaluate(expr: sp.Basic, samples: Samples) -> np.ndarray:
     expr = sp.sympify(expr)
     reason = unsupported(expr)
     if reason:
-        raise Skip(f"cannot evaluate {expr}: {reason}")
+        raise Skip(f"cannot evaluate the formula numerically: {reason}")
     try:
         f = lambdify_ml(expr, arg_names(expr))
     except SymmlError as exc:

@@ -85,7 +85,7 @@ def diagnose(
             label = "natural log where the formula has log base 2?"
         elif abs(c - round(c)) < 1e-6 and abs(c) > 2:
             label = f"a missing 1/{round(c)} (a sum where the formula has a mean?)"
-        elif abs(c) < 1 and abs(1 / c - round(1 / c)) < 1e-6 and abs(1 / c) > 2:
+        elif 0 < abs(c) < 1 and abs(1 / c - round(1 / c)) < 1e-6 and abs(1 / c) > 2:
             label = f"an extra 1/{round(1 / c)} (a mean where the formula has a sum?)"
         out.append(f"got/expected = {c:.6g} at the wrong points" + (f": {label}" if label else ""))
     elif diff.size >= 2 and np.allclose(diff, np.median(diff), rtol=1e-6):

@@ -28,6 +28,7 @@ from symml.registry import ClaimKind, default_registry
 from symml.verification._claims import derivative_target
 from symml.verification._code import load_code
 from symml.verification._context import PROOF_TIMEOUT, Context, Subject, guard
+from symml.verification._declare import with_declaration_hint
 from symml.verification._equations import one_sided, relations_equivalent
 from symml.verification._evaluate import F64, Skip, arg_names, evaluate, per_point
 from symml.verification._pipeline import CodeCheck, check_code
@@ -94,15 +95,12 @@ def verify_function(
     ref = func if isinstance(func, str) else None
     func = load_code(func) if isinstance(func, str) else func
     expr, label = _subject(latex_or_expr, symbols)
-    ctx = Context(
-        None,
-        seed,
-        points,
-        tolerance_for(Purpose.VERIFICATION, F64, tolerances),
-        name=label,
-        definition=expr,
-        kinds=symbols or {},
-    )
+    tol = tolerance_for(Purpose.VERIFICATION, F64, tolerances)
+
+    def context(kinds: Mapping[str, str]) -> Context:
+        return Context(None, seed, points, tol, name=label, definition=expr, kinds=kinds)
+
+    ctx = context(symbols or {})
     what = ref or getattr(func, "__name__", "the function")
     if wrt is None:
         subject, target, var = Subject(ClaimKind.VALUE), expr, None
@@ -115,7 +113,14 @@ def verify_function(
     noun = "gradient" if var is not None else "value"
     names = {**dict(adapter or {}), **dict(args or {})}
     code = CodeCheck(func, what, noun, target, expr, var, names, ulp_label="yours", prefixed=True)
-    return guard(ctx, subject, lambda: check_code(ctx, subject, code))
+
+    def run(c: Context) -> CheckResult:
+        return guard(c, subject, lambda: check_code(c, subject, code))
+
+    result = run(ctx)
+    return with_declaration_hint(
+        result, lambda kinds: run(context(kinds)), ctx.kinds, [target, expr], var
+    )
 
 
 def check_function(
