@@ -42,7 +42,13 @@ class Context:
         return self._shapes
 
     def lookup(self, head: str) -> tuple[tuple, object] | None:
-        """A function defined earlier in the document, else in the registry."""
+        """A function defined earlier in the document, else in the registry.
+
+        Densities (``p``, ``q_phi``, ``P``) are never expanded: in probability notation
+        ``p(x)`` and ``p(z)`` are different densities that share a letter.
+        """
+        if _DENSITY.match(head):
+            return None
         if head in self.defs:
             return self.defs[head]
         if _GENERIC.match(head):
@@ -82,6 +88,8 @@ def compare_bounded(a: Any, b: Any, ctx: Context) -> tuple[bool | None, str]:
 
     return run_bounded(compare, a, b, timeout=ctx.timeout)
 
+
+_DENSITY = re.compile(r"^[pPqQ](_\w+)?$")
 
 # Names too common to identify a registry entry by name alone (L, J, f, ...).
 _GENERIC = re.compile(r"^([A-Za-z]|[A-Za-z]_\w+)$")
