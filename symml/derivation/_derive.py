@@ -38,17 +38,18 @@ from symml import serialize
 from symml.derivation._gradient import (
     gradient_of_component,
     gradient_of_matrix,
+    gradient_over_samples,
     holds_whole,
     whole_variable,
 )
 from symml.derivation._simplify import collapse_deltas, expand_function, prove_equal, simplify_deep
+from symml.derivation._soundness import check_by_differences, refuse_if_wrong
 from symml.derivation._subject import (
     opaque_vector_functions,
     rename_bound,
     resolve_variable,
     subject_of,
 )
-from symml.derivation._soundness import check_by_differences, refuse_if_wrong
 from symml.derivation._textbook import arrange, recognize, textbook_form
 from symml.derivation._vector import matrix_latex
 from symml.derivation.steps import append_step, differentiate_steps, to_list
@@ -205,8 +206,17 @@ def derive(
             raise DerivationError(f"matrix derivatives of order {order} are not supported")
         G, proof = gradient_of_matrix(subject.expr, whole, seed)
         return Derivation(
-            subject.expr, whole, 1, G, G, G, None, (f"checked: {proof.detail}",),
-            None, {"finite differences": proof}, G,
+            subject.expr,
+            whole,
+            1,
+            G,
+            G,
+            G,
+            None,
+            (f"checked: {proof.detail}",),
+            None,
+            {"finite differences": proof},
+            G,
         )
     var = resolve_variable(subject.expr, wrt, subject.label)
     refuse_whole_use(subject.expr, var, subject.label)
@@ -268,6 +278,19 @@ def derive(
                 if "finite-difference check" in str(exc):
                     raise
                 notes.append(f"no matrix form: {exc}")
+        elif _names_vector(wrt, var):
+            try:
+                plain = textbook if not textbook.has(AppliedUndef) else simplified
+                gradient, gcheck = gradient_over_samples(subject.expr, restore(plain), var, seed)
+                proofs["finite differences (gradient)"] = gcheck
+                notes.append(
+                    "the sum over samples and the matrix form are the same "
+                    f"(the samples x_i are the rows of X; {gcheck.detail})"
+                )
+            except DerivationError as exc:
+                if "finite-difference check" in str(exc):
+                    raise
+                notes.append(f"no matrix form: {exc}")
     else:
         notes.append("derivatives of order > 1 are checked against sympy.diff only")
     tree = None
@@ -299,6 +322,16 @@ def derive(
     )
 
 
+def _names_vector(wrt: Any, var: sp.Basic) -> bool:
+    """``--wrt w`` (the whole vector) rather than ``--wrt w_j`` (one component)."""
+    return (
+        isinstance(var, sp.Indexed)
+        and len(var.indices) == 1
+        and isinstance(wrt, str)
+        and wrt.strip() == str(var.base.label)
+    )
+
+
 def _checked_note(proof: Proof) -> str:
     if proof.ok is None:
         return proof.detail
@@ -316,9 +349,7 @@ def refuse_whole_use(expr: sp.Expr, var: sp.Basic, label: str) -> None:
     labels = {b.label for b in expr.atoms(sp.IndexedBase)}
     for atom in expr.atoms(sp.Symbol, sp.MatrixSymbol) - labels:
         if getattr(atom, "name", None) == name and not isinstance(atom, sp.Dummy):
-            holders = [
-                a for a in expr.atoms(sp.Function, sp.MatrixExpr) if atom in a.free_symbols
-            ]
+            holders = [a for a in expr.atoms(sp.Function, sp.MatrixExpr) if atom in a.free_symbols]
             where = f" inside {holders[0]}" if holders else ""
             raise DerivationError(
                 f"cannot differentiate {label} with respect to {var}: {name} also occurs as a "

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 __all__ = ["Entries", "entries_form"]
@@ -32,10 +33,9 @@ class Entries:
 
 def entries_form(expr: sp.Expr) -> Entries:
     """Rewrite matrix elements as 1-based ``Indexed`` entries; name the made-up sizes."""
-    symbols = expr.atoms(sp.MatrixSymbol)
-    if not symbols:
+    if not expr.atoms(sp.MatrixSymbol):
         return Entries(expr)
-    expr = _square(expr)
+    expr = _square(_frobenius(_ones(expr)))
     symbols = expr.atoms(sp.MatrixSymbol)
     sizes = _size_names(expr, symbols)
     expr = expr.xreplace(sizes)
@@ -55,18 +55,54 @@ def entries_form(expr: sp.Expr) -> Entries:
     return Entries(expr.xreplace(subs), mats)
 
 
+def _ones(expr: sp.Expr) -> sp.Expr:
+    """``\\mathbf{1}`` (a MatrixSymbol named 1) is the ones vector."""
+    ones = [M for M in expr.atoms(sp.MatrixSymbol) if M.name == "1"]
+    if not ones:
+        return expr
+    expr = expr.replace(
+        lambda e: isinstance(e, MatrixElement) and e.parent in ones, lambda e: sp.S.One
+    )
+    return expr.xreplace({M: sp.OneMatrix(*M.shape) for M in ones})
+
+
+def _frobenius(expr: sp.Expr) -> sp.Expr:
+    """``Norm(A, F)`` -> ``sqrt(tr(A^T A))``: the Frobenius norm, in SymPy's matrix terms."""
+
+    def frob(e):
+        if (
+            isinstance(e, AppliedUndef)
+            and type(e).__name__ == "Norm"
+            and len(e.args) == 2
+            and isinstance(e.args[0], sp.MatrixExpr)
+            and str(e.args[1]) == "F"
+        ):
+            A = e.args[0]
+            return sp.sqrt(sp.Trace(A.T * A))
+        return e
+
+    return expr.replace(lambda e: isinstance(e, AppliedUndef), frob)
+
+
 def _square(expr: sp.Expr) -> sp.Expr:
     """tr(M), det(M), M^{-1} need a square M: identify the sizes the parser made up."""
     for _ in range(6):
         args = [a.arg for a in expr.atoms(sp.Trace, sp.Determinant, sp.Inverse)]
+        args += [a.base for a in expr.atoms(sp.MatPow)]
         bad = [a for a in args if a.shape[0] != a.shape[1]]
         pair = next(
-            ((c, r) for r, c in (a.shape for a in bad) if isinstance(c, sp.Symbol)
-             and str(c).startswith(_AUTO)),
+            (
+                (c, r)
+                for r, c in (a.shape for a in bad)
+                if isinstance(c, sp.Symbol) and str(c).startswith(_AUTO)
+            ),
             None,
         ) or next(
-            ((r, c) for r, c in (a.shape for a in bad) if isinstance(r, sp.Symbol)
-             and str(r).startswith(_AUTO)),
+            (
+                (r, c)
+                for r, c in (a.shape for a in bad)
+                if isinstance(r, sp.Symbol) and str(r).startswith(_AUTO)
+            ),
             None,
         )
         if pair is None:

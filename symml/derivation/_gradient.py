@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import sympy as sp
 
+from symml.derivation._samples import sample_bindings, vectorize
 from symml.derivation._soundness import check_by_differences, refuse_if_wrong
-from symml.derivation._vector import component_to_matrix, matrix_diff, tidy
+from symml.derivation._vector import as_matrix_scalar, component_to_matrix, matrix_diff, tidy
 from symml.equality import Proof
 from symml.errors import DerivationError
 
-__all__ = ["gradient_of_component", "gradient_of_matrix", "holds_whole", "whole_variable"]
+__all__ = [
+    "gradient_of_component",
+    "gradient_of_matrix",
+    "gradient_over_samples",
+    "holds_whole",
+    "whole_variable",
+]
 
 
 def whole_variable(matrices, wrt) -> sp.MatrixSymbol | None:
@@ -38,7 +45,7 @@ def gradient_of_matrix(expr: sp.Expr, M: sp.MatrixSymbol, seed: int) -> tuple[sp
     """``d expr / d M`` by SymPy's matrix calculus, checked by finite differences."""
     if any(str(a.base.label) == M.name for a in expr.atoms(sp.Indexed)):
         raise DerivationError(f"{M} occurs both whole and entry by entry in {expr}")
-    G = tidy(matrix_diff(expr, M))
+    G = tidy(matrix_diff(as_matrix_scalar(expr), M))
     proof = check_by_differences(expr, G, M, seed=seed)
     refuse_if_wrong(proof, f"the gradient {G} of {expr} with respect to {M}")
     if proof.ok is not True:  # SymPy's matrix calculus alone is not trusted: it says 0 wrongly
@@ -56,4 +63,26 @@ def gradient_of_component(
         raise DerivationError(f"the matrix form {G} is not shaped like {M}")
     proof = check_by_differences(original, G, M, seed=seed)
     refuse_if_wrong(proof, f"the matrix form {G}")
+    return G, proof
+
+
+def gradient_over_samples(
+    original: sp.Expr, component: sp.Expr, var: sp.Indexed, seed: int
+) -> tuple[sp.MatrixExpr, Proof]:
+    """``(1/m) Sum_i (sigma(w^T x_i + b) - y_i) x_ij`` -> ``(1/m) X^T (sigma(Xw + b) - y)``.
+
+    The samples ``x_i`` are the rows of ``X``; checked by finite differences of the sum.
+    """
+    bindings = sample_bindings(original)
+    if var.base not in bindings:
+        raise DerivationError(f"the size of {var.base} is not given by a sum of the formula")
+    M = bindings[var.base]
+    G = tidy(vectorize(component, tuple(var.indices), bindings))
+    if G.shape != M.shape:
+        raise DerivationError(f"the matrix form {G} is not shaped like {M}")
+    aliases = {m.name: str(b.label) for b, m in bindings.items()}
+    proof = check_by_differences(original, G, M, seed=seed, aliases=aliases)
+    refuse_if_wrong(proof, f"the matrix form {G}")
+    if proof.ok is not True:
+        raise DerivationError(f"the matrix form {G} could not be checked: {proof.detail}")
     return G, proof

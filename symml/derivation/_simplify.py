@@ -30,30 +30,35 @@ def collapse_deltas(expr: sp.Expr) -> sp.Expr:
     """
 
     def one(e: sp.Sum) -> sp.Expr:
-        if len(e.limits) != 1:
-            return e
-        (j, lo, hi) = e.limits[0]
         terms = sp.Add.make_args(sp.expand(e.function, deep=False, power_base=False, log=False))
         out = []
         changed = False
         for term in terms:
-            delta = next(
-                (
-                    f
-                    for f in sp.Mul.make_args(term)
-                    if isinstance(f, sp.KroneckerDelta) and j in f.args
-                ),
-                None,
-            )
-            if delta is None:
-                out.append(sp.Sum(term, (j, lo, hi)))
-                continue
-            other = delta.args[0] if delta.args[1] == j else delta.args[1]
-            if other.has(j):
-                out.append(sp.Sum(term, (j, lo, hi)))
-                continue
-            out.append((term / delta).xreplace({j: other}))
-            changed = True
+            limits = list(e.limits)
+            while True:
+                hit = None
+                for n, (j, _, _) in enumerate(limits):
+                    delta = next(
+                        (
+                            f
+                            for f in sp.Mul.make_args(term)
+                            if isinstance(f, sp.KroneckerDelta)
+                            and j in f.args
+                            and not (f.args[0] if f.args[1] == j else f.args[1]).has(j)
+                        ),
+                        None,
+                    )
+                    if delta is not None:
+                        hit = (n, j, delta)
+                        break
+                if hit is None:
+                    break
+                n, j, delta = hit
+                other = delta.args[0] if delta.args[1] == j else delta.args[1]
+                term = (term / delta).xreplace({j: other})
+                limits = [lim.xreplace({j: other}) for k, lim in enumerate(limits) if k != n]
+                changed = True
+            out.append(sp.Sum(term, *limits) if limits else term)
         return sp.Add(*out) if changed else e
 
     return expr.replace(lambda e: isinstance(e, sp.Sum) and e.has(sp.KroneckerDelta), one)

@@ -17,7 +17,7 @@ Entries are 1-based throughout: ``w[1]`` is the first entry of ``w``; a ``Matrix
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -43,9 +43,10 @@ class _Point:
 
     rng: np.random.Generator
     values: dict
+    aliases: Mapping[str, str] = field(default_factory=dict)
 
     def value(self, name: str, index: tuple, positive: bool, square: bool) -> sp.Float:
-        key = (name, index)
+        key = (self.aliases.get(name, name), index)
         if key not in self.values:
             if positive:
                 v = self.rng.uniform(0.5, 2.0)
@@ -110,7 +111,9 @@ def _explicit(expr: Any, dims: Mapping, point: _Point) -> Any:
     out = e.xreplace(table)
     out = out.doit() if not isinstance(out, sp.Number) else out
     if isinstance(out, sp.MatrixBase | sp.MatrixExpr):
-        out = sp.Matrix(sp.ImmutableMatrix(out).as_explicit() if isinstance(out, sp.MatrixExpr) else out)
+        out = sp.Matrix(
+            sp.ImmutableMatrix(out).as_explicit() if isinstance(out, sp.MatrixExpr) else out
+        )
         return out.applyfunc(lambda v: sp.N(to_elementary(v), _DIGITS))
     return sp.N(to_elementary(out), _DIGITS)
 
@@ -132,8 +135,10 @@ def _entries(original: Any, var: Any, dims: Mapping) -> list[tuple[tuple, Any]]:
                 idx = (int(a.i) + 1,) if a.parent.shape[1] == 1 else (int(a.i) + 1, int(a.j) + 1)
                 if len(idx) == len(var.indices):
                     found.add(idx)
-        return [(idx, dict(zip(var.indices, [sp.Integer(i) for i in idx], strict=True)))
-                for idx in sorted(found)]
+        return [
+            (idx, dict(zip(var.indices, [sp.Integer(i) for i in idx], strict=True)))
+            for idx in sorted(found)
+        ]
     return [((), None)]
 
 
@@ -143,7 +148,7 @@ def check_by_differences(
     var: Any,
     *,
     seed: int = 0,
-    label: str = "",
+    aliases: Mapping[str, str] | None = None,
 ) -> Proof:
     """Compare ``derivative`` with central differences of ``original`` at two sizes.
 
@@ -154,6 +159,8 @@ def check_by_differences(
             (``var`` a MatrixSymbol).
         var: Symbol, Indexed component, or MatrixSymbol.
         seed: of the values drawn.
+        aliases: names of the derivative's matrices -> names of the formula's entries
+            (``{"X": "x"}``: the samples ``x_i`` stacked as the rows of ``X``).
 
     Returns:
         A Proof: ok True (all entries agree), False (``detail`` names the point and both
@@ -163,7 +170,7 @@ def check_by_differences(
     if why is not None:
         return Proof(None, Method.NUMERIC, f"not checked by finite differences: {why}", seed=seed)
     try:
-        return _check(original, derivative, var, seed)
+        return _check(original, derivative, var, seed, dict(aliases or {}))
     except DerivationError:
         raise
     except (TypeError, ValueError, ZeroDivisionError, AttributeError, IndexError) as exc:
@@ -188,15 +195,17 @@ def _free_index(original: Any, var: Any) -> str | None:
     return None
 
 
-def _check(original: Any, derivative: Any, var: Any, seed: int) -> Proof:
+def _check(original: Any, derivative: Any, var: Any, seed: int, aliases: dict) -> Proof:
     tol = tolerance_for("verification")
     rtol, atol = tol.fd_rtol, tol.fd_atol
-    dims = dimensions(original) + [d for d in dimensions(derivative) if d not in dimensions(original)]
+    dims = dimensions(original) + [
+        d for d in dimensions(derivative) if d not in dimensions(original)
+    ]
     name = var.name if isinstance(var, sp.MatrixSymbol | sp.Symbol) else str(var.base.label)
     checked = 0
     for trial, pattern in enumerate(SIZES):
         sizes = {d: sp.Integer(pattern[k % len(pattern)]) for k, d in enumerate(dims)}
-        point = _Point(np.random.default_rng([seed, trial]), {})
+        point = _Point(np.random.default_rng([seed, trial]), {}, aliases)
         at = _entries(original, var, sizes)
         if not at:
             return Proof(
@@ -216,7 +225,11 @@ def _check(original: Any, derivative: Any, var: Any, seed: int) -> Proof:
                 got = _explicit(derivative.xreplace(sub) if sub else derivative, sizes, point)
             key = (name, idx)
             positive = bool(getattr(var, "is_positive", False))
-            base = point.value(name, idx, positive, False) if key not in point.values else point.values[key]
+            base = (
+                point.value(name, idx, positive, False)
+                if key not in point.values
+                else point.values[key]
+            )
             point.values[key] = base + STEP
             up = _explicit(original, sizes, point)
             point.values[key] = base - STEP
@@ -226,12 +239,16 @@ def _check(original: Any, derivative: Any, var: Any, seed: int) -> Proof:
             try:
                 g, f = complex(got), complex(fd)
             except TypeError as exc:
-                raise DerivationError(f"the derivative did not evaluate to a number: {got}") from exc
+                raise DerivationError(
+                    f"the derivative did not evaluate to a number: {got}"
+                ) from exc
             checked += 1
             if not abs(g - f) <= atol + rtol * abs(f):
                 where = f"{name}{list(idx) if idx else ''}"
-                shown = {str(k[0]) + (str(list(k[1])) if k[1] else ""): float(v)
-                         for k, v in sorted(point.values.items(), key=str)[:12]}
+                shown = {
+                    str(k[0]) + (str(list(k[1])) if k[1] else ""): float(v)
+                    for k, v in sorted(point.values.items(), key=str)[:12]
+                }
                 return Proof(
                     False,
                     Method.NUMERIC,
@@ -256,4 +273,6 @@ def _fmt(v: complex) -> str:
 def refuse_if_wrong(proof: Proof, what: str) -> None:
     """Raise DerivationError when the finite-difference check refuted ``what``."""
     if proof.ok is False:
-        raise DerivationError(f"{what} failed its finite-difference check, not printed: {proof.detail}")
+        raise DerivationError(
+            f"{what} failed its finite-difference check, not printed: {proof.detail}"
+        )

@@ -19,6 +19,7 @@ from __future__ import annotations
 from functools import reduce
 
 import sympy as sp
+from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
 from sympy.matrices.expressions.matexpr import MatrixElement
 
 from symml.errors import DerivationError
@@ -33,12 +34,33 @@ def matrix_diff(expr: sp.Expr, M: sp.MatrixSymbol) -> sp.MatrixExpr:
     try:
         out = convert_array_to_matrix(expr.diff(M))
     except (ValueError, TypeError, NotImplementedError, AttributeError, IndexError) as exc:
-        raise DerivationError(f"SymPy cannot differentiate {expr} with respect to {M}: {exc}") from exc
+        raise DerivationError(
+            f"SymPy cannot differentiate {expr} with respect to {M}: {exc}"
+        ) from exc
     if not isinstance(out, sp.MatrixExpr) or out.shape != M.shape:
         raise DerivationError(
-            f"SymPy's derivative of {expr} with respect to {M} is not a matrix of {M}'s shape: {out}"
+            f"SymPy's derivative of {expr} with respect to {M} is not a matrix of {M}'s shape: "
+            f"{out}"
         )
     return out
+
+
+def as_matrix_scalar(expr: sp.Expr) -> sp.Expr:
+    """Entry sums over ``(X^{-1})_{ik}`` (``a^T X^{-1} b`` as parsed) -> ``tr(a^T X^{-1} b)``.
+
+    ``MatrixExpr.diff`` sees through matrices, not through sums over their elements.
+    """
+    from sympy.tensor.array.expressions import convert_array_to_matrix, convert_indexed_to_array
+
+    if not expr.atoms(MatrixElement):
+        return expr
+    try:
+        out = convert_array_to_matrix(convert_indexed_to_array(_zero_based(expr, {})))
+    except (ValueError, TypeError, NotImplementedError, AttributeError, IndexError, KeyError):
+        return expr
+    if isinstance(out, MatrixElement) and out.parent.shape == (1, 1):
+        return sp.Trace(out.parent)
+    return expr
 
 
 def component_to_matrix(
@@ -49,7 +71,6 @@ def component_to_matrix(
     Raises:
         DerivationError: SymPy cannot read the component as a matrix expression.
     """
-    from sympy.tensor.array.expressions import convert_array_to_matrix, convert_indexed_to_array
 
     zero = tuple(sp.Dummy(f"{i}0", integer=True) for i in indices)
     e = _zero_based(
@@ -74,7 +95,14 @@ def _term_to_matrix(term, zero, M, component) -> sp.MatrixExpr:
         return term * sp.OneMatrix(*M.shape)  # the same for every entry
     try:
         out = convert_array_to_matrix(convert_indexed_to_array(term, first_indices=list(zero)))
-    except (ValueError, TypeError, NotImplementedError, AttributeError, IndexError, KeyError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        NotImplementedError,
+        AttributeError,
+        IndexError,
+        KeyError,
+    ) as exc:
         raise DerivationError(f"SymPy cannot write {component} in matrix form: {exc}") from exc
     if isinstance(out, MatrixElement):
         at, parent = (out.i, out.j), out.parent
@@ -83,7 +111,47 @@ def _term_to_matrix(term, zero, M, component) -> sp.MatrixExpr:
             return parent
         if (column and at == (0, zero[0])) or (not column and at == tuple(zero)[::-1]):
             return parent.T.doit()
+    outer = _outer_product(out, zero)
+    if outer is not None:
+        return outer
     raise DerivationError(f"SymPy cannot write {component} in matrix form (it gave {out})")
+
+
+def _plain_product(m) -> bool:
+    """A product of matrices alone (no scalar): its factors can join the outer product."""
+    return isinstance(m, sp.MatMul) and all(getattr(a, "is_Matrix", False) for a in m.args)
+
+
+def _outer_product(out, zero) -> sp.MatrixExpr | None:
+    """``ArrayTensorProduct(u, v)[j, 0, 0, k]`` (a column and a row, say) -> ``u v``.
+
+    Entry ``(j, k)`` is ``u_j v_k`` for two vectors (rows or columns): ``u' v'^T`` with
+    ``u'``, ``v'`` their column forms.
+    """
+    from sympy.tensor.array.expressions import ArrayElement, ArrayTensorProduct
+
+    if not (isinstance(out, ArrayElement) and isinstance(out.name, ArrayTensorProduct)):
+        return None
+    args = out.name.args
+    vectors = [a for a in args if getattr(a, "is_Matrix", False)]
+    scalars = [a for a in args if not getattr(a, "is_Matrix", False)]
+    if len(zero) != 2 or len(vectors) != 2 or any(1 not in v.shape for v in vectors):
+        return None
+    coeff = sp.Mul(*scalars)
+    idx = list(out.indices)
+    running = []
+    for n, v in enumerate(vectors):
+        pair = idx[2 * n : 2 * n + 2]
+        column = v.shape[1] == 1
+        if pair[1 if column else 0] != 0:
+            return None
+        running.append((pair[0] if column else pair[1], v if column else v.T))
+    (a, u), (b, v) = running
+    if (a, b) == tuple(zero):
+        return coeff * u * v.T
+    if (b, a) == tuple(zero):
+        return coeff * v * u.T
+    return None
 
 
 def _zero_based(expr: sp.Expr, matrices: dict) -> sp.Expr:
@@ -114,10 +182,14 @@ def _zero_based(expr: sp.Expr, matrices: dict) -> sp.Expr:
 
 
 def tidy(expr: sp.MatrixExpr) -> sp.MatrixExpr:
-    """Common factors in front: ``X^T (2Xw - 2y) + 2 lambda w`` -> ``2 (X^T (Xw - y) + lambda w)``."""
+    """As a textbook prints it: ``X^T (2Xw - 2y)`` -> ``2 X^T (Xw - y)``, shared factors out."""
     expr = expr.doit() if isinstance(expr, sp.Transpose) else expr
+    if isinstance(expr, ElementwiseApplyFunction):
+        return _shift_inside(expr)
     if isinstance(expr, sp.MatAdd):
-        return sp.MatAdd(*[tidy(a) for a in expr.args])
+        terms = [tidy(a) for a in expr.args]
+        shared = _shared_factor(terms)
+        return shared if shared is not None else sp.MatAdd(*terms)
     if isinstance(expr, sp.MatMul):
         coeff = sp.S.One
         mats = []
@@ -133,8 +205,50 @@ def tidy(expr: sp.MatrixExpr) -> sp.MatrixExpr:
             c, rest = _split(t)
             coeff *= c
             mats.append(rest)
-        return sp.MatMul(coeff, *mats) if coeff != 1 else sp.MatMul(*mats)
+        flat = [f for m in mats for f in (m.args if _plain_product(m) else (m,))]
+        return sp.MatMul(coeff, *flat) if coeff != 1 else sp.MatMul(*flat)
     return expr
+
+
+def _shift_inside(e: ElementwiseApplyFunction) -> sp.MatrixExpr:
+    """``(t -> sigma(t + b)).(Xw)`` -> ``sigma.(Xw + b 1)``: the function itself, applied."""
+    f = e.function
+    if not isinstance(f, sp.Lambda) or len(f.variables) != 1:
+        return e
+    (t,) = f.variables
+    body = f.expr
+    if isinstance(body, sp.Function) and len(body.args) == 1 and body.args[0] != t:
+        inner = body.args[0]
+        shift = sp.expand(inner - t)
+        if not shift.has(t):
+            u = sp.Dummy("u")
+            arg = e.expr + shift * sp.OneMatrix(*e.expr.shape)
+            return ElementwiseApplyFunction(sp.Lambda(u, body.func(u)), arg)
+    return e
+
+
+def _factors(t) -> tuple[sp.Expr, list]:
+    c, rest = _split(t)
+    return c, list(rest.args) if isinstance(rest, sp.MatMul) else [rest]
+
+
+def _shared_factor(terms) -> sp.MatrixExpr | None:
+    """``2 W x x^T - 2 t x^T`` -> ``2 (W x - t) x^T``: a factor every term ends (or starts) with."""
+    parts = [_factors(t) for t in terms]
+    if len(parts) < 2 or any(len(f) < 2 for _, f in parts):
+        return None
+    for side in (-1, 0):
+        first = parts[0][1][side]
+        if all(f[side] == first for _, f in parts):
+            rest = [
+                sp.MatMul(c, *(f[:-1] if side == -1 else f[1:]))
+                if c != 1
+                else (sp.MatMul(*(f[:-1] if side == -1 else f[1:])))
+                for c, f in parts
+            ]
+            inner = tidy(sp.MatAdd(*rest))
+            return tidy(sp.MatMul(inner, first) if side == -1 else sp.MatMul(first, inner))
+    return None
 
 
 def _split(t) -> tuple[sp.Expr, sp.MatrixExpr]:
@@ -165,25 +279,24 @@ def _divide(t, common) -> sp.MatrixExpr:
 
 def matrix_latex(expr: sp.MatrixExpr) -> str:
     """LaTeX of a matrix form, element-wise functions written ``\\sigma(Xw)``."""
-    from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
-
-    names = {}
+    names: dict[str, str] = {}
 
     def named(e):
         f = e.function
         body = f.expr if isinstance(f, sp.Lambda) else None
-        if body is not None and isinstance(body, sp.Function) and body.args == f.variables:
-            g = sp.Function(body.func.__name__ if hasattr(body.func, "__name__") else str(body.func))
-            name = sp.Symbol(f"ELEMENTWISE{len(names)}")
-            names[str(name)] = rf"{sp.latex(body.func(sp.Symbol('QQARG')))}".replace(
-                "QQARG", sp.latex(e.expr)
-            )
-            del g
-            return sp.MatrixSymbol(str(name), *e.shape)
+        if isinstance(body, sp.Function) and body.args == f.variables:
+            key = "ZZELEMENTWISE" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[len(names) % 26]
+            marker = sp.Symbol("QQARG")
+            names[key] = sp.latex(body.func(marker)).replace(sp.latex(marker), matrix_latex(e.expr))
+            return sp.MatrixSymbol(key, *e.shape)
         return e
 
     shown = expr.replace(lambda e: isinstance(e, ElementwiseApplyFunction), named)
-    text = sp.latex(shown)
+    shown = shown.replace(
+        lambda e: isinstance(e, sp.OneMatrix) and e.shape[1] == 1,
+        lambda e: sp.MatrixSymbol("ZZONES", *e.shape),
+    )
+    text = sp.latex(shown).replace("ZZONES", r"\mathbf{1}")
     for k, v in names.items():
         text = text.replace(k, v)
     return text
