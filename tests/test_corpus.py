@@ -392,3 +392,18 @@ def test_a_progress_bar_on_a_terminal_for_a_directory(book: Path) -> None:
     text = seen.decode("utf-8", "replace")
     assert "checking" in text and "6/6" in text
     assert "7 formulas, 3 refuted" in text
+
+
+def test_check_help_imports_neither_sympy_nor_dask_nor_nbformat() -> None:
+    probe = (
+        "import sys\n"
+        "from symml.cli import main\n"
+        "try:\n    main(['check', '--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = [m for m in ('sympy', 'dask', 'distributed', 'nbformat', 'numpy')"
+        " if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         timeout=120)  # fmt: skip
+    assert run.stderr.strip().splitlines()[-1] == "HEAVY []", run.stderr
+    assert "--executor" in run.stdout and "--include" in run.stdout
