@@ -224,11 +224,11 @@ def test_a_dying_worker_and_a_timeout_are_errors_of_their_document_only(
         b"$$\\frac{d}{dx} x^2 = 3x$$\n",
     ]
     sources = [Source(f"d{k}.md", "markdown", t) for k, t in enumerate(texts)]
-    results = list(check_corpus(sources, jobs=2, timeout=20, check=dying_check, cache=False))
+    results = list(check_corpus(sources, jobs=2, timeout=30, check=dying_check, cache=False))
     assert [r.document for r in results] == ["d0.md", "d1.md", "d2.md", "d3.md"]
     assert [e.status for e in results[0].entries] == ["verified"]
     assert results[1].error == "d1.md: the worker checking this document died"
-    assert results[2].error == "d2.md: the check did not finish within 20 s"
+    assert results[2].error == "d2.md: the check did not finish within 30 s"
     assert [e.status for e in results[3].entries] == ["refuted"]
     assert not results[1].bad_input and not results[2].bad_input
 
