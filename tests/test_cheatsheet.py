@@ -297,10 +297,14 @@ def test_failures_become_marks() -> None:
 
     entry = cs.build_entry(fake_formulas()[0], derive_fn=broken_derive, verify_fn=broken_verify)
     assert [m.status for m in entry.marks] == [cs.Status.FAILED, cs.Status.FAILED]
-    assert entry.marks[0].text == "derivative wrt x failed: ZeroDivisionError: boom"
-    assert entry.marks[1].text == "verification failed: SymmlError: verifier exploded"
+    # a bug's exception class means nothing to a student; symml's own message is kept
+    assert entry.marks[0].text == (
+        "the derivative in $x$ failed (a problem in symml, not in the document)"
+    )
+    assert entry.marks[1].text == "the verification failed: verifier exploded"
     assert entry.definition  # the entry is still there
-    assert "verification failed" in cs.render(cs.Sheet((("T", (entry,)),)), "tex")
+    tex = cs.render(cs.Sheet((("T", (entry,)),)), "tex")
+    assert "the derivative in $x$ failed" in tex and "ZeroDivisionError" not in tex
 
 
 def test_time_budget_exhausted_marks_the_rest() -> None:
@@ -426,7 +430,9 @@ def test_golden_registry_sheet(fmt: str) -> None:
 
 def test_registry_sheet_has_verification_marks_and_steps() -> None:
     tex = cs.cheatsheet(["sigmoid"], steps=True)
-    assert r"\chk{\ok}{verified: " in tex and "points, seed 0" in tex
+    assert r"\chk{\ok}{verified: " in tex
+    assert "checked at up to 1000 sampled points (seed 0, relative tolerance" in tex
+    assert "up to 1000 points" not in tex  # said once, in the legend
     assert "quotient rule" in tex  # the step-by-step derivation
 
 
@@ -506,8 +512,14 @@ def test_full_registry_sheet_compiles_with_every_title(tmp_path) -> None:
     pdf = tmp_path / "sheet.pdf"
     text, pages = _pdf_text(pdf, pages=True)
     assert pages >= 4, f"{pages} pages"
-    missing = [f.title for f in formulas() if " ".join(f.title.split()) not in text]
+    import re
+
+    def prose(title: str) -> list[str]:  # the words of a title; its $math$ is typeset
+        return [" ".join(p.split()) for p in re.split(r"\$[^$]+\$", title) if p.strip()]
+
+    missing = [f.title for f in formulas() if not all(w in text for w in prose(f.title))]
     assert not missing, f"titles not found in the PDF text: {missing}"
+    assert "d/dx x^n" not in text and "alpha_bar_t" not in text  # titles are typeset
     assert "Errata: what the documents got wrong" in text
 
 
@@ -546,10 +558,11 @@ def test_marks_and_errata_from_a_real_report() -> None:
     report = Report((FormulaReport("softplus", checks),), seed=0)
     entry = cs.build_entry(formula, derive_fn=fake_derive, verify_fn=lambda names: report)
     assert [(m.status, m.text) for m in entry.marks] == [
-        (cs.Status.VERIFIED, "verified: 1 claim (proved symbolically); up to 2000 points, seed 0"),
-        (cs.Status.ERRATUM, "erratum: identity (#2): the document is wrong here, see Errata"),
-        (cs.Status.FAILED, "timeout: hand-written f: ran out of time"),
+        (cs.Status.VERIFIED, "verified: 1 claim (proved symbolically)"),
+        (cs.Status.ERRATUM, "claim 2, the identity: the document is wrong here, see Errata"),
+        (cs.Status.FAILED, "the document's code f: ran out of time"),
     ]
+    assert (entry.marks[0].points, entry.marks[0].seed) == (2000, 0)
     (erratum,) = entry.errata
     assert erratum.why == why
     assert erratum.counterexample == (
@@ -606,7 +619,7 @@ def test_double_superscript_in_generated_steps_is_a_mark_not_a_tex_error() -> No
     )
     assert entry.derivatives and not entry.steps
     assert [m.text for m in entry.marks] == [
-        "steps wrt x failed: SymmlError: the generated LaTeX has a double superscript; not typeset"
+        "the steps in $x$ failed: the generated LaTeX has a double superscript; not typeset"
     ]
 
 
@@ -626,3 +639,160 @@ def test_double_superscript_in_generated_steps_is_a_mark_not_a_tex_error() -> No
 def test_display_environments_fit_inline_math(latex: str, expected: str) -> None:
     assert " ".join(inline_display(latex).split()) == expected
     assert math_ok(inline_display(latex))
+
+
+# ------------------------------------------------------------------------------ issue 15: words
+
+
+def test_titles_typeset_their_math() -> None:
+    entry = cs.Entry("ddpm", r"DDPM: $\bar\alpha_t$ & $\nosuchmacro$", r"a_t = 1 - b_t")
+    sheet = cs.Sheet((("Generative", (entry,)),))
+    tex, md = cs.render(sheet, "tex"), cs.render(sheet, "md")
+    assert r"{DDPM: $\bar\alpha_t$ \& \$\textbackslash{}nosuchmacro\$}" in tex
+    assert r"### DDPM: $\bar\alpha_t$ & \$\\nosuchmacro\$" in md
+
+
+def _registry_titles() -> list[tuple[str, str]]:
+    from symml.registry import load_registry
+
+    reg = load_registry(strict=False)
+    return [(n, reg.get(n).title) for n in reg.names()]
+
+
+@pytest.mark.parametrize(("name", "title"), _registry_titles(), ids=lambda v: v)
+def test_registry_titles_write_math_as_latex(name: str, title: str) -> None:
+    import re
+
+    for segment in re.findall(r"\$([^$]+)\$", title):
+        assert math_ok(segment), f"{name}: ${segment}$ would not compile"
+    prose = re.sub(r"\$[^$]+\$", "", title)
+    ascii_math = re.search(r"\^|d/d[a-z]|\b[a-z]_[a-z0-9]+\b(?!\w)|\balpha|\blambda\b", prose)
+    # code names (002's cross_entropy) are names, not math
+    assert ascii_math is None or "'s " in prose, f"{name}: ASCII math in {title!r}"
+
+
+# What the verifier said on the sheet before issue 15 (SymPy text, symml's internals).
+RAW_REASONS = [
+    "cannot evaluate (delta_ik - softmax(z[k]))*exp(z[i])/Sum(exp(z[j]), (j, 1, K)): it "
+    "applies unknown function(s) softmax",
+    "cannot evaluate Derivative(f(g(x)), g(x))*Derivative(g(x), x): it applies unknown "
+    "function(s) f, g",
+    "cannot evaluate Limit(Sum(Abs(x[i] - y[i])**p, (i, 1, n))**(1/p), p, oo, dir='-'): it "
+    "contains an unevaluated Limit",
+    "entropy needs argument 'probabilities', which is not a symbol of the formula (symbols: "
+    "n, x); an adapter maps the names",
+    "cannot evaluate H(X) - H(Given(X, Y)): it applies unknown function(s) Given, H",
+    "L is declared a function; an unknown function cannot be sampled",
+    "RegistryError: formulas/optimization.toml: [adam]: field 'latex' is a relation or an "
+    "aligned block, which has no single right-hand side",
+    "DerivationError: cannot differentiate Sum((-y[_i_1, 0] + Sum(X[_i_1, _i_2]*w[_i_2, 0], "
+    "(_i_2, 0, dim_w_rows - 1)))) with respect to 'w': it does not occur",
+    "cannot evaluate Expectation(X*a + b): it applies unknown function(s) Expectation",
+    "TypeError: unsupported operand type(s) for *: 'NoneType' and 'Symbol'",
+]
+
+
+@pytest.mark.parametrize("raw", RAW_REASONS, ids=lambda r: r[:40])
+def test_skip_reasons_are_words_a_student_understands(raw: str) -> None:
+    plain = cs.plain_reason(raw)
+    assert not cs.is_technical(plain), plain
+    for word in ("adapter", "Error", "Sum(", "[", "*", "declared", "symbols:"):
+        assert word not in plain, plain
+
+
+def test_a_plain_reason_is_kept_as_written() -> None:
+    said = "the document's code returns the gradient averaged over the batch, not summed"
+    assert cs.plain_reason(said) == said
+
+
+def _report_with(*checks: Any) -> Any:
+    from symml.verification import FormulaReport, Report
+
+    return Report((FormulaReport("softplus", checks),), seed=0)
+
+
+def _check(status: str, message: str, **kw: Any) -> Any:
+    from symml.registry import ClaimKind
+    from symml.verification import CheckResult, Status
+
+    kw.setdefault("kind", ClaimKind.IDENTITY)
+    return CheckResult("softplus", "identity (#1): x", Status(status), message, **kw)
+
+
+def test_no_sympy_text_reaches_the_sheet_whatever_the_verifier_says() -> None:
+    formula = fake_formulas()[3]
+    report = _report_with(
+        _check("skipped", RAW_REASONS[0], index=0),
+        _check("failed", "at z[k] = 1: Sum(exp(z[j])) = 2.0 but 3.0", index=1),
+        _check("verified", "the left side agrees at Indexed(z, k)", index=2, seed=0, points=5),
+    )
+    entry = cs.build_entry(formula, derive_fn=fake_derive, verify_fn=lambda names: report)
+    tex = cs.render(cs.Sheet((("T", (entry,)),)), "tex")
+    marks = [m.text for m in entry.marks]
+    assert not any(cs.is_technical(m) for m in marks), marks
+    assert "Sum(" not in tex and "Indexed" not in tex and "z[k]" not in tex
+    assert "claim 1, the identity: not computed at sample points" in marks[1]
+    assert (
+        marks[2] == "claim 2, the identity: refuted: 'symml verify softplus' gives the "
+        "point and the values"
+    )
+
+
+def _verified(points: int, seed: int = 0, rtol: str = "1e-7") -> cs.Entry:
+    mark = cs.Mark(cs.Status.VERIFIED, "verified: 1 claim", points=points, seed=seed, rtol=rtol)
+    return cs.Entry(f"f{points}_{seed}", "F", "f(x) = x", marks=(mark,))
+
+
+def test_sampling_is_stated_once_and_only_differences_are_shown() -> None:
+    entries = (_verified(1000), _verified(1000), _verified(1), _verified(1000, seed=3))
+    tex = cs.render(cs.Sheet((("T", entries),)), "tex")
+    assert tex.count("1000 sampled points") == 1  # the legend
+    assert "relative tolerance 1e-7" in tex and "up to 1 points" not in tex
+    assert tex.count(r"\chk{\ok}{verified: 1 claim}") == 2
+    assert r"\chk{\ok}{verified: 1 claim; at 1 point}" in tex
+    assert r"\chk{\ok}{verified: 1 claim; seed 3}" in tex
+    md = cs.render(cs.Sheet((("T", entries),)), "md")
+    assert "Numbers checked at up to 1000 sampled points" in md and "at 1 point" in md
+
+
+def test_documents_are_named_by_their_titles(tmp_path: Path) -> None:
+    (tmp_path / "001_ab12cd34ef.txt").write_text('+++\ntitle = "Maths for ML"\n+++\n# Intro\n')
+    (tmp_path / "002_ab12cd34ef.txt").write_text("\n# Linear Algebra\n## Vectors\n")
+    (tmp_path / "003_ab12cd34ef.txt").write_text("Introduction\nMachine learning is ...\n")
+    names = ["001_ab12cd34ef.txt", "002_ab12cd34ef.txt", "003_ab12cd34ef.txt", "004_x.txt"]
+    titles = cs.document_titles(names, tmp_path)
+    assert titles == {
+        "001_ab12cd34ef.txt": "Maths for ML",
+        "002_ab12cd34ef.txt": "Linear Algebra",
+        "003_ab12cd34ef.txt": "Introduction",
+    }
+    entry = cs.Entry("f", "F", "f(x) = x", sources=tuple(f"{n}: 1.1 A" for n in names[:2]))
+    sheet = cs.Sheet((("T", (entry,)),), documents=tuple(titles.items()))
+    tex = cs.render(sheet, "tex")
+    assert "Documents: [001] Maths for ML; [002] Linear Algebra}" in tex
+    assert "ab12cd34ef" not in tex
+
+
+def test_a_label_is_never_parted_from_its_formula() -> None:
+    er = cs.Erratum("E", "doc: 1", r"x = 1", "why", correction=r"x = 2")
+    tex = cs.render(cs.Sheet((), (er,)), "tex")
+    assert "\\lead{The document says:}\n\\fitmath{x = 1}" in tex
+    assert "\\lead{Correct:}\n\\fitmath{x = 2}" in tex
+    assert r"\newcommand{\lead}[1]{{\scriptsize\color{gray}#1}\par\nopagebreak[4]}" in tex
+
+
+def test_plots_name_the_function_its_derivative_and_the_axis(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    formulas = fake_formulas()
+    sheet = cs.build_sheet(formulas, entry_fn=fake_entry, verify=False)
+    sheet = cs.add_plots(sheet, formulas, tmp_path / "figs", ext="svg")
+    svg = (tmp_path / "figs" / "sigmoid.svg").read_text()
+    for label in (r"$\sigma(x)$", r"$\sigma'(x)$", "<!-- $x$ -->"):
+        assert label in svg, label
+    assert "<!-- derivative -->" not in svg
+
+
+def test_cheatsheet_reports_progress_step_by_step() -> None:
+    seen: list[tuple[str, int]] = []
+    cs.cheatsheet(["sigmoid", "tanh"], fmt="md", verify=False, progress=lambda *a: seen.append(a))
+    assert sorted(seen) == [("sigmoid", 2), ("tanh", 2)]

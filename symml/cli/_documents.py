@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from symml.cli._options import command
+from symml.cli._options import command, progress
 
 
 @command("cheatsheet")
@@ -31,11 +31,17 @@ def cheatsheet_command(
     """Write a cheat-sheet of the registry (LaTeX or Markdown); --pdf compiles it."""
     from symml.sheets import write_cheatsheet
 
-    text, written = write_cheatsheet(
-        output, pdf=pdf, tags=list(tag) or None, steps=steps, fmt=fmt, verify=verify
-    )
+    with progress(0, "building the sheet", shown=True) as advance:
+        text, written = write_cheatsheet(
+            output,
+            pdf=pdf,
+            tags=list(tag) or None,
+            steps=steps,
+            fmt=fmt,
+            verify=verify,
+            progress=lambda what, total: advance(what, total=total),
+        )
     if not written:
         click.echo(text, nl=False)
     for path in written:
         click.echo(str(path))
-

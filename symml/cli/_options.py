@@ -193,8 +193,8 @@ def progress(total: int, description: str, *, shown: bool) -> Iterator[Callable[
     with Progress(*columns, console=Console(file=stream), transient=True) as bar:
         task = bar.add_task(description, total=total or None)
 
-        def advance(what: str | None = None, steps: int = 1) -> None:
-            bar.update(task, advance=steps, description=what or description)
+        def advance(what: str | None = None, steps: int = 1, total: int | None = None) -> None:
+            bar.update(task, advance=steps, description=what or description, total=total)
 
         yield advance
 

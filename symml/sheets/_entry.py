@@ -17,6 +17,7 @@ from typing import Any
 from symml.errors import SymmlError
 from symml.sheets._escape import double_script, inline_display, math_ok
 from symml.sheets._model import Entry, Erratum, Mark, Status
+from symml.sheets._words import is_technical, plain_reason
 
 __all__ = ["build_entry"]
 
@@ -26,8 +27,16 @@ def no_derive(formula: Any, wrt: str) -> Any:
 
 
 def failure_mark(what: str, e: BaseException) -> str:
+    """``what`` failed, in words: symml's own message when it reads as prose, never a
+    traceback's vocabulary (the exception's class, SymPy text)."""
+    from symml.errors import SymmlTimeout
+
     text = str(e).strip().splitlines()[0] if str(e).strip() else ""
-    return f"{what} failed: {type(e).__name__}{': ' + text[:200] if text else ''}"
+    if isinstance(e, SymmlTimeout):
+        return f"{what}: ran out of time"
+    if isinstance(e, SymmlError) and text and not is_technical(text):
+        return f"{what} failed: {text[:200]}"
+    return f"{what} failed (a problem in symml, not in the document)"
 
 
 def build_entry(
@@ -56,13 +65,15 @@ def build_entry(
             derivatives.append(f"{_d_lhs(formula, wrt)} = {corrections[wrt]}")
         except BUGS_AND_ERRORS as e:
             if not isinstance(e, SymmlError) or str(e) != "derivations skipped":
-                marks.append(Mark(Status.FAILED, failure_mark(f"derivative wrt {wrt}", e)))
+                what = f"the derivative in {_symbol_math(wrt)}"
+                marks.append(Mark(Status.FAILED, failure_mark(what, e)))
             continue
         if steps and getattr(d, "steps", None):
             try:
                 step_blocks.append(_typesettable(_steps_latex(d.steps)))
             except BUGS_AND_ERRORS as e:
-                marks.append(Mark(Status.FAILED, failure_mark(f"steps wrt {wrt}", e)))
+                what = f"the steps in {_symbol_math(wrt)}"
+                marks.append(Mark(Status.FAILED, failure_mark(what, e)))
     errata = _claim_errata(formula)
     if verify:
         try:
@@ -72,7 +83,7 @@ def build_entry(
             marks.extend(_marks_of(report, formula))
             errata = _merge_errata(errata, report, formula, corrections)
         except BUGS_AND_ERRORS as e:
-            marks.append(Mark(Status.FAILED, failure_mark("verification", e)))
+            marks.append(Mark(Status.FAILED, failure_mark("the verification", e)))
     definition, raw = _definition(formula)
     return Entry(
         name=formula.name,
@@ -216,24 +227,45 @@ def _claim_label(claim: Any) -> str:
     return f"{kind} wrt {wrt}" if wrt else kind
 
 
+def _claim_words(claim: Any) -> str:
+    """``derivative in $x$``: a claim's kind and variable, as the sheet prints them."""
+    kind = _kind(claim).replace("_", " ")
+    wrt = getattr(claim, "wrt", None)
+    return f"{kind} in {_symbol_math(str(wrt))}" if wrt else kind
+
+
 def _code_name(check: Any) -> str | None:
     """The function name of the hand-written code a check ran (``sigmoid_prime``), or None."""
     ref = getattr(check, "handwritten", None)
     return ref.rpartition(":")[2] if ref else None
 
 
+def _symbol_math(name: str) -> str:
+    """A symbol's name as inline math: ``z_k`` -> ``$z_{k}$``, ``alpha_t`` -> ``$\\alpha_{t}$``."""
+    import sympy
+
+    try:
+        return f"${sympy.latex(sympy.Symbol(name))}$"
+    except Exception:  # noqa: BLE001  (a name SymPy cannot print stays text)
+        return name
+
+
 def _check_label(check: Any) -> str:
-    """``derivative wrt x (#1)``, ``... vs hand-written f`` or ``hand-written f``: what a
-    verification check was about, from its fields (a check of a Claim-like object: the
-    claim's label)."""
+    """What a verification check was about, in words: ``claim 1, the derivative in $x$``,
+    ``the document's code sigmoid``, or both (a check of a Claim-like object: the claim's
+    label)."""
     claim = getattr(check, "claim", "")
     if not isinstance(claim, str):
         return _claim_label(claim)
     index, code = getattr(check, "index", None), _code_name(check)
+    code_words = f"the document's code {code}" if code else ""
     if index is not None:
-        label = f"{_claim_label(check)} (#{index + 1})"
-        return f"{label} vs hand-written {code}" if code else label
-    return f"hand-written {code}" if code else claim
+        kind = _kind(check).replace("_", " ")
+        wrt = getattr(check, "wrt", None)
+        what = f"the {kind} in {_symbol_math(str(wrt))}" if wrt else f"the {kind}"
+        label = f"claim {index + 1}, {what}"
+        return f"{label}, by {code_words}" if code else label
+    return code_words or claim
 
 
 #: Longest message a mark shows; the full text is in ``symml verify``.
@@ -251,9 +283,13 @@ _STATUS_WORDS = {
 }
 
 
+#: How a mark names a status that is not a plain pass.
+_STATUS_TEXT = {"failed": "refuted", "timeout": "ran out of time", "unstable": "unstable"}
+
+
 def _marks_of(report: Any, formula: Any) -> list[Mark]:
     """The marks of ``formula`` in a verify Report: one line that sums up the checks that
-    passed (what was measured), then one line per check that did not pass."""
+    passed (what was measured), then one line per check that did not pass, in words."""
     checks = [
         c
         for fr in getattr(report, "formulas", ()) or ()
@@ -261,20 +297,27 @@ def _marks_of(report: Any, formula: Any) -> list[Mark]:
         for c in getattr(fr, "checks", ()) or ()
     ]
     passed = [c for c in checks if _kind_of(c) is Status.VERIFIED]
-    marks = [Mark(Status.VERIFIED, _summary(passed))] if passed else []
+    marks = [_summary(passed)] if passed else []
     for check in checks:
         kind = _kind_of(check)
         if kind is Status.VERIFIED:
             continue
         label = _check_label(check)
+        status = _status(check.status)
         if kind is Status.ERRATUM:  # the errata section tells the story
             message = "the document is wrong here, see Errata"
+        elif kind is Status.SKIPPED:
+            message = plain_reason(str(getattr(check, "message", "")))
+        elif status == "timeout":
+            message = "ran out of time"
         else:
             message = " ".join(str(getattr(check, "message", "")).split())
+            if is_technical(message):
+                message = f"'symml verify {formula.name}' gives the point and the values"
+            message = f"{_STATUS_TEXT.get(status, status.replace('_', ' '))}: {message}"
         if len(message) > MARK_CHARS:
             message = message[: MARK_CHARS - 3].rstrip() + "..."
-        words = _status(check.status).replace("_", " ")
-        marks.append(Mark(kind, f"{words}: {label}: {message}" if label else message))
+        marks.append(Mark(kind, f"{label}: {message}" if label else message))
     return marks
 
 
@@ -282,8 +325,9 @@ def _kind_of(check: Any) -> Status:
     return _STATUS_WORDS.get(_status(getattr(check, "status", "")), Status.FAILED)
 
 
-def _summary(passed: list[Any]) -> str:
-    """``verified: 4 claims (3 proved symbolically) and hand-written sigmoid; 1000 points...``"""
+def _summary(passed: list[Any]) -> Mark:
+    """``verified: 4 claims (3 proved symbolically) and the document's code sigmoid``, with
+    how the points were sampled as fields (the sheet prints them only where they differ)."""
     code = [n for n in (_code_name(c) for c in passed) if n]
     claims = sum(_code_name(c) is None for c in passed)
     messages = [" ".join(str(getattr(c, "message", "")).split()) for c in passed]
@@ -293,18 +337,18 @@ def _summary(passed: list[Any]) -> str:
         how = "all proved" if symbolic == claims > 1 else f"{symbolic} proved"
         parts[-1] += f" ({'proved' if claims == 1 else how} symbolically)"
     if code:
-        parts.append("hand-written " + ", ".join(dict.fromkeys(code)))
+        parts.append("the document's code " + ", ".join(dict.fromkeys(code)))
     text = "verified: " + " and ".join(parts)
     points = max((getattr(c, "points", 0) or 0 for c in passed), default=0)
     seeds = {getattr(c, "seed", None) for c in passed} - {None}
     found = (re.search(r"rtol=([^,;)\s]+)", m) for m in messages)
     rtol = next((m.group(1) for m in found if m), "")
-    if points:
-        text += f"; up to {points} points" + (f", seed {min(seeds)}" if seeds else "")
-        text += f", rtol {rtol}" if rtol else ""
-    if not parts or not points:  # no structure to read: show the messages themselves
-        text = "verified: " + "; ".join(dict.fromkeys(messages))
-    return text if len(text) <= MARK_CHARS else text[: MARK_CHARS - 3].rstrip() + "..."
+    if not parts or not points:  # no structure to read: the messages, unless they are SymPy
+        shown = [m for m in dict.fromkeys(messages) if not is_technical(m)]
+        text = "verified: " + ("; ".join(shown) or "every check passed")
+    if len(text) > MARK_CHARS:
+        text = text[: MARK_CHARS - 3].rstrip() + "..."
+    return Mark(Status.VERIFIED, text, points=points, seed=min(seeds) if seeds else None, rtol=rtol)
 
 
 def _claim_errata(formula: Any) -> tuple[Erratum, ...]:
@@ -315,7 +359,7 @@ def _claim_errata(formula: Any) -> tuple[Erratum, ...]:
             claimed = inline_display(str(getattr(claim, "latex", "") or ""))
             out.append(
                 Erratum(
-                    title=f"{formula.title}: {_claim_label(claim)}",
+                    title=f"{formula.title}: {_claim_words(claim)}",
                     source=str(getattr(claim, "source", None) or (formula.sources or ("",))[0]),
                     claimed=claimed if math_ok(claimed) else "",
                     why=str(why),

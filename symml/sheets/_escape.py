@@ -90,6 +90,45 @@ def escape(text: str) -> str:
 
 _MD_SPECIALS = re.compile(r"([\\`*_{}\[\]<>#|$])")
 
+_INLINE_MATH = re.compile(r"(?<!\\)\$([^$]+)(?<!\\)\$")
+
+
+def tex_text(text: str) -> str:
+    r"""``text`` as LaTeX, its ``$...$`` segments typeset as math (when they compile).
+
+    Titles and marks are prose with a little math ("Power rule: $\frac{d}{dx} x^n$"); a
+    segment that would not compile is printed literally instead.
+
+    Examples:
+        >>> tex_text(r"DDPM: $\bar\alpha_t$ & more")
+        'DDPM: $\\bar\\alpha_t$ \\& more'
+        >>> tex_text(r"not math: $\nosuchmacro$")
+        'not math: \\$\\textbackslash{}nosuchmacro\\$'
+    """
+    out, at = [], 0
+    for m in _INLINE_MATH.finditer(text):
+        if not math_ok(m.group(1)):
+            continue
+        out += [escape(text[at : m.start()]), f"${m.group(1)}$"]
+        at = m.end()
+    return "".join(out) + escape(text[at:])
+
+
+def md_text(text: str) -> str:
+    """``text`` as Markdown, its ``$...$`` segments kept as math (when they compile)."""
+    out, at = [], 0
+    for m in _INLINE_MATH.finditer(text):
+        if not math_ok(m.group(1)):
+            continue
+        out += [md_escape(text[at : m.start()]), f"${m.group(1)}$"]
+        at = m.end()
+    return "".join(out) + md_escape(text[at:])
+
+
+def plain_text(text: str) -> str:
+    """``text`` with the dollars of its math segments dropped (for plot legends, logs)."""
+    return _INLINE_MATH.sub(lambda m: m.group(1), text)
+
 
 def md_escape(text: str) -> str:
     """Return ``text`` as Markdown that renders literally (no emphasis, links or math)."""

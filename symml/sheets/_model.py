@@ -22,8 +22,18 @@ class Status(enum.Enum):
 
 @dataclass(frozen=True)
 class Mark:
+    """One line of verification under an entry; ``text`` may hold ``$...$`` math.
+
+    A mark that sums up passed checks says how they were sampled (``points``, ``seed``,
+    ``rtol``): the sheet's legend states the usual values once and a mark shows only what
+    differs from them.
+    """
+
     status: Status
     text: str
+    points: int = 0
+    seed: int | None = None
+    rtol: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,3 +68,4 @@ class Sheet:
     errata: tuple[Erratum, ...] = ()
     plots_dir: str = ""  # directory name, relative to the document
     notes: tuple[str, ...] = ()
+    documents: tuple[tuple[str, str], ...] = ()  # (source file name, the document's title)

@@ -43,6 +43,7 @@ class Curve:
         expr: SymPy expression in ``var`` only.
         var: the SymPy symbol on the horizontal axis.
         derivative: ``d expr / d var``; computed with SymPy when not given.
+        derivative_label: how the legend names the derivative (``$\\sigma'(x)$``).
     """
 
     name: str
@@ -50,6 +51,7 @@ class Curve:
     expr: Any
     var: Any
     derivative: Any = field(default=None)
+    derivative_label: str = "derivative"
 
     def __post_init__(self) -> None:
         if self.derivative is None:
@@ -112,14 +114,15 @@ def draw(curves: Iterable[Curve], out_dir: Path, *, ext: str = "pdf") -> dict[st
             f = lambdified(curve.expr, curve.var)(xs)
             df = lambdified(curve.derivative, curve.var)(xs)
             # a Figure on an Agg canvas, not pyplot: the caller's backend and state are untouched
-            fig = Figure(figsize=(2.6, 1.1), layout="constrained")
+            fig = Figure(figsize=(2.6, 1.2), layout="constrained")
             FigureCanvasAgg(fig)
             ax = fig.subplots()
             ax.axhline(0, color="0.75", lw=0.5)
             ax.axvline(0, color="0.75", lw=0.5)
             ax.plot(xs, f, color="#1f4e9c", lw=1.2, label=curve.label)
-            ax.plot(xs, df, color="#c0392b", lw=1.0, ls="--", label="derivative")
+            ax.plot(xs, df, color="#c0392b", lw=1.0, ls="--", label=curve.derivative_label)
             ax.set_xlim(*X_RANGE)
+            ax.set_xlabel(f"${_mathtext(curve.var)}$", loc="right", labelpad=0)
             ax.grid(True, lw=0.3, color="0.88")
             ax.legend(loc="best", frameon=False, handlelength=1.6, fontsize=6)
             for side in ("top", "right"):
@@ -132,3 +135,10 @@ def draw(curves: Iterable[Curve], out_dir: Path, *, ext: str = "pdf") -> dict[st
             os.replace(partial, path)  # never a half-written figure under the real name
             written[curve.name] = path
     return written
+
+
+def _mathtext(var: Any) -> str:
+    """A SymPy symbol as matplotlib mathtext (``z_1`` -> ``z_{1}``)."""
+    import sympy
+
+    return sympy.latex(var)

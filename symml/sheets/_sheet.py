@@ -40,12 +40,21 @@ from symml.sheets._entry import (
 )
 from symml.sheets._model import Entry, Mark, Sheet, Status
 from symml.sheets._render import render
+from symml.sheets._words import document_titles
 
 #: Seconds for the whole sheet, and for one formula's derivation + verification.
 TIME_BUDGET = 600.0
 ENTRY_TIMEOUT = 90.0
 #: Registry names (without "_", lower case) that get a plot of function and derivative.
 PLOTTED = ("sigmoid", "tanh", "relu", "leakyrelu", "softplus", "softmax")
+#: How a plot's legend writes each plotted function (matplotlib mathtext).
+_MATH_NAMES = {
+    "sigmoid": r"\sigma",
+    "tanh": r"\tanh",
+    "relu": r"\mathrm{ReLU}",
+    "leakyrelu": r"\mathrm{LeakyReLU}",
+    "softplus": r"\mathrm{softplus}",
+}
 
 
 def cheatsheet(
@@ -57,6 +66,7 @@ def cheatsheet(
     verify: bool = True,
     plots_dir: str | Path | None = None,
     time_budget: float = TIME_BUDGET,
+    progress: Progress | None = None,
 ) -> str:
     """The cheat-sheet of the registry (or of ``names`` / ``tags``) as LaTeX or Markdown.
 
@@ -71,6 +81,8 @@ def cheatsheet(
             output file. ``None``: no figures.
         time_budget: seconds for all derivations and verifications; formulas left when it
             runs out are shown without them, with a mark saying so.
+        progress: called as ``progress(what, total)`` after each step (a formula built,
+            the plots drawn), ``total`` being the number of steps.
 
     Raises:
         RegistryError: an unknown name or tag.
@@ -83,10 +95,24 @@ def cheatsheet(
     if fmt not in ("tex", "md"):
         raise SymmlError(f"unknown cheat-sheet format {fmt!r}; valid: tex, md")
     formulas = select(names, tags)
-    sheet = build_sheet(formulas, steps=steps, verify=verify, time_budget=time_budget)
+    report = progress or (lambda _what, _total: None)
+    total = len(formulas) + (plots_dir is not None) + _extra_steps(progress)
+    sheet = build_sheet(
+        formulas,
+        steps=steps,
+        verify=verify,
+        time_budget=time_budget,
+        progress=lambda name: report(name, total),
+    )
     if plots_dir is not None:
         sheet = add_plots(sheet, formulas, Path(plots_dir), ext="pdf" if fmt == "tex" else "png")
+        report("plots", total)
     return render(sheet, fmt)
+
+
+def _extra_steps(progress: Any) -> int:
+    """Steps the caller counts after the sheet's own (write_cheatsheet: the PDF)."""
+    return int(getattr(progress, "extra_steps", 0))
 
 
 def write_cheatsheet(
@@ -98,12 +124,15 @@ def write_cheatsheet(
     fmt: str = "tex",
     verify: bool = True,
     time_budget: float = TIME_BUDGET,
+    progress: Progress | None = None,
 ) -> tuple[str, list[Path]]:
     """What ``symml cheatsheet`` does: write the sheet (and its figures, and the PDF).
 
     With no ``output`` (or ``"-"``) and no ``pdf``, nothing is written and the text is
     returned for stdout. Figures go to ``<stem>-figures/`` beside ``output``. Every file is
     written through a temporary file and a rename.
+
+    ``progress`` is called as in :func:`cheatsheet`, and once more as the PDF is compiled.
 
     Returns:
         (text, files written).
@@ -116,9 +145,11 @@ def write_cheatsheet(
     if pdf:
         tex_engine()  # no TeX: say so now, not after minutes of verification
     if output in (None, "-") and not pdf:
-        return cheatsheet(
-            tags=tags, steps=steps, fmt=fmt, verify=verify, time_budget=time_budget
-        ), []
+        text = cheatsheet(
+            tags=tags, steps=steps, fmt=fmt, verify=verify, time_budget=time_budget,
+            progress=progress,
+        )  # fmt: skip
+        return text, []
     path = Path(output) if output not in (None, "-") else Path("symml-cheatsheet.tex")
     if path.is_dir():
         raise SymmlError(
@@ -128,14 +159,35 @@ def write_cheatsheet(
     if not path.parent.is_dir():
         raise SymmlError(f"cannot write {path}: directory {path.parent} does not exist")
     figures = path.parent / f"{path.stem}-figures"
+    counted: Any = None
+    if progress is not None:
+        counted = _Counted(progress, extra_steps=int(pdf))
     text = cheatsheet(
-        tags=tags, steps=steps, fmt=fmt, verify=verify, plots_dir=figures, time_budget=time_budget
-    )
+        tags=tags, steps=steps, fmt=fmt, verify=verify, plots_dir=figures,
+        time_budget=time_budget, progress=counted,
+    )  # fmt: skip
     write_atomic(path, text)
     written = [path]
     if pdf:
+        if counted is not None:  # the last step: TeX runs while it is shown
+            counted("compiling the PDF", counted.total)
         written.append(compile_repairing(path, text, figures))
     return path.read_text(), written
+
+
+#: ``progress(what, total)``: one step of a sheet done.
+Progress = Callable[[str, int], None]
+
+
+class _Counted:
+    """A progress callback that knows how many steps its caller adds after the sheet's."""
+
+    def __init__(self, progress: Progress, extra_steps: int) -> None:
+        self.progress, self.extra_steps, self.total = progress, extra_steps, 0
+
+    def __call__(self, what: str, total: int) -> None:
+        self.total = total
+        self.progress(what, total)
 
 
 def select(names: Sequence[str] | None, tags: Sequence[str] | None) -> list[Any]:
@@ -162,6 +214,7 @@ def build_sheet(
     time_budget: float = TIME_BUDGET,
     entry_fn: Callable[[Any, bool, bool], Entry] | None = None,
     workers: int = 2,
+    progress: Callable[[str], None] | None = None,
 ) -> Sheet:
     """Entries grouped by topic; ``entry_fn(formula, steps, verify)`` builds one entry.
 
@@ -177,8 +230,12 @@ def build_sheet(
         if time.monotonic() > deadline:
             entry = build_entry(formula, steps=False, verify=False, derive_fn=no_derive)
             why = f"skipped: the sheet's time budget ({time_budget:g} s) ran out"
-            return replace(entry, marks=(Mark(Status.SKIPPED, why),))
-        return entry_fn(formula, steps, verify)
+            entry = replace(entry, marks=(Mark(Status.SKIPPED, why),))
+        else:
+            entry = entry_fn(formula, steps, verify)
+        if progress is not None:
+            progress(formula.name)
+        return entry
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         entries = list(pool.map(one, formulas))
@@ -186,7 +243,19 @@ def build_sheet(
     for formula, entry in zip(formulas, entries, strict=True):
         sections.setdefault(_topic(formula), []).append(entry)
     errata = tuple(e for entry in entries for e in entry.errata)
-    return Sheet(tuple((t, tuple(es)) for t, es in sections.items()), errata)
+    cited = [s for e in entries for s in e.sources] + [e.source for e in errata]
+    return Sheet(
+        tuple((t, tuple(es)) for t, es in sections.items()), errata, documents=_titles(cited)
+    )
+
+
+def _titles(sources: list[str]) -> tuple[tuple[str, str], ...]:
+    """(file, title) of the registry's documents that ``sources`` cite."""
+    from symml.registry import formulas_dir
+
+    names = sorted({s.partition(":")[0].strip() for s in sources if ":" in s})
+    names = [n for n in names if n and "/" not in n and "\\" not in n]
+    return tuple(sorted(document_titles(names, Path(formulas_dir()) / "documents").items()))
 
 
 def _topic(formula: Any) -> str:
@@ -265,7 +334,7 @@ def _softplus_extra() -> tuple[Entry, Any]:
         ),
         sources=("symml.functions.softplus, shown beside the activations of the documents",),
     )
-    return entry, Curve("softplus", "Softplus", to_elementary(f), x)
+    return entry, _named(Curve("softplus", "Softplus", to_elementary(f), x), "softplus")
 
 
 def _curve(formula: Any, key: str) -> Any:
@@ -286,8 +355,9 @@ def _curve(formula: Any, key: str) -> Any:
         expr = expr.subs(idx).doit()
         bases = {b for b in expr.atoms(sympy.Indexed)}
         expr = expr.subs({b: (t if b.indices == (1,) else 0) for b in bases})
-        label = r"softmax$(t, 0)_1$"
-        return Curve(formula.name, label, sympy.simplify(expr), t)
+        label = r"softmax $p_1(t, 0)$"
+        slope = r"$\partial p_1/\partial t$"
+        return Curve(formula.name, label, sympy.simplify(expr), t, derivative_label=slope)
     params = sorted(expr.free_symbols, key=str)
     var = next((s for s in params if str(s) in ("x", "z", "t", "a")), params[0] if params else None)
     if var is None:
@@ -295,4 +365,17 @@ def _curve(formula: Any, key: str) -> Any:
     fixed = {s: sympy.Rational(1, 10) for s in params if s != var}
     if fixed:
         label += " ($" + ", ".join(f"{sympy.latex(s)} = 0.1" for s in fixed) + "$)"
-    return Curve(formula.name, label, expr.subs(fixed), var)
+    return _named(Curve(formula.name, label, expr.subs(fixed), var), key)
+
+
+def _named(curve: Any, key: str) -> Any:
+    """The curve with its legend in math: ``Sigmoid $\\sigma(x)$`` and ``$\\sigma'(x)$``."""
+    import sympy
+
+    name = _MATH_NAMES.get(key)
+    if name is None:
+        return curve
+    var = sympy.latex(curve.var)
+    return replace(
+        curve, label=f"{curve.label} ${name}({var})$", derivative_label=f"${name}'({var})$"
+    )
