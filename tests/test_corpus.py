@@ -282,6 +282,24 @@ def test_a_registry_change_invalidates_the_cache(
     assert not _results([source])[0].cached
 
 
+def test_only_the_latest_generations_of_results_are_kept(
+    book: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, private_cache: Path
+) -> None:
+    from symml.registry import formulas_dir
+
+    registry = tmp_path / "formulas"
+    shutil.copytree(formulas_dir(), registry)
+    monkeypatch.setenv("SYMML_FORMULAS_DIR", str(registry))
+    toml = sorted(registry.glob("*.toml"))[0]
+    source = read_source(book / "ch2.markdown")
+    for edit in range(6):  # every registry edit starts a generation of results
+        toml.write_text(toml.read_text() + f"\n# edit {edit}\n")
+        assert not _results([source])[0].cached
+    generations = [d for d in (private_cache / "check").iterdir() if d.is_dir()]
+    assert len(generations) == 4
+    assert _results([source])[0].cached  # the latest survived
+
+
 def test_no_cache_neither_reads_nor_writes(book: Path, private_cache: Path) -> None:
     result = _symml(str(book / "ch2.markdown"), "--no-cache", cwd=book.parent)
     assert result.returncode == 0, result.stderr

@@ -5,10 +5,11 @@ formula and the fingerprint (the versions of Python, symml and SymPy, a hash of 
 files and one of symml's sources). Entries are JSON files under ``cache_dir()/check/``,
 written to a temporary file and renamed, so a reader never sees half an entry and a killed
 run leaves none behind. Entries hold no document name (two files with the same bytes share
-one); a damaged entry is a miss. Not cached: document-level errors (a document past its
-bound, a dead worker, unreadable input), which say nothing about the document. A formula
-that ran out of time is cached as what it is, ``unchecked`` with that reason
-(``--no-cache`` tries it again).
+one); a damaged entry is a miss. Entries of one fingerprint share a directory, and only the
+few most recently used such directories are kept. Not cached: document-level errors (a
+document past its bound, a dead worker, unreadable input), which say nothing about the
+document. A formula that ran out of time is cached as what it is, ``unchecked`` with that
+reason (``--no-cache`` tries it again).
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from symml.corpus._model import DocumentResult, Entry, Source
 
 log = logging.getLogger("symml.corpus")
 
+#: Generations (fingerprints) of results kept; older ones are removed when a new one starts.
+KEEP_GENERATIONS = 4
+
 
 class ResultCache:
     """Results on disk under ``directory`` (``None``: a cache that never hits nor stores)."""
@@ -31,9 +35,12 @@ class ResultCache:
     def __init__(
         self, directory: Path | None, fingerprint: str, formula_timeout: float | None = None
     ) -> None:
-        self.directory = directory / "check" if directory is not None else None
+        # one directory (a generation) per fingerprint, so stale ones can go as a whole
+        generation = hashlib.sha256(fingerprint.encode()).hexdigest()[:16]
+        self.directory = directory / "check" / generation if directory is not None else None
         self.fingerprint = fingerprint
         self.formula_timeout = formula_timeout
+        self._pruned = False
 
     def key(self, source: Source) -> str:
         digest = hashlib.sha256()
@@ -71,6 +78,9 @@ class ResultCache:
             record = {k: v for k, v in vars(e).items() if k != "document"}
             entries.append(record)
         data = json.dumps({"key": path.stem, "entries": entries}, ensure_ascii=False)
+        if not self._pruned:
+            self._pruned = True
+            prune(path.parent.parent)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
@@ -85,6 +95,26 @@ class ResultCache:
             log.debug("not caching %s: %s", source.name, e)
             return False
         return True
+
+
+def prune(current: Path, keep: int = KEEP_GENERATIONS) -> None:
+    """Remove all but the ``keep`` most recently used generations beside ``current``.
+
+    Every edit of symml's sources or registry starts a generation; racing another process
+    is harmless (a removed entry is a miss, a failed removal is left for next time).
+    """
+    import shutil
+
+    try:
+        current.mkdir(parents=True, exist_ok=True)
+        os.utime(current)
+        others = [d for d in current.parent.iterdir() if d.is_dir() and d != current]
+        others.sort(key=lambda d: d.stat().st_mtime, reverse=True)
+    except OSError as e:
+        log.debug("not pruning the check cache: %s", e)
+        return
+    for stale in others[keep - 1 :]:
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def cacheable(result: DocumentResult, fingerprint: str) -> bool:
