@@ -104,3 +104,24 @@ def test_rounding_message_says_the_digits() -> None:
     assert "rounded to 3 digits" in check.message
     [wrong] = check_text(r"$\sqrt{0.2 \times 0.37} = 0.291$", source="doc.md")
     assert "0.272029" in wrong.message and "does not round" in wrong.message
+
+
+# (document, status): expectation and variance claims over abstract random variables
+RANDOM = [
+    (r"$$\operatorname{Var}(X) = \mathbb{E}[X^2] - \mathbb{E}[X]^2$$", VERIFIED),
+    (r"$$\operatorname{Var}(X) = \mathbb{E}[X^2] + \mathbb{E}[X]^2$$", REFUTED),
+    (r"$$\mathrm{Var}(aX + b) = a^2 \mathrm{Var}(X)$$", VERIFIED),
+    (r"$$\mathrm{Var}(aX + b) = a \mathrm{Var}(X)$$", REFUTED),
+    (r"$$\mathbb{E}[X + Y] = \mathbb{E}[X] + \mathbb{E}[Y]$$", VERIFIED),
+    (r"$$\operatorname{Cov}(X, Y) = \mathbb{E}[XY] - \mathbb{E}[X]\mathbb{E}[Y]$$", VERIFIED),
+    # true for independent X and Y only: neither verified nor refuted
+    (r"$$\mathbb{E}[XY] = \mathbb{E}[X]\mathbb{E}[Y]$$", UNCHECKED),
+    (r"$$\mathbb{E}_{x \sim p}[f(x)] = \mathbb{E}_{x \sim p}[f(x)] + 1$$", UNCHECKED),
+]
+
+
+@pytest.mark.parametrize(("text", "status"), RANDOM)
+def test_expectation_and_variance_claims(text: str, status: Status) -> None:
+    [check] = check_text(text, source="doc.md")
+    assert check.status is status, check.message
+    assert check.statement is S.IDENTITY

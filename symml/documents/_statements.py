@@ -37,6 +37,7 @@ from symml.documents._classes import (
 from symml.documents._compare import free_names, short
 from symml.documents._context import Context, compare_bounded, definition_head, match_registry
 from symml.documents._model import Found, Statement, Status
+from symml.documents._random import OPERATORS, compare_random, has_random
 from symml.documents._sentence import lead_word
 
 __all__ = ["parse_formula"]
@@ -151,8 +152,8 @@ def _head(side, ctx: Context):
     from sympy.core.function import AppliedUndef
 
     head = definition_head(side)
-    if head is None:
-        return None
+    if head is None or head[0] in OPERATORS:
+        return None  # Var(X) = E[X^2] - E[X]^2 is a claim about Var, not a definition
     if isinstance(side, sp.Function) and head[1] == () and side.args:
         known = isinstance(side, AppliedUndef) and ctx.lookup(side.func.__name__) is not None
         if known or not isinstance(side, AppliedUndef):
@@ -220,7 +221,7 @@ def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[St
     if len(sides) == 2 and cls is not Statement.DERIVATIVE:
         names = [free_names(done[0]), free_names(done[1])]
         if names[0] != names[1] and not (names[1] < names[0]):
-            verdict, detail = compare_bounded(expanded[0], expanded[1], ctx)
+            verdict, detail = _compare(expanded[0], expanded[1], ctx)
             if verdict is True and not (names[0] and names[1]):
                 return Status.VERIFIED, f"identity holds ({detail})"
             return (
@@ -235,9 +236,12 @@ def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[St
             verdicts.append((None, f"step {k + first_side - 1} names {', '.join(sorted(new))}"))
             previous = k
             continue
-        verdict, detail = compare_bounded(expanded[previous], expanded[k], ctx)
+        verdict, detail = _compare(expanded[previous], expanded[k], ctx)
         lost = free_names(done[previous]) - free_names(done[k])
-        if verdict is False and lost and not free_names(done[k]) - free_names(done[previous]):
+        values_put_in = not free_names(done[k]) or lost <= set(ctx.values)
+        if verdict is False and lost and values_put_in and not (
+            free_names(done[k]) - free_names(done[previous])
+        ):
             # (W - F + 2P)/S + 1 = (10 - 3 + 0)/2 + 1: the values of the text put in, not an
             # identity; checked with the values given earlier, never refuted on them
             verdict, detail = _with_values(done[previous], done[k], lost, ctx)
@@ -370,6 +374,15 @@ def _remember_value(lhs, ctx: Context, rhs=None) -> None:
         lhs, rhs = lhs.lhs, lhs.rhs
     if isinstance(lhs, sp.Symbol) and isinstance(rhs, sp.Basic) and rhs.is_number:
         ctx.values[lhs.name] = rhs
+
+
+def _compare(a, b, ctx: Context) -> tuple[bool | None, str]:
+    """Equal? On random distributions when E, Var or Cov are in it, else by the prover."""
+    if has_random(a) or has_random(b):
+        from symml.workers import run_bounded
+
+        return run_bounded(compare_random, a, b, timeout=ctx.timeout)
+    return compare_bounded(a, b, ctx)
 
 
 def _identity_matrix(value):
