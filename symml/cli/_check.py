@@ -119,6 +119,8 @@ def check_command(
         timeout=DOCUMENT_TIMEOUT if timeout is None else timeout,
         on_done=bar.advance,
     )
+    root = click.get_current_context().find_root()
+    debug = bool(root.params.get("debug")) or os.environ.get("SYMML_DEBUG", "") not in ("", "0")
     bad_input = failing = False
     collected = []
     with _destination(output) as out, bar:
@@ -127,6 +129,10 @@ def check_command(
                 bad_input = True
                 bar.echo(one_line(f"error: {result.error}"))
             failing = failing or _failed(result)
+            if debug:
+                for entry in result.entries:
+                    if entry.debug:
+                        bar.echo(f"{result.document}: {entry.where}:\n{entry.debug}")
             if fmt == "jsonl":
                 for entry in result.entries:
                     out.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n")

@@ -70,7 +70,7 @@ def _check_text(text: str, name: str, fmt: str, formula_timeout: float | None) -
 
 
 def _entry(check: Any, cell: int | None = None) -> Entry:
-    """A documents-API FormulaCheck as a corpus Entry (its traceback, ``debug``, stays behind)."""
+    """A documents-API FormulaCheck as a corpus Entry."""
     return Entry(
         document=check.document,
         line=check.line,
@@ -82,6 +82,7 @@ def _entry(check: Any, cell: int | None = None) -> Entry:
         cell=cell,
         correction=check.correction,
         statement=check.statement.value if check.statement is not None else None,
+        debug=check.debug,
     )
 
 

@@ -48,6 +48,7 @@ class Entry:
     cell: int | None = None
     correction: str | None = None
     statement: str | None = None
+    debug: str | None = field(default=None, compare=False)  # an error's traceback (--debug)
 
     def to_json(self) -> dict[str, Any]:
         """The record of ``symml check --format json/jsonl``: the documents API's, plus ``cell``."""
