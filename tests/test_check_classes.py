@@ -125,3 +125,11 @@ def test_expectation_and_variance_claims(text: str, status: Status) -> None:
     [check] = check_text(text, source="doc.md")
     assert check.status is status, check.message
     assert check.statement is S.IDENTITY
+
+
+def test_a_declared_distribution_is_sampled_on_the_simplex() -> None:
+    declared = check_text(r"For a probability distribution $p$ we have $$\sum_i p_i = 1$$",
+                          source="doc.md")[-1]
+    assert declared.status is VERIFIED and declared.statement is S.IDENTITY
+    undeclared = check_text(r"$$\sum_i p_i = 1$$", source="doc.md")[-1]
+    assert undeclared.status is UNCHECKED and "true for some values only" in undeclared.message

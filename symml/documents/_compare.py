@@ -45,12 +45,18 @@ def free_names(value: Any) -> set[str]:
     return names - bound
 
 
-def compare(a: Any, b: Any, seed: int = SEED) -> tuple[bool | None, str]:
-    """Are ``a`` and ``b`` equal? See :func:`_compare`; SymPy's refusals become a reason."""
+def compare(
+    a: Any, b: Any, seed: int = SEED, simplex: frozenset = frozenset()
+) -> tuple[bool | None, str]:
+    """Are ``a`` and ``b`` equal? See :func:`_compare`; SymPy's refusals become a reason.
+
+    ``simplex`` names the vectors the document declares distributions (``p`` of ``p_i``):
+    their entries are sampled positive and summing to 1.
+    """
     import sympy as sp
 
     try:
-        return _compare(a, b, seed)
+        return _compare(a, b, seed, simplex)
     except (
         TypeError,
         ValueError,
@@ -65,7 +71,7 @@ def compare(a: Any, b: Any, seed: int = SEED) -> tuple[bool | None, str]:
         return None, f"SymPy cannot compare the sides ({type(e).__name__}: {e})"
 
 
-def _compare(a, b, seed: int = SEED) -> tuple[bool | None, str]:
+def _compare(a, b, seed: int = SEED, simplex: frozenset = frozenset()) -> tuple[bool | None, str]:
     """Are ``a`` and ``b`` equal? (True | False | None, how or why not).
 
     True when their difference simplifies to 0 or when they agree at every sampled point;
@@ -102,7 +108,7 @@ def _compare(a, b, seed: int = SEED) -> tuple[bool | None, str]:
     agree, how = 0, []
     for size in (3, 4) if integers else (None,):
         fixed = {k: sp.Integer(size) for k in integers}
-        verdict, detail, count = _sample_equal(a, b, fixed, rng, seed)
+        verdict, detail, count = _sample_equal(a, b, fixed, rng, seed, simplex)
         if verdict is not True:
             return verdict, detail
         agree += count
@@ -112,7 +118,9 @@ def _compare(a, b, seed: int = SEED) -> tuple[bool | None, str]:
     return True, f"numerically at {agree} points (seed {seed})"
 
 
-def _sample_equal(a, b, fixed: dict, rng, seed: int) -> tuple[bool | None, str, int]:
+def _sample_equal(
+    a, b, fixed: dict, rng, seed: int, simplex: frozenset = frozenset()
+) -> tuple[bool | None, str, int]:
     """Compare at random points once the integers are ``fixed``: (verdict, detail, points)."""
     import sympy as sp
 
@@ -129,7 +137,13 @@ def _sample_equal(a, b, fixed: dict, rng, seed: int) -> tuple[bool | None, str, 
     unknowns = sorted(entries | scalars, key=str)
 
     def sample(_difference, rng) -> dict:
-        return {u: sp.Float(float(rng.uniform(0.1, 0.9))) for u in unknowns}
+        point = {u: float(rng.uniform(0.1, 0.9)) for u in unknowns}
+        for name in simplex:  # a declared distribution: its entries on the simplex
+            entries = [u for u in unknowns if isinstance(u, sp.Indexed) and str(u.base) == name]
+            total = sum(point[u] for u in entries)
+            for u in entries:
+                point[u] /= total
+        return {u: sp.Float(v) for u, v in point.items()}
 
     def value(expr, point) -> complex:
         v = _number(expr, point)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from symml.documents._compare import canonical, compare, short
+from symml.documents._compare import SEED, canonical, compare, short
 
 
 class Context:
@@ -20,6 +20,7 @@ class Context:
         self.timeout = timeout
         self.defs: dict[str, tuple[tuple, object]] = {}  # name -> (parameters, body)
         self.values: dict[str, object] = {}  # x -> 4: values the text gives its symbols
+        self.simplex: set[str] = set()  # p: vectors the text calls distributions
         self._registry: list | None = None
         self._shapes: list | None = None
 
@@ -86,7 +87,7 @@ def definition_head(value: Any) -> tuple[str, tuple] | None:
 def compare_bounded(a: Any, b: Any, ctx: Context) -> tuple[bool | None, str]:
     from symml.workers import run_bounded
 
-    return run_bounded(compare, a, b, timeout=ctx.timeout)
+    return run_bounded(compare, a, b, SEED, frozenset(ctx.simplex), timeout=ctx.timeout)
 
 
 _DENSITY = re.compile(r"^[pPqQ](_\w+)?$")

@@ -92,6 +92,8 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
     if any(not text.strip() for _, text in pieces):
         raise Unparsed("does not parse: an equation with an empty side")
     sides = [parse(text, offset) for offset, text in pieces]
+    if _DISTRIBUTION.search(sentence):  # "for a distribution p", "the probabilities p_i"
+        ctx.simplex |= _vectors(sides)
     if len(sides) == 1:
         return _single(sides[0], found, ctx, lead)
     if any(hasattr(s, "parts") or hasattr(s, "items") for s in sides):
@@ -246,7 +248,12 @@ def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[St
             # identity; checked with the values given earlier, never refuted on them
             verdict, detail = _with_values(done[previous], done[k], lost, ctx)
             if verdict is not True:
-                verdicts.append((None, f"step {k + first_side - 1} puts in values ({detail})"))
+                why = (
+                    f"an equation in {', '.join(sorted(lost))}, true for some values only"
+                    if len(sides) == 2 and not free_names(done[k])
+                    else f"step {k + first_side - 1} puts in values"
+                )
+                verdicts.append((None, f"{why} ({detail})"))
                 previous = k
                 continue
         if verdict is False:
@@ -374,6 +381,17 @@ def _remember_value(lhs, ctx: Context, rhs=None) -> None:
         lhs, rhs = lhs.lhs, lhs.rhs
     if isinstance(lhs, sp.Symbol) and isinstance(rhs, sp.Basic) and rhs.is_number:
         ctx.values[lhs.name] = rhs
+
+
+_DISTRIBUTION = re.compile(r"\b(distribution|probabilit(y|ies)|simplex|pmf|categorical)\b", re.I)
+
+
+def _vectors(sides) -> set[str]:
+    import sympy as sp
+
+    return {
+        str(ix.base) for s in sides if isinstance(s, sp.Basic) for ix in s.atoms(sp.Indexed)
+    }
 
 
 def _compare(a, b, ctx: Context) -> tuple[bool | None, str]:
