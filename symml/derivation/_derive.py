@@ -220,6 +220,7 @@ def derive(
         )
     var = resolve_variable(subject.expr, wrt, subject.label)
     refuse_whole_use(subject.expr, var, subject.label)
+    refuse_opaque_norm(subject.expr, var, subject.label)
     expr, restore = opaque_vector_functions(rename_bound(subject.expr, var), var)
     notes: list[str] = []
     raw = _differentiate(expr, var, order, subject.label)
@@ -283,9 +284,10 @@ def derive(
                 plain = textbook if not textbook.has(AppliedUndef) else simplified
                 gradient, gcheck = gradient_over_samples(subject.expr, restore(plain), var, seed)
                 proofs["finite differences (gradient)"] = gcheck
+                stacked = [M for M in gradient.atoms(sp.MatrixSymbol) if M.shape[1] != 1]
+                rows = f"the rows of {stacked[0]} are the samples; " if stacked else ""
                 notes.append(
-                    "the sum over samples and the matrix form are the same "
-                    f"(the samples x_i are the rows of X; {gcheck.detail})"
+                    f"the sum and the matrix form are the same ({rows}{gcheck.detail})"
                 )
             except DerivationError as exc:
                 if "finite-difference check" in str(exc):
@@ -336,6 +338,17 @@ def _checked_note(proof: Proof) -> str:
     if proof.ok is None:
         return proof.detail
     return f"checked: {proof.detail}"
+
+
+def refuse_opaque_norm(expr: sp.Expr, var: sp.Basic, label: str) -> None:
+    """``Norm(x - y)`` of scalars has no derivative symml can trust: refuse, naming it."""
+    for app in expr.atoms(AppliedUndef):
+        if type(app).__name__ == "Norm" and app.has(var):
+            raise DerivationError(
+                f"cannot differentiate {label} with respect to {var}: the norm "
+                f"{sp.sstr(app)} is of a scalar expression (declare the vectors with "
+                "-s NAME=vector, or write |...| for an absolute value)"
+            )
 
 
 def refuse_whole_use(expr: sp.Expr, var: sp.Basic, label: str) -> None:
