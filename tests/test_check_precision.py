@@ -193,3 +193,25 @@ def test_statement_classes_are_in_the_json() -> None:
 def test_check_text_takes_the_format(fmt: str) -> None:
     [check] = check_text("$$\\frac{d}{dx} x^2 = 2x$$", source="<stdin>", format=fmt)
     assert check.status is Status.VERIFIED
+
+
+# (document, status, registry entry): the registry's quantities recognised by meaning
+MEANINGS = [
+    (r"$$H(p) = -\sum_i p_i \log p_i$$", Status.OK, "entropy_nats"),
+    (r"$$H(p) = \sum_i p_i \log p_i$$", Status.REFUTED, "entropy_nats"),
+    (r"$$\mathrm{CE}(p, q) = -\sum_i p_i \log q_i$$", Status.OK, "cross_entropy_distributions"),
+    (r"$$D_{KL}(p \| q) = \sum_i p_i \log_2 \frac{p_i}{q_i}$$", Status.OK, "kl_divergence_bits"),
+    (r"$$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}$$", Status.VERIFIED, None),
+    (r"$$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{2 z_j}}$$", Status.REFUTED, None),
+]
+
+
+@pytest.mark.parametrize(("text", "status", "registry"), MEANINGS)
+def test_registry_quantities_by_meaning(text: str, status: Status, registry: str | None) -> None:
+    [check] = check_text(text, source="doc.md")
+    assert (check.status, check.registry) == (status, registry), check.message
+
+
+def test_written_lengths_of_sums_are_not_unified() -> None:
+    [check] = check_text(r"$$\sum_{i=1}^n x_i = \sum_{j=1}^m x_j$$", source="doc.md")
+    assert check.status is Status.UNCHECKED

@@ -99,10 +99,16 @@ def expand(value, ctx: Context, rounds: int = 4, symbols: bool = False):
         return value
 
     def apply(app):
+        if app.func.__name__ == "Component" and len(app.args) == 2:
+            return _component(app, ctx)
         known = ctx.lookup(app.func.__name__)
         if known is None or len(known[0]) != len(app.args) or not known[0]:
             return app
         params, body = known
+        if any(isinstance(p, sp.Indexed) for p in params) and not any(
+            isinstance(a, sp.Indexed) for a in app.args
+        ):
+            return app  # softmax(z_i) = ... defines entries: softmax(z) is taken entrywise
         vectors = {str(ix.base.label) for ix in getattr(body, "atoms", lambda *_: ())(sp.Indexed)}
         used = {str(p) for p in params} & ({str(s) for s in body.free_symbols} | vectors)
         if not used:
@@ -135,6 +141,28 @@ def expand(value, ctx: Context, rounds: int = 4, symbols: bool = False):
             if value == before:
                 break
     return value
+
+
+def _component(app, ctx: Context):
+    """``softmax(z)_i`` for a function defined entrywise (``softmax(z_i) = ...``): entry i."""
+    import sympy as sp
+    from sympy.core.function import AppliedUndef
+
+    inner, index = app.args
+    if not isinstance(inner, AppliedUndef) or len(inner.args) != 1:
+        return app
+    known = ctx.lookup(inner.func.__name__)
+    if known is None or len(known[0]) != 1 or not isinstance(known[0][0], sp.Indexed):
+        return app
+    param, body = known[0][0], known[1]
+    arg = inner.args[0]
+    if not isinstance(arg, sp.Symbol) or len(param.indices) != 1:
+        return app
+    vector = sp.IndexedBase(arg.name)  # the parser's base of z_i: a plain label
+    return body.xreplace({param: vector[index]}).replace(
+        lambda e: isinstance(e, sp.Indexed) and e.base == param.base,
+        lambda e: vector[e.indices],
+    )
 
 
 def _index_vector(body, name: str, arg):

@@ -21,6 +21,7 @@ class Context:
         self.defs: dict[str, tuple[tuple, object]] = {}  # name -> (parameters, body)
         self.values: dict[str, object] = {}  # x -> 4: values the text gives its symbols
         self.simplex: set[str] = set()  # p: vectors the text calls distributions
+        self.current = ""  # the LaTeX of the formula being checked
         self._registry: list | None = None
         self._shapes: list | None = None
 

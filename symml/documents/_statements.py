@@ -66,6 +66,7 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
             raise Unparsed(f"not parsed: prose, not a formula (the words {', '.join(words)})")
     lead = lead_word(sentence)
     latex = normalise(latex)
+    ctx.current = latex
     if _FRAGMENT.match(latex) or _PLACEHOLDER.search(latex):
         return Status.OK, "notation (an operator or a placeholder)", None, Statement.NOTATION, None
     several = _statements(latex)
@@ -220,6 +221,8 @@ def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[St
         # (I - Lambda) z: the identity matrix, 1 in a product of scalars
         expanded = [_identity_matrix(e) for e in expanded]
         done = [_identity_matrix(e) for e in done]
+    if not _EXPLICIT_BOUND.search(ctx.current):  # \sum_j, to no written length
+        expanded, done = _same_lengths(expanded), _same_lengths(done)
     if len(sides) == 2 and cls is not Statement.DERIVATIVE:
         names = [free_names(done[0]), free_names(done[1])]
         if names[0] != names[1] and not (names[1] < names[0]):
@@ -401,6 +404,28 @@ def _compare(a, b, ctx: Context) -> tuple[bool | None, str]:
 
         return run_bounded(compare_random, a, b, timeout=ctx.timeout)
     return compare_bounded(a, b, ctx)
+
+
+_EXPLICIT_BOUND = re.compile(r"\\(sum|prod)\s*(_\{[^{}]*\}|_\\?\w+)?\s*\^")
+
+
+def _same_lengths(values: list) -> list:
+    """Sums whose length is a bare symbol (``\\sum_j`` to n here, to K there) share one."""
+    import sympy as sp
+
+    bounds = []
+    for v in values:
+        if isinstance(v, sp.Basic):
+            bounds.append({lim[2] for s in v.atoms(sp.Sum) for lim in s.limits
+                           if len(lim) == 3 and isinstance(lim[2], sp.Symbol)})
+        else:
+            bounds.append(set())
+    if not all(len(b) <= 1 for b in bounds) or len(set().union(*bounds)) < 2:
+        return values
+    target = next(iter(next(b for b in bounds if b)))
+    others = set().union(*bounds) - {target}
+    return [v.xreplace({o: target for o in others}) if isinstance(v, sp.Basic) else v
+            for v in values]
 
 
 def _identity_matrix(value):
