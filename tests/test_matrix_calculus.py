@@ -252,3 +252,38 @@ def test_cli_derive_declares_kinds(capsys):
     out = capsys.readouterr().out
     assert exit_.value.code == 0
     assert "A^{T}" in out
+
+
+def test_teeth_the_cli_prints_no_refuted_derivative(monkeypatch, capsys):
+    """A wrong rule gives exit 2 and one line naming the point, never exit 0 and an answer."""
+    import symml.derivation._derive as pipeline
+    from symml.cli import main
+
+    right = pipeline._differentiate
+    monkeypatch.setattr(pipeline, "_differentiate", lambda *a: right(*a) + 1)
+    with pytest.raises(SystemExit) as exit_:
+        main(["derive", "--latex", r"\|X\mathbf{w} - \mathbf{y}\|^2", "--wrt", "w_j"])
+    captured = capsys.readouterr()
+    assert exit_.value.code == 2
+    assert captured.out == ""
+    assert captured.err.startswith("error:") and "central differences" in captured.err
+    assert "seed 0" in captured.err and "sizes" in captured.err
+
+
+def test_a_sum_over_samples_and_its_matrix_form_are_said_to_agree():
+    d = derive("logistic_regression_cost", "w", steps=False)
+    assert str(d.gradient) == "1/m*X.T*(Lambda(_u, sigmoid(_u)).(b*1 + X*w) - y)"
+    assert any("the sum and the matrix form are the same" in n for n in d.notes)
+    assert d.to_json()["gradient"]["latex"] == (
+        r"\frac{1}{m} X^{T} \left(\sigma\left(b \mathbf{1} + X w\right) - y\right)"
+    )
+
+
+def test_norm_of_a_scalar_expression_is_refused_by_name():
+    with pytest.raises(DerivationError, match=r"the norm Norm\(x - y\) is of a scalar"):
+        derive(parse_latex(r"\|x - y\|^2"), "x", steps=False)
+
+
+def test_derive_refuses_a_variable_that_does_not_occur():
+    with pytest.raises(DerivationError, match="does not occur"):
+        derive(parse_latex(r"\|X\mathbf{w} - \mathbf{y}\|^2"), "v", steps=False)
