@@ -133,3 +133,15 @@ def test_a_declared_distribution_is_sampled_on_the_simplex() -> None:
     assert declared.status is VERIFIED and declared.statement is S.IDENTITY
     undeclared = check_text(r"$$\sum_i p_i = 1$$", source="doc.md")[-1]
     assert undeclared.status is UNCHECKED and "true for some values only" in undeclared.message
+
+
+def test_a_step_that_brings_in_a_constant_that_cancels_is_checked() -> None:
+    text = (r"$$\frac{e^{f_{y_i}}}{\sum_j e^{f_j}} = \frac{Ce^{f_{y_i}}}{C\sum_j e^{f_j}}"
+            r" = \frac{e^{f_{y_i} + \log C}}{\sum_j e^{f_j + \log C}}$$")
+    [check] = check_text(text, source="doc.md")
+    assert (check.status, check.statement) == (VERIFIED, S.DERIVATION)
+
+
+def test_a_decimal_given_to_an_unknown_is_an_assignment() -> None:
+    [check] = check_text(r"and \\(\beta2 = 0.999\\)", source="doc.md")
+    assert (check.status, check.statement) == (OK, S.ASSIGNMENT)

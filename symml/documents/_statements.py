@@ -119,9 +119,9 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
         return value_claim
     if heads:
         return _definition(sides, heads, cls, ctx, pieces)
-    rounded = decimal_digits(pieces[-1][1])
     if rounded is not None and len(sides) == 2:
-        return _rounded(sides[0], rounded, ctx)
+        # beta2 = 0.999: a value with unknowns on the other side is a value given
+        return Status.OK, _WHY[Statement.ASSIGNMENT], None, Statement.ASSIGNMENT, None
     return (*_chain(sides, ctx, cls), None, cls, None)
 
 
@@ -237,11 +237,13 @@ def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[St
     verdicts, previous = [], 0
     for k in range(1, len(sides)):
         new = free_names(done[k]) - free_names(done[previous]) - set(ctx.defs)
-        if new and len(sides) > 2:
+        verdict, detail = _compare(expanded[previous], expanded[k], ctx)
+        if new and len(sides) > 2 and verdict is not True:
+            # a step that brings in a new name (= s, = C e^f / C ...) and does not cancel
+            # it names something: not refuted
             verdicts.append((None, f"step {k + first_side - 1} names {', '.join(sorted(new))}"))
             previous = k
             continue
-        verdict, detail = _compare(expanded[previous], expanded[k], ctx)
         lost = free_names(done[previous]) - free_names(done[k])
         values_put_in = not free_names(done[k]) or lost <= set(ctx.values)
         if verdict is False and lost and values_put_in and not (
