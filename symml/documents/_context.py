@@ -137,7 +137,10 @@ def match_registry(
     for rname, _title, _head, rparams, rbody in entries:
         if len(rparams) != len(params) or not isinstance(rbody, sp.Basic):
             continue
-        renamed = canon.xreplace(_renaming(params, rparams, canon, rbody))
+        try:
+            renamed = canon.xreplace(_renaming(params, rparams, canon, rbody))
+        except (TypeError, ValueError):
+            continue  # its symbols do not fit here (Max of a non-real): not this entry
         if renamed == canonical(rbody):
             return rname, f"same as registry: {rname}", None, False
     nodes = list(sp.preorder_traversal(body))
