@@ -286,9 +286,7 @@ def derive(
                 proofs["finite differences (gradient)"] = gcheck
                 stacked = [M for M in gradient.atoms(sp.MatrixSymbol) if M.shape[1] != 1]
                 rows = f"the rows of {stacked[0]} are the samples; " if stacked else ""
-                notes.append(
-                    f"the sum and the matrix form are the same ({rows}{gcheck.detail})"
-                )
+                notes.append(f"the sum and the matrix form are the same ({rows}{gcheck.detail})")
             except DerivationError as exc:
                 if "finite-difference check" in str(exc):
                     raise

@@ -10,6 +10,7 @@ differences of the original formula before it is returned; a refuted one raises.
 from __future__ import annotations
 
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 from symml.derivation._samples import sample_bindings, vectorize
 from symml.derivation._soundness import check_by_differences, refuse_if_wrong
@@ -45,6 +46,13 @@ def gradient_of_matrix(expr: sp.Expr, M: sp.MatrixSymbol, seed: int) -> tuple[sp
     """``d expr / d M`` by SymPy's matrix calculus, checked by finite differences."""
     if any(str(a.base.label) == M.name for a in expr.atoms(sp.Indexed)):
         raise DerivationError(f"{M} occurs both whole and entry by entry in {expr}")
+    for app in expr.atoms(AppliedUndef):
+        if app.has(M):
+            raise DerivationError(
+                f"cannot differentiate {sp.sstr(app)} with respect to {M}: symml knows no "
+                f"derivative of {type(app).__name__} of a matrix (the Frobenius norm "
+                "\\|A\\|_F is supported)"
+            )
     G = tidy(matrix_diff(as_matrix_scalar(expr), M))
     proof = check_by_differences(expr, G, M, seed=seed)
     refuse_if_wrong(proof, f"the gradient {G} of {expr} with respect to {M}")

@@ -31,6 +31,17 @@ def matrix_diff(expr: sp.Expr, M: sp.MatrixSymbol) -> sp.MatrixExpr:
     """``expr.diff(M)`` for a scalar holding ``M`` whole (Trace, Determinant), as a matrix."""
     from sympy.tensor.array.expressions import convert_array_to_matrix
 
+    # SymPy 1.14 gives 0 for d/dX (log det X + tr(AX)): sums and constant factors first
+    if isinstance(expr, sp.Add):
+        parts = [matrix_diff(t, M) for t in expr.args if t.has(M)]
+        return sp.MatAdd(*parts) if parts else sp.ZeroMatrix(*M.shape)
+    if isinstance(expr, sp.Mul):
+        coeff, rest = expr.as_independent(M, as_Add=False)
+        if coeff != 1:
+            return coeff * matrix_diff(rest, M)
+    dets = [d for d in expr.atoms(sp.Determinant) if d.arg in (M, M.T)]
+    if dets:
+        return _through_determinant(expr, M, dets)
     try:
         out = convert_array_to_matrix(expr.diff(M))
     except (ValueError, TypeError, NotImplementedError, AttributeError, IndexError) as exc:
@@ -42,6 +53,23 @@ def matrix_diff(expr: sp.Expr, M: sp.MatrixSymbol) -> sp.MatrixExpr:
             f"SymPy's derivative of {expr} with respect to {M} is not a matrix of {M}'s shape: "
             f"{out}"
         )
+    return out
+
+
+def _through_determinant(expr: sp.Expr, M: sp.MatrixSymbol, dets) -> sp.MatrixExpr:
+    """Jacobi's formula, the one rule SymPy 1.14 lacks: d det(X) / dX = det(X) X^{-T}.
+
+    ``expr`` is a function of ``D = det(X)`` (and of X elsewhere): the chain rule gives
+    ``(dF/dD) det(X) X^{-T}`` plus SymPy's derivative of the rest (``log det X`` ->
+    ``X^{-T}``). Checked, like everything, by finite differences afterwards.
+    """
+    D = sp.Dummy("D", positive=True)
+    det = sp.Determinant(M)
+    body = expr.xreplace({d: D for d in dets})
+    coeff = sp.simplify(sp.diff(body, D) * D).xreplace({D: det})
+    out = coeff * M.I.T
+    if body.has(M):
+        out = out + matrix_diff(body, M).xreplace({D: det})
     return out
 
 
