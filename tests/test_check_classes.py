@@ -145,3 +145,8 @@ def test_a_step_that_brings_in_a_constant_that_cancels_is_checked() -> None:
 def test_a_decimal_given_to_an_unknown_is_an_assignment() -> None:
     [check] = check_text(r"and \\(\beta2 = 0.999\\)", source="doc.md")
     assert (check.status, check.statement) == (OK, S.ASSIGNMENT)
+
+
+def test_an_expectation_written_as_an_integral_is_not_sampled() -> None:
+    [check] = check_text(r"$$\mathbb{E}[X] = \int x \cdot f(x) dx$$", source="doc.md")
+    assert check.status is UNCHECKED and "integral" in check.message

@@ -51,6 +51,8 @@ def compare_random(a: Any, b: Any, seed: int = 0) -> tuple[bool | None, str]:
     import numpy as np
     import sympy as sp
 
+    if any(isinstance(v, sp.Basic) and v.has(sp.Integral, sp.Derivative) for v in (a, b)):
+        return None, "an integral or derivative beside the expectation: not sampled"
     rvs = _random_variables([a, b])
     if not rvs:
         return None, "an expectation of no random variable (capital letter) here"
@@ -71,6 +73,8 @@ def compare_random(a: Any, b: Any, seed: int = 0) -> tuple[bool | None, str]:
                 va, vb = (_value(v.xreplace(fixed), outcomes) for v in (a, b))
             except _NotRandom as e:
                 return None, str(e)
+            except (TypeError, ValueError, ZeroDivisionError) as e:
+                return None, f"could not be evaluated on a random distribution ({e})"
             if va is None or vb is None:
                 return None, "could not be evaluated on a random distribution"
             if abs(va - vb) > 1e-6 * (1 + abs(va) + abs(vb)):
