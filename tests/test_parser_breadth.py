@@ -20,7 +20,7 @@ def _plain(value):
     """The expression with assumptions dropped, so a table compares meanings, not flags."""
     if not isinstance(value, sp.Basic):
         return value
-    return value.xreplace({s: sp.Symbol(s.name) for s in value.free_symbols if s.is_Symbol})
+    return value.xreplace({s: sp.Symbol(s.name) for s in value.atoms(sp.Symbol)})
 
 
 def _ne(lhs, rhs):
@@ -246,3 +246,72 @@ def test_cli_parse_names_the_reader(tmp_path):
         )
         assert proc.returncode == 0, proc.stderr
         assert json.loads(proc.stdout)["reader"] == reader
+
+
+MORE_READINGS = [
+    # one-sided limits (the suites' 3^{+}), \longrightarrow in a limit
+    (r"\lim_{x \to 3^{+}} a", sp.Limit(A, X, 3, dir="+")),
+    (r"\lim_{x \to 3^-} \frac{1}{x - 3}", sp.Limit(1 / (X - 3), X, 3, dir="-")),
+    (r"\lim_{x \longrightarrow 3} x", sp.Limit(X, X, 3, dir="+-")),
+    # an integral whose integrand is 1, or whose differential sits in a numerator
+    (r"\int da", sp.Integral(1, A)),
+    (r"\int_0^7 dx", sp.Integral(1, (X, 0, 7))),
+    (r"\int \frac{3 dz}{z}", sp.Integral(3 / sp.Symbol("z"), sp.Symbol("z"))),
+    (
+        r"\int \frac{3 \cdot d\theta}{\theta}",
+        sp.Integral(3 / sp.Symbol("theta"), sp.Symbol("theta")),
+    ),
+    (r"\int \frac{-2 dx}{x}", sp.Integral(-2 / X, X)),
+    (r"\left[\begin{array}{cc}a & b \\ x & y\end{array}\right]", sp.Matrix([[A, B], [X, Y]])),
+    (r"\imaginaryunit^2", sp.Integer(-1)),
+    (r"a \negmedspace b", A * B),
+]
+
+
+@pytest.mark.parametrize("text,expected", MORE_READINGS, ids=[t for t, _ in MORE_READINGS])
+def test_more_readings(text, expected):
+    got = _plain(parse_latex(text))
+    if isinstance(expected, sp.MatrixBase):
+        assert got == expected
+    else:
+        assert got == expected, got
+
+
+def test_a_limit_without_a_side_stays_two_sided():
+    assert str(parse_latex(r"\lim_{h \to 0} h").args[3]) == "+-"
+
+
+M = sp.Matrix([[sp.I, 2], [3, 4]])
+MATRIX_AND_MISC = [
+    (r"100\%", sp.Integer(1)),
+    (r"1.5\%", sp.Rational(3, 200)),
+    (r"\emptyset", sp.S.EmptySet),
+    (r"\int_{ }^{} x dx", sp.Integral(X, X)),
+    (r"\begin{pmatrix}\imaginaryunit&2\\3&4\end{pmatrix}^H", M.adjoint()),
+    (r"\begin{pmatrix}\imaginaryunit&2\\3&4\end{pmatrix}^{\ast}", M.adjoint()),
+    (r"\begin{pmatrix}\imaginaryunit&2\\3&4\end{pmatrix}^{**}", M),
+    (r"\begin{pmatrix}\imaginaryunit&2\\3&4\end{pmatrix}^{\prime}", M.T),
+    (r"\begin{pmatrix}a & b \\ x & y\end{pmatrix}^\mathit{T}", sp.Matrix([[A, X], [B, Y]])),
+    (r"\adjugate(\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix})", sp.Matrix([[4, -2], [-3, 1]])),
+    (r"\trace(\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix})", sp.Trace(sp.Matrix([[1, 2], [3, 4]]))),
+    (r"x^*", sp.Symbol("x_star")),  # on a name, ^* is still part of the name
+]
+
+
+@pytest.mark.parametrize("text,expected", MATRIX_AND_MISC, ids=[t for t, _ in MATRIX_AND_MISC])
+def test_matrix_marks_and_misc(text, expected):
+    assert _plain(parse_latex(text)) == expected
+
+
+MORE_REFUSALS = [
+    (r"\lim_{\pi \to 3} a", "variable of a limit"),
+    (r"\int_0 x dx", "one bound"),
+    (r"\int (x + a)", "without its differential"),
+    (r"\adjugate(x)", "explicit matrix"),
+]
+
+
+@pytest.mark.parametrize("text,match", MORE_REFUSALS, ids=[t for t, _ in MORE_REFUSALS])
+def test_more_refusals(text, match):
+    with pytest.raises(ParseError, match=match):
+        parse_latex(text)

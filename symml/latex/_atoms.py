@@ -115,6 +115,12 @@ class AtomMixin:
         if v == r"\infty":
             self.next()
             return sp.oo
+        if v == r"\imaginaryunit":  # the explicit imaginary unit (i and j stay indices)
+            self.next()
+            return sp.I
+        if v in (r"\emptyset", r"\varnothing"):
+            self.next()
+            return sp.S.EmptySet
         if v == r"\nabla":
             return self._nabla()
         if v == r"\begin":

@@ -157,22 +157,41 @@ class CalculusMixin:
         tok = self.next()
         lo = hi = None
         for _ in range(2):
-            if self.at("_"):
+            if self.at("_") and self.at("{", 1) and self.at("}", 2):
+                self.pos += 3  # \int_{}^{} x dx: empty bounds are no bounds
+            elif self.at("^") and self.at("{", 1) and self.at("}", 2):
+                self.pos += 3
+            elif self.at("_"):
                 self.next()
                 lo = self.scalar(self.parse_arg())
             elif self.at("^"):
                 self.next()
                 hi = self.scalar(self.parse_arg())
+        if (lo is None) != (hi is None):
+            self.fail("an integral with one bound", tok)
         self.integral_depth += 1
         try:
-            if self.at(r"\frac") and self.at("{", 1) and self.peek(2).value == "d":
+            if self.at(r"\frac") and self.at("{", 1) and self._numerator_differential():
+                # \int \frac{dz}{z}, \int \frac{3 dz}{z}, \int \frac{3 \cdot d\theta}{\theta}
                 self.next()
                 self.expect("{")
-                self.next()
+                num = 1
+                while not self._differential_at(0):
+                    if self.at(r"\cdot"):
+                        self.next()
+                        continue
+                    if not (self._starts_atom(self.peek()) or self.at("-") or self.at("+")):
+                        self.fail("expected the differential in the numerator")
+                    num = num * self.scalar(self.parse_unary())
+                self.next()  # d
                 var = self.scalar(self.parse_postfix(self.parse_atom()))
                 self.expect("}")
                 den = self.scalar(self.parse_arg())
-                body = 1 / den
+                body = num / den
+            elif self._differential_at(0):  # \int dx, \int_0^7 dx: the integrand is 1
+                self.next()
+                body = sp.Integer(1)
+                var = self.scalar(self.parse_postfix(self.parse_atom()))
             else:
                 body = self.scalar(self.parse_additive())
                 if not (self.peek().kind == "letter" and self.peek().value == "d") and not (
@@ -185,6 +204,35 @@ class CalculusMixin:
             self.integral_depth -= 1
         if not isinstance(var, sp.Symbol):
             return sp.Function("StieltjesIntegral")(body, var)
+        return self._integral(body, var, lo, hi)
+
+    def _differential_at(self, k):
+        """Is token ``k`` ahead the d of a differential (dx, d\\theta)?"""
+        t, nxt = self.peek(k), self.peek(k + 1)
+        return (
+            t.kind == "letter"
+            and t.value == "d"
+            and not nxt.space_before
+            and (nxt.kind == "letter" or (nxt.kind == "cmd" and nxt.value.lstrip("\\") in GREEK))
+        )
+
+    def _numerator_differential(self):
+        """Does the numerator of the \\frac at the cursor hold a differential at its top level?"""
+        k, depth = 2, 0
+        while self.peek(k).kind != "end":
+            if self.at("{", k):
+                depth += 1
+            elif self.at("}", k):
+                if depth == 0:
+                    return False
+                depth -= 1
+            elif depth == 0 and self._differential_at(k):
+                return True
+            k += 1
+        return False
+
+    @staticmethod
+    def _integral(body, var, lo, hi):
         if lo is None and hi is None:
             return sp.Integral(body, var)
         return sp.Integral(body, (var, lo, hi))

@@ -48,6 +48,9 @@ class CallMixin:
                         f"(factorials up to {MAX_FACTORIAL}!)"
                     )
                 base = sp.factorial(base, evaluate=False)
+            elif self.at(r"\%"):  # 95\% is 0.95
+                self.next()
+                base = self.scalar(base) / 100
             elif self.at("'") and isinstance(base, sp.Symbol):
                 self.next()
                 base = self.symbol(f"{base.name}_prime")
@@ -59,6 +62,10 @@ class CallMixin:
 
     def _power(self, base):
         tok = self.next()  # ^
+        if isinstance(base, (MatrixExpr, sp.MatrixBase)):
+            marks = self._matrix_marks()
+            if marks is not None:  # A^H, A^*, A^\ast (conjugate transpose), A' (transpose)
+                return _apply_marks(base, marks)
         t = self.peek()
         # transpose and inverse keep their meaning; they are never dropped
         special = None
@@ -112,6 +119,36 @@ class CallMixin:
         ):
             return sp.Pow(base, exponent, evaluate=False)
         return sp.Pow(base, exponent)
+
+    def _matrix_marks(self):
+        """The marks of ``^H``, ``^*``, ``^{\\ast\\ast}``, ``^\\prime``, ``^{''}``, ``^\\mathit{T}``
+        after a matrix, consumed; None (nothing consumed) when the superscript is not one."""
+        marks = {
+            "H": "H",
+            "*": "*",
+            r"\ast": "*",
+            r"\prime": "'",
+            "'": "'",
+            r"\mathit{T}": "T",
+            r"\mathrm{T}": "T",
+        }
+        t = self.peek()
+        if t.value in marks and not (t.kind == "letter" and t.value != "H"):
+            self.next()
+            return [marks[t.value]]
+        if not self.at("{"):
+            return None
+        k, found = 1, []
+        while self.peek(k).value in marks and self.peek(k).kind != "letter":
+            found.append(marks[self.peek(k).value])
+            k += 1
+        if self.peek(k).value == "H" and self.peek(k).kind == "letter" and not found:
+            found, k = ["H"], k + 1
+        if not found or not self.at("}", k):
+            return None
+        for _ in range(k + 1):
+            self.next()
+        return found
 
     def _component(self, base):
         """(A + B)_{ij}, (c v)_i, (A^T)_{ij}: an element of a vector or matrix expression."""
@@ -325,6 +362,10 @@ class CallMixin:
             )
         if name in ("gcd", "lcm"):
             return self._integer_function(name, args, tok)
+        if name == "adjugate":
+            if not isinstance(args[0], sp.MatrixBase):
+                self.fail("\\adjugate of something that is not an explicit matrix", tok)
+            return args[0].adjugate()
         if name == "det":
             value = sp.Determinant(args[0]) if isinstance(args[0], MatrixExpr) else sp.det(args[0])
         elif name == "trace":
@@ -372,3 +413,11 @@ class CallMixin:
         for a in args[1:]:
             value = getattr(sp, name)(value, a)
         return value
+
+
+def _apply_marks(base, marks):
+    """``*`` and ``H``: the conjugate transpose; ``'`` and ``T``: the transpose (each twice is
+    nothing)."""
+    for mark in marks:
+        base = base.adjoint() if mark in ("*", "H") else base.T
+    return base

@@ -47,7 +47,9 @@ class EnvironmentMixin:
         name = self.env_name()
         if name == "cases":
             value = self._cases()
-        elif name in ("matrix", "pmatrix", "bmatrix", "vmatrix", "Vmatrix", "Bmatrix"):
+        elif name in ("matrix", "pmatrix", "bmatrix", "vmatrix", "Vmatrix", "Bmatrix", "array"):
+            if name == "array":  # \begin{array}{cc}: the column specification is layout
+                self._skip_group()
             rows = self._rows()
             if len(rows) * len(rows[0]) > MAX_MATRIX_ENTRIES:
                 self.fail(f"a matrix with more than {MAX_MATRIX_ENTRIES} entries", tok)
@@ -60,6 +62,16 @@ class EnvironmentMixin:
             self.fail(f"environment {name} is not supported inside a formula", tok)
         self.end_env(name)
         return value
+
+    def _skip_group(self):
+        self.expect("{")
+        depth = 0
+        while not (self.at("}") and depth == 0):
+            if self.peek().kind == "end":
+                self.fail("unbalanced braces")
+            depth += self.at("{") - self.at("}")
+            self.next()
+        self.next()
 
     def _rows(self):
         rows, row = [], []

@@ -53,6 +53,8 @@ SPACING = frozenset(
         r"\medspace",
         r"\thickspace",
         r"\negthinspace",
+        r"\negmedspace",
+        r"\negthickspace",
     }
 )
 
@@ -200,7 +202,13 @@ def tokenize(text: str) -> list[Token]:
 
 
 # Spellings of commands the grammar knows under another name.
-ALIASES = {r"\mleft": r"\left", r"\mright": r"\right", r"\Vert": r"\|", r"\lVert": r"\lVert"}
+ALIASES = {
+    r"\mleft": r"\left",
+    r"\mright": r"\right",
+    r"\Vert": r"\|",
+    r"\longrightarrow": r"\rightarrow",
+    r"\Longrightarrow": r"\Rightarrow",
+}
 OP_ALIASES = {r"\div": "/", r"\vert": "|"}
 
 # What may stand between two groups of three digits (1\,000 000): TeX's thin space and spaces.

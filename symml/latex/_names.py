@@ -85,6 +85,8 @@ FUNCTION_COMMANDS = {
     r"\tr": "trace",
     r"\gcd": "gcd",
     r"\lcm": "lcm",
+    r"\trace": "trace",
+    r"\adjugate": "adjugate",
     r"\arccot": "acot",
     r"\arcsec": "asec",
     r"\arccsc": "acsc",

@@ -13,8 +13,11 @@ class OperatorMixin:
     def parse_named_operator(self, name):
         var = None
         domain = None
+        direction = "+-"
         if self.at("_"):
             self.next()
+            if name == "Limit":
+                direction = self._one_sided_limit() or direction
             spec = self.parse_arg()
             if hasattr(spec, "parts"):  # \gamma \in \Pi(P,Q), h \to 0
                 var, domain = spec.parts[0], spec.parts[-1]
@@ -23,11 +26,38 @@ class OperatorMixin:
             var = self.scalar(var) if isinstance(var, Vec) else var
         body = self.scalar(self.parse_term())
         if name == "Limit":
+            if domain is not None and not isinstance(var, sp.Symbol):
+                self.fail(f"the variable of a limit must be a name, not {var}")
             if domain is not None:
-                return sp.Limit(body, var, domain, dir="+-")
+                return sp.Limit(body, var, domain, dir=direction)
             return sp.Function(name)(body, var)
         args = [a for a in (var, domain) if a is not None]
         return sp.Function(name)(body, *args)
+
+    def _one_sided_limit(self):
+        """``x \\to 3^{+}`` / ``3^-`` at the end of a limit's subscript: the side (the tokens of
+        the sign are taken out, so that ``3`` is the point); None for a two-sided limit."""
+        if not self.at("{"):
+            return None
+        k, depth = 1, 0
+        while self.peek(k).kind != "end":
+            if self.at("{", k):
+                depth += 1
+            elif self.at("}", k):
+                if depth == 0:
+                    break
+                depth -= 1
+            k += 1
+        values = [self.peek(j).value for j in range(max(k - 4, 0), k)]
+        end = self.pos + k
+        if values[-2:] in (["^", "+"], ["^", "-"]):
+            side, cut = values[-1], 2
+        elif values[-4:] in (["^", "{", "+", "}"], ["^", "{", "-", "}"]):
+            side, cut = values[-2], 4
+        else:
+            return None
+        del self.toks[end - cut : end]
+        return side
 
     def parse_expectation(self):
         spec = None
