@@ -82,6 +82,7 @@ READINGS = [
     (r"\mleft( x + y \mright)^2", (X + Y) ** 2),
     (r"\vert x \vert", sp.Abs(X)),
     (r"\lvert x \rvert", sp.Abs(X)),
+    (r"|x||y|", sp.Abs(X) * sp.Abs(Y)),  # one | closes, the next opens
     (r"a \div b", A / B),
     (r"\binom{n}{k}", sp.binomial(sp.Symbol("n"), sp.Symbol("k"))),
     (r"\int \frac{dx}{1+x}", sp.Integral(1 / (1 + X), X)),

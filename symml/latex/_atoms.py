@@ -201,6 +201,13 @@ class AtomMixin:
             self.expect(r"\right")
             self.next()
         else:
+            if closer == "|" and self.at("||"):  # |x||y|: one | closes, the next opens
+                t = self.peek()
+                bar = type(t)
+                self.toks[self.pos : self.pos + 1] = [
+                    bar("op", "|", t.col, t.space_before),
+                    bar("op", "|", t.col + 1, False),
+                ]
             self.expect(closer)
         if opener in ("|", r"\lvert"):
             if isinstance(inner, Vec):
