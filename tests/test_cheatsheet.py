@@ -700,6 +700,13 @@ def test_skip_reasons_are_words_a_student_understands(raw: str) -> None:
         assert word not in plain, plain
 
 
+def test_a_function_of_symml_is_not_called_a_general_function() -> None:
+    assert cs.plain_reason(RAW_REASONS[0]) == (
+        "not computed at sample points: it uses softmax in a form symml cannot evaluate"
+    )
+    assert "f and g are general functions" in cs.plain_reason(RAW_REASONS[1])
+
+
 def test_a_plain_reason_is_kept_as_written() -> None:
     said = "the document's code returns the gradient averaged over the batch, not summed"
     assert cs.plain_reason(said) == said

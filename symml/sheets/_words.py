@@ -91,15 +91,19 @@ def plain_reason(message: str) -> str:
 
 
 def _functions_phrase(names: str) -> str:
+    """Why functions stop sampling: ``f``, ``P`` are general (no formula), ``softmax`` is
+    symml's own but used in a form (a component of a vector sum) it cannot evaluate."""
     found = [n.strip() for n in names.split(",") if n.strip()]
     operators = [_OPERATORS[n] for n in found if n in _OPERATORS]
-    general = [n for n in found if n not in _OPERATORS]
+    general = [n for n in found if n not in _OPERATORS and len(n) == 1]
+    named = [n for n in found if n not in _OPERATORS and len(n) > 1]
     verb = "is a general function" if len(general) == 1 else "are general functions"
-    if operators and general:
-        return f"it is stated with {_and(operators)}, and {_and(general)} {verb}: no formula"
-    if operators:
+    parts = [f"it is stated with {_and(operators)}"] if operators else []
+    parts += [f"{_and(general)} {verb}"] if general else []
+    parts += [f"it uses {_and(named)} in a form symml cannot evaluate"] if named else []
+    if operators and not general and not named:
         return f"it is stated with {_and(operators)}, which symml cannot evaluate numerically"
-    return f"{_and(general)} {verb}, with no formula to evaluate"
+    return "; ".join(parts) + (", with no formula to evaluate" if general and not named else "")
 
 
 def _and(items: list[str]) -> str:
