@@ -202,3 +202,13 @@ def test_a_cache_hit_imports_no_sympy(tiny_registry, tmp_path):
     assert runs[0].stdout == runs[1].stdout and json.loads(runs[1].stdout)["derivative"]
     assert runs[0].stderr.splitlines()[-1] == "HEAVY ['sympy', 'numpy'] 0"
     assert runs[1].stderr.splitlines()[-1] == "HEAVY [] 0"
+
+
+def test_a_name_that_is_a_dash_does_not_read_standard_input(capsys, monkeypatch):
+    class Untouchable(io.StringIO):
+        def read(self, *_args):
+            raise AssertionError("standard input was read")
+
+    monkeypatch.setattr(sys, "stdin", Untouchable())
+    code, _, err = run(capsys, monkeypatch, "show", "-")
+    assert code == 2 and err.startswith("error: unknown formula '-'")

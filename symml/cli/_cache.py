@@ -47,6 +47,8 @@ _LAYOUT_VARIABLES = ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TERM", "TTY
 #: Words of an output that say a bounded computation ran out of time.
 _TIMED_OUT = ("timed out", "timeout", "did not finish within", "time budget")
 _PACKAGE = Path(__file__).resolve().parents[1]  # the symml package
+#: The parameters whose ``-`` means standard input (``read_latex``).
+_STDIN_PARAMS = ("latex", "latex_a", "latex_b")
 
 
 def results_dir() -> Path | None:
@@ -163,7 +165,7 @@ def _key(ctx: click.Context) -> str | None:
     if command == "verify" and (params.get("latex") is not None or params.get("against")):
         return None  # the user's module is not in the fingerprint
     stdin = None
-    if any(_reads_stdin(v) for v in params.values()):
+    if any(params.get(name) == "-" for name in _STDIN_PARAMS):
         stdin = sys.stdin.read()
         sys.stdin = io.StringIO(stdin)  # the command reads it again
     layout = {name: os.environ.get(name) for name in _LAYOUT_VARIABLES}
@@ -186,12 +188,6 @@ def _key(ctx: click.Context) -> str | None:
     except TypeError:  # a parameter value with no stable text: run it, do not cache it
         return None
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _reads_stdin(value: Any) -> bool:
-    if isinstance(value, (tuple, list)):
-        return any(_reads_stdin(v) for v in value)
-    return value == "-"
 
 
 def _unknown(value: Any) -> Any:
