@@ -296,6 +296,7 @@ MATRIX_AND_MISC = [
     (r"\adjugate(\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix})", sp.Matrix([[4, -2], [-3, 1]])),
     (r"\trace(\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix})", sp.Trace(sp.Matrix([[1, 2], [3, 4]]))),
     (r"x^*", sp.Symbol("x_star")),  # on a name, ^* is still part of the name
+    (r"\begin{pmatrix}1 & 2 \\ 3 & 4\end{pmatrix}'", sp.Matrix([[1, 3], [2, 4]])),
 ]
 
 
@@ -315,4 +316,18 @@ MORE_REFUSALS = [
 @pytest.mark.parametrize("text,match", MORE_REFUSALS, ids=[t for t, _ in MORE_REFUSALS])
 def test_more_refusals(text, match):
     with pytest.raises(ParseError, match=match):
+        parse_latex(text)
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [(r"\$1,000.00", sp.Integer(1000)), (r"\$543.21", sp.Rational(54321, 100)), (r"\$5 + \$3", 8)],
+)
+def test_amounts(text, expected):
+    assert parse_latex(text) == expected
+
+
+@pytest.mark.parametrize("text", [r"\$", r"\$1,00", r"\$\infty"])
+def test_amount_refusals(text):
+    with pytest.raises(ParseError, match=r"unknown command \\\$"):
         parse_latex(text)

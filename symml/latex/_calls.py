@@ -51,6 +51,9 @@ class CallMixin:
             elif self.at(r"\%"):  # 95\% is 0.95
                 self.next()
                 base = self.scalar(base) / 100
+            elif self.at("'") and isinstance(base, (MatrixExpr, sp.MatrixBase)):
+                self.next()  # (A + B)': the transpose of a matrix
+                base = base.T
             elif self.at("'") and isinstance(base, sp.Symbol):
                 self.next()
                 base = self.symbol(f"{base.name}_prime")

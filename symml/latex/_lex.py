@@ -119,6 +119,13 @@ def tokenize(text: str) -> list[Token]:
             while i < n and text[i] != "\n":
                 i += 1
             continue
+        if ch == "\\" and (m := _AMOUNT.match(text, i)):  # \$1,000.50: an amount is its number
+            if len(m.group(1)) > MAX_LITERAL_DIGITS:
+                raise ParseError(f"a number with {len(m.group(1))} digits", text, i)
+            out.append(Token("num", m.group(1).replace(",", ""), i, space))
+            space = False
+            i = m.end()
+            continue
         if ch == "\\":
             j = i + 1
             if j < n and text[j].isalpha() and text[j].isascii():
@@ -214,6 +221,9 @@ OP_ALIASES = {r"\div": "/", r"\vert": "|"}
 # What may stand between two groups of three digits (1\,000 000): TeX's thin space and spaces.
 _GROUP_SEPARATOR = re.compile(r"(?:[ \t\u00a0\u2009\u202f~]|\\,|\\ |\\thinspace(?![A-Za-z]))+")
 _EXPONENT = re.compile(r"[eE][+-]?[0-9]+")
+_AMOUNT = re.compile(
+    r"\\\$\s*([0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?)(?![0-9,])"
+)
 
 
 def read_number(text: str, i: int, script: bool = False) -> tuple[str, int]:
