@@ -296,3 +296,12 @@ def test_norm_of_a_scalar_expression_is_refused_by_name():
 def test_derive_refuses_a_variable_that_does_not_occur():
     with pytest.raises(DerivationError, match="does not occur"):
         derive(parse_latex(r"\|X\mathbf{w} - \mathbf{y}\|^2"), "v", steps=False)
+
+
+def test_the_sample_count_is_not_taken_for_the_vector_length():
+    """The parser gives w its own length n, distinct from the n of the sum: printed as d."""
+    d = derive(parse_latex(r"\sum_{i=1}^{n} (\mathbf{w}^T\mathbf{x}_i - y_i)^2"), "w", steps=False)
+    (inner,) = [s for s in d.input.atoms(sp.Sum) if s.limits[0][0].name == "j"]
+    (outer,) = [s for s in d.input.atoms(sp.Sum) if s.limits[0][0].name == "i"]
+    assert str(inner.limits[0][2]) == "d" and str(outer.limits[0][2]) == "n"
+    assert str(d.gradient) == "2*X.T*(X*w - y)"

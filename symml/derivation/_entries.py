@@ -33,6 +33,7 @@ class Entries:
 
 def entries_form(expr: sp.Expr) -> Entries:
     """Rewrite matrix elements as 1-based ``Indexed`` entries; name the made-up sizes."""
+    expr = _separate_sizes(expr)
     if not expr.atoms(sp.MatrixSymbol):
         return Entries(expr)
     expr = _square(_frobenius(_ones(expr)))
@@ -53,6 +54,36 @@ def entries_form(expr: sp.Expr) -> Entries:
         base = sp.IndexedBase(e.parent.name)
         subs[e] = base[e.i + 1] if e.parent.shape[1] == 1 else base[e.i + 1, e.j + 1]
     return Entries(expr.xreplace(subs), mats)
+
+
+def _separate_sizes(expr: sp.Expr) -> sp.Expr:
+    """Two different sizes that print alike get different names.
+
+    In ``\\sum_{i=1}^{n} \\mathbf{w}^T \\mathbf{x}_i`` the parser gives the vectors a
+    length ``n`` of its own (a positive integer symbol), distinct from the sample count
+    ``n`` the formula wrote: printed alike, they would read as one size. The vectors'
+    length becomes ``d``.
+    """
+    limits = {
+        s
+        for S in expr.atoms(sp.Sum)
+        for _, lo, hi in S.limits
+        for s in sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols
+    }
+    by_name: dict[str, set] = {}
+    for s in expr.free_symbols:
+        if isinstance(s, sp.Symbol):
+            by_name.setdefault(s.name, set()).add(s)
+    taken = set(by_name)
+    out = {}
+    for same in by_name.values():
+        made = [s for s in same if s in limits and s.is_integer and s.is_positive]
+        if len(same) > 1 and len(made) == 1:
+            name = next((n for n in ("d", "p", "q", "r", "s") if n not in taken), None)
+            if name is not None:
+                taken.add(name)
+                out[made[0]] = sp.Symbol(name, integer=True, positive=True)
+    return expr.xreplace(out) if out else expr
 
 
 def _ones(expr: sp.Expr) -> sp.Expr:

@@ -66,11 +66,13 @@ def dimensions(expr: Any) -> list[sp.Symbol]:
     for M in expr.atoms(sp.MatrixSymbol):
         for d in M.shape:
             dims |= {s for s in sp.sympify(d).free_symbols if s.is_integer}
+    bound_vars = {lim[0] for s in expr.atoms(sp.Sum) for lim in s.limits}
     for s in expr.atoms(sp.Sum):
         for _, lo, hi in s.limits:
             bound = set(sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols)
-            dims |= {b for b in bound if b.is_integer and b.is_positive}
-    return sorted(dims, key=lambda s: s.name)
+            # the sample count of \sum_{i=1}^{n} may carry no assumptions: still a size
+            dims |= {b for b in bound if isinstance(b, sp.Symbol) and b not in bound_vars}
+    return sorted(dims, key=lambda s: (s.name, str(s.assumptions0)))
 
 
 def _unevaluable(expr: Any) -> str | None:
