@@ -270,3 +270,21 @@ def test_a_directory_as_the_cheatsheet_file_is_one_error_line(capsys, monkeypatc
     assert (code, out) == (2, "")
     expected = f"cannot write {tmp_path}: it is a directory (name a file: -o {tmp_path}/"
     assert err == f"error: {expected}symml-cheatsheet.tex)\n"
+
+
+def test_verify_piped_prints_each_erratum_on_one_line(capsys, monkeypatch, tiny_registry):
+    demo = tiny_registry / "demo.toml"
+    demo.write_text(
+        demo.read_text()
+        + "\n[[sigmoid.claims]]\nkind = \"identity\"\nlatex = '\\sigma(0) = 1'\n"
+        + 'erratum = """the document says 1;\nsigma(0) is 1/2"""\n'
+    )
+    registry.default_registry.cache_clear()
+    code, out, err = run(capsys, monkeypatch, "verify", "sigmoid")
+    assert code == 0, out + err
+    lines = out.splitlines()
+    at = lines.index("errata confirmed (the documents are wrong here):")
+    assert lines[at + 1].startswith("  sigmoid: identity") and lines[at + 1].endswith(
+        "the document says 1; sigma(0) is 1/2"
+    )
+    assert "checks: " in lines[at + 2]  # the summary follows: one line per erratum

@@ -164,8 +164,10 @@ def _print_report(report: Any) -> None:
     counts = ", ".join(f"{n} {s}" for s, n in sorted(report.counts().items()))
     if report.errata:
         click.echo("errata confirmed (the documents are wrong here):")
+        piped = not stdout_is_terminal()  # then one erratum per line, as the checks
         for c in report.errata:
-            click.echo(f"  {c.formula}: {c.claim}\n    {c.erratum}")
+            whole = " ".join(f"{c.formula}: {c.claim}: {c.erratum}".split())
+            click.echo(f"  {whole}" if piped else f"  {c.formula}: {c.claim}\n    {c.erratum}")
     unchecked = f", {report.not_checked} not checked" if report.not_checked else ""
     click.echo(
         f"{len(report.checks)} checks: {counts}{unchecked}; " + ("OK" if report.ok else "FAILED")
