@@ -77,6 +77,26 @@ def test_dask_results_are_cached_like_local_ones(tmp_path: Path, monkeypatch) ->
     assert [r.entries for r in again] == [r.entries for r in first]
 
 
+def test_a_taken_dashboard_port_is_no_matter(tmp_path, monkeypatch) -> None:
+    """Dask's default HTTP port may belong to another cluster; that must not warn (a warning
+    on stderr, an error under this suite's filterwarnings) nor fail the run."""
+    import socket
+
+    monkeypatch.setenv("SYMML_CACHE_DIR", str(tmp_path / "cache"))
+    holder = socket.socket()
+    try:
+        holder.bind(("0.0.0.0", 8787))
+        holder.listen()
+    except OSError:
+        pass  # already taken by someone else: the same situation
+    try:
+        source = read_source(BOOK / "ch2.markdown")
+        [result] = check_corpus([source], executor="dask", jobs=1, cache=False)
+    finally:
+        holder.close()
+    assert [e.status for e in result.entries] == ["verified"]
+
+
 def test_a_worker_that_dies_is_an_error_of_its_document_only(tmp_path, monkeypatch) -> None:
     # Dask retries a task whose worker died; with no retries allowed it gives up at once.
     monkeypatch.setenv("DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES", "0")

@@ -223,7 +223,10 @@ def _dask(
                     n_workers=jobs,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    # no dashboard, and its HTTP server on a free port: the default 8787
+                    # may be taken, and Dask then warns on stderr
+                    dashboard_address=":0",
+                    scheduler_kwargs={"dashboard": False},
                     silence_logs=logging.ERROR,
                 )
             )
