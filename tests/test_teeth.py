@@ -32,6 +32,20 @@ def _stable_sig(t):
 
 
 MSE = sp.Sum((w * X_[i] + b - Y_[i]) ** 2, (i, 1, m)) / (2 * m)
+W_ = sp.IndexedBase("w")
+# least squares over samples in w: the gradient comes back whole, as NumPy computes it
+LSQ = sp.Sum((sp.Sum(W_[j] * X_[i, j], (j, 1, n)) - Y_[i]) ** 2, (i, 1, m)) / m
+
+
+def _lsq_grad(w, x, y):
+    return 2 / len(y) * x.T @ (x @ w - y)
+
+
+def _first_entry_doubled(w, x, y):
+    g = _lsq_grad(w, x, y)
+    g[0] *= 2
+    return g
+
 
 # id, formula, wrt (None: the value), symbol kinds, correct code, wrong code, message pattern
 TEETH = [
@@ -108,6 +122,33 @@ TEETH = [
         lambda x: np.where(x < -40, 0.5, _stable_sig(x)),
         r"only where x <= -\d",
     ),
+    (
+        "whole_gradient_sum_for_mean",
+        LSQ,
+        "w",
+        {},
+        _lsq_grad,
+        lambda w, x, y: 2 * x.T @ (x @ w - y),
+        r"a missing 1/\d+ \(a sum where the formula has a mean\?\).*the whole gradient",
+    ),
+    (
+        "whole_gradient_one_entry_wrong",
+        LSQ,
+        "w",
+        {},
+        _lsq_grad,
+        _first_entry_doubled,
+        r"1 of \d+ components of d/dw wrong at .*first \[0\] \(0-based",
+    ),
+    (
+        "whole_gradient_sign_flipped",
+        LSQ,
+        "w",
+        {},
+        _lsq_grad,
+        lambda w, x, y: -_lsq_grad(w, x, y),
+        r"sign flipped\?",
+    ),
 ]
 
 
@@ -165,3 +206,16 @@ def test_the_code_raising_is_failed_with_the_exception():
     result = verify_function(broken, sp.sin(x))
     assert result.status is Status.FAILED
     assert "ZeroDivisionError: boom" in result.message
+
+
+LAYER = sp.Sum((sp.Sum(W_[i, j] * X_[j], (j, 1, n)) - Y_[i]) ** 2, (i, 1, m)) / 2
+
+
+def test_a_whole_matrix_gradient_and_its_transpose():
+    right = check_gradient(lambda w, x, y: np.outer(w @ x - y, x), LAYER, "w")
+    assert right.status is Status.VERIFIED_NUMERICALLY
+    assert "components per point" in right.message
+    with pytest.raises(VerificationError, match=r"\(\d+, \d+\) per point; expected .*transposed\?"):
+        check_gradient(lambda w, x, y: np.outer(x, w @ x - y), LAYER, "w")
+    with pytest.raises(VerificationError, match=r"components of d/dw wrong"):
+        check_gradient(lambda w, x, y: np.outer(w @ x - y, x) * 1.001, LAYER, "w")

@@ -142,3 +142,19 @@ def component_note(
         f"{samples.describe(k, names)}, first [{at}] (0-based, as NumPy indexes {whole.base}): "
         f"got {fmt(got[(k, *first)])}, expected {fmt(exp[(k, *first)])}"
     )
+
+
+def plain_derivative(expr: sp.Basic, wrt: str) -> tuple[sp.Basic, sp.Basic]:
+    """SymPy's own derivative and the variable, a component with fresh free indices
+    (``w[k]``, ``W[k, l]``): the reference when the textbook derivation refuses."""
+    from symml.derivation import resolve_variable
+
+    var = resolve_variable(expr, wrt)
+    if isinstance(var, sp.Indexed):
+        taken = {str(s) for s in expr.free_symbols} | {
+            str(lim[0]) for s in expr.atoms(sp.Sum, sp.Product) for lim in s.limits
+        }
+        names = [n for n in ("k", "l", "p", "q", "r", "s", "t", "u") if n not in taken]
+        fresh = [sp.Symbol(n, integer=True) for n in names[: len(var.indices)]]
+        var = var.base[tuple(fresh)]
+    return sp.diff(expr, var).doit(), var

@@ -48,9 +48,24 @@ def load_code(ref: str) -> Callable:
         raise SymmlError(f"cannot import {ref}: {exc}") from exc
 
 
-def _kwargs_plan(func: Callable, available: Iterable[str], adapter: Mapping[str, str]) -> dict:
-    """Keyword -> sampled name, from the signature and the adapter (kwarg -> symbol)."""
+#: Parameter names that may receive the formula's free index under another name.
+_INDEX_NAMES = frozenset({"i", "j", "k", "l", "c", "idx", "index"})
+
+
+def _kwargs_plan(
+    func: Callable,
+    available: Iterable[str],
+    adapter: Mapping[str, str],
+    indices: Iterable[str] = (),
+) -> dict:
+    """Keyword -> sampled name, from the signature and the adapter (kwarg -> symbol).
+
+    A parameter named like an index (``j``, ``k``, ``idx``) that names no symbol takes the
+    one free index, if there is exactly one (``grad(w, x, y, j)`` for the component
+    ``d/dw_k``: the code's ``j`` is the formula's k).
+    """
     available = set(available)
+    spare = [i for i in indices if i in available]
     try:
         params = inspect.signature(func).parameters
     except (TypeError, ValueError):
@@ -68,6 +83,8 @@ def _kwargs_plan(func: Callable, available: Iterable[str], adapter: Mapping[str,
             symbol = name  # that does not apply to this formula
         if symbol in available:
             plan[name] = symbol
+        elif p.default is p.empty and len(spare) == 1 and name in _INDEX_NAMES:
+            plan[name] = spare[0]
         elif p.default is p.empty:
             raise Skip(
                 f"{getattr(func, '__name__', func)} needs argument {name!r}, which is not a "
@@ -88,9 +105,9 @@ def call(
 
     ``pick`` chooses one value of code that returns a tuple (one per claim).
     """
-    plan = _kwargs_plan(
-        func, [n for n in names if n in samples.values or n in samples.sizes], adapter
-    )
+    available = [n for n in names if n in samples.values or n in samples.sizes]
+    indices = [n for n in available if samples.kinds.get(n) == "index"]
+    plan = _kwargs_plan(func, available, adapter, indices)
     batch = samples.batch()
     for name, kind in samples.kinds.items():  # a column vector (n, 1) is a 1-D array to code
         if (

@@ -63,6 +63,7 @@ class Context:
         name: the name in the results (default: the formula's).
         definition: the expression checked (default: the formula's definition).
         kinds: symbol declarations (default: the formula's).
+        sizes: fixed values of size symbols (``{"n": 1000}``); others are drawn.
     """
 
     def __init__(
@@ -75,8 +76,10 @@ class Context:
         name: str | None = None,
         definition: sp.Basic | None = None,
         kinds: Mapping[str, str] | None = None,
+        sizes: Mapping[str, int] | None = None,
     ):
         self.formula = formula
+        self.sizes = dict(sizes or {})
         self.name = name or formula.name
         self.seed = seed
         self.points = points
@@ -134,7 +137,14 @@ class Context:
     def sample(self, exprs: list, exclude: Iterable[str] = ()) -> Samples:
         """Seeded points for the symbols of ``exprs``; a Skip when they cannot be drawn."""
         try:
-            return sample_inputs(exprs, self.kinds, n=self.points, seed=self.seed, exclude=exclude)
+            return sample_inputs(
+                exprs,
+                self.kinds,
+                n=self.points,
+                seed=self.seed,
+                exclude=exclude,
+                sizes=self.sizes or None,
+            )
         except SymmlError as exc:
             raise Skip(str(exc)) from exc
 

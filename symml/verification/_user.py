@@ -20,11 +20,12 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 
 from symml.equality import Purpose, close, prove_symbolic, tolerance_for
-from symml.errors import SymmlError, VerificationError
+from symml.errors import DerivationError, SymmlError, VerificationError
 from symml.functions import sigmoid
 from symml.latex import Aligned, Equation, Relation, parse_latex
 from symml.numeric import DEFAULT_POINTS, mp_reference_many, sample_inputs
 from symml.registry import ClaimKind, default_registry
+from symml.verification._arrays import plain_derivative
 from symml.verification._claims import derivative_target
 from symml.verification._code import load_code
 from symml.verification._context import PROOF_TIMEOUT, Context, Subject, guard
@@ -72,6 +73,7 @@ def verify_function(
     tolerances: Any = None,
     adapter: Mapping[str, str] | None = None,
     args: Mapping[str, str] | None = None,
+    sizes: Mapping[str, int] | None = None,
 ) -> CheckResult:
     """The user's ``func`` against a formula (``wrt`` None) or its derivative; never raises
     for a failed check: the status says it (see :func:`check_function`).
@@ -79,7 +81,8 @@ def verify_function(
     ``func`` is called with keyword arguments named after the formula's symbols; ``args``
     maps a parameter to a symbol where the names differ (``{"lam": "lambda"}``). A
     gradient in a vector or matrix may be returned whole, shaped like it (0-based), or one
-    component for the free index (1-based, as the formula counts).
+    component for the free index (1-based, as the formula counts). ``sizes`` fixes size
+    symbols (``{"n": 1000}``) that are otherwise drawn.
 
     Examples:
         >>> import numpy as np
@@ -98,7 +101,9 @@ def verify_function(
     tol = tolerance_for(Purpose.VERIFICATION, F64, tolerances)
 
     def context(kinds: Mapping[str, str]) -> Context:
-        return Context(None, seed, points, tol, name=label, definition=expr, kinds=kinds)
+        return Context(
+            None, seed, points, tol, name=label, definition=expr, kinds=kinds, sizes=sizes
+        )
 
     ctx = context(symbols or {})
     what = ref or getattr(func, "__name__", "the function")
@@ -107,9 +112,12 @@ def verify_function(
     else:
         from symml.derivation import derive
 
-        d = derive(expr, wrt, steps=False, seed=seed)
         subject = Subject(ClaimKind.DERIVATIVE, wrt=wrt)
-        target, var = derivative_target(d, expr), d.wrt
+        try:
+            d = derive(expr, wrt, steps=False, seed=seed)
+            target, var = derivative_target(d, expr), d.wrt
+        except DerivationError:  # no textbook derivation: SymPy's own derivative is the reference
+            target, var = plain_derivative(expr, wrt)
     noun = "gradient" if var is not None else "value"
     names = {**dict(adapter or {}), **dict(args or {})}
     code = CodeCheck(func, what, noun, target, expr, var, names, ulp_label="yours", prefixed=True)
