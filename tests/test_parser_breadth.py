@@ -331,3 +331,10 @@ def test_amounts(text, expected):
 def test_amount_refusals(text):
     with pytest.raises(ParseError, match=r"unknown command \\\$"):
         parse_latex(text)
+
+
+def test_one_sided_limit_survives_a_restart():
+    # (a - b)^T makes the parse restart with a and b vectors; the side of the limit must stay
+    # (the matrix sum evaluates the limit: from the right 1/h tends to oo; two-sided it is zoo)
+    got = parse_latex(r"\lim_{h \to 0^+} \frac{1}{h} + (a - b)^T (a - b)")
+    assert got.has(sp.oo) and not got.has(sp.zoo), got

@@ -204,9 +204,11 @@ class AtomMixin:
             if closer == "|" and self.at("||"):  # |x||y|: one | closes, the next opens
                 t = self.peek()
                 bar = type(t)
-                self.toks[self.pos : self.pos + 1] = [
+                self.toks = [  # a copy: restarts share the token list
+                    *self.toks[: self.pos],
                     bar("op", "|", t.col, t.space_before),
                     bar("op", "|", t.col + 1, False),
+                    *self.toks[self.pos + 1 :],
                 ]
             self.expect(closer)
         if opener in ("|", r"\lvert"):

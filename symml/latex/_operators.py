@@ -56,7 +56,8 @@ class OperatorMixin:
             side, cut = values[-2], 4
         else:
             return None
-        del self.toks[end - cut : end]
+        # a copy: the token list is shared by the parses that a restart makes
+        self.toks = self.toks[: end - cut] + self.toks[end:]
         return side
 
     def parse_expectation(self):
