@@ -188,6 +188,9 @@ def test_matrix_cookbook(cid, latex, wrt, closed):
 def test_registry_matrix_gradients(name, expected):
     d = derive(name, "w", steps=False)
     assert str(d.gradient) == expected
+    # two routes: finite differences at two sizes, and the entries written out, symbolically
+    assert d.proofs["finite differences (gradient)"].ok
+    assert d.proofs["symbolic (gradient)"].ok
     # the component form stays, 1-based over named sizes (not dim_y_rows)
     assert not any(str(s).startswith("dim_") for s in d.textbook.free_symbols)
     assert all(lim[1] == 1 for s in d.textbook.atoms(sp.Sum) for lim in s.limits)

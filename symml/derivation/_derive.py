@@ -40,6 +40,7 @@ from symml.derivation._gradient import (
     gradient_of_matrix,
     gradient_over_samples,
     holds_whole,
+    symbolic_agreement,
     whole_variable,
 )
 from symml.derivation._simplify import collapse_deltas, expand_function, prove_equal, simplify_deep
@@ -275,6 +276,7 @@ def derive(
                     subject.expr, restore(simplified), var, whole, subject.matrices, seed
                 )
                 proofs["finite differences (gradient)"] = gcheck
+                _symbolic_note(gradient, restore(simplified), var, None, proofs, notes)
             except DerivationError as exc:
                 if "finite-difference check" in str(exc):
                     raise
@@ -284,6 +286,8 @@ def derive(
                 plain = textbook if not textbook.has(AppliedUndef) else simplified
                 gradient, gcheck = gradient_over_samples(subject.expr, restore(plain), var, seed)
                 proofs["finite differences (gradient)"] = gcheck
+                names = {M.name: M.name.lower() for M in gradient.atoms(sp.MatrixSymbol)}
+                _symbolic_note(gradient, restore(plain), var, names, proofs, notes)
                 stacked = [M for M in gradient.atoms(sp.MatrixSymbol) if M.shape[1] != 1]
                 rows = f"the rows of {stacked[0]} are the samples; " if stacked else ""
                 notes.append(f"the sum and the matrix form are the same ({rows}{gcheck.detail})")
@@ -320,6 +324,13 @@ def derive(
         proofs=proofs,
         gradient=gradient,
     )
+
+
+def _symbolic_note(gradient, component, var, aliases, proofs, notes) -> None:
+    proof = symbolic_agreement(gradient, component, var, aliases)
+    if proof is not None:
+        proofs["symbolic (gradient)"] = proof
+        notes.append(f"the matrix form is also proved symbolically: {proof.detail}")
 
 
 def _names_vector(wrt: Any, var: sp.Basic) -> bool:

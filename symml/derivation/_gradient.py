@@ -23,6 +23,7 @@ __all__ = [
     "gradient_of_matrix",
     "gradient_over_samples",
     "holds_whole",
+    "symbolic_agreement",
     "whole_variable",
 ]
 
@@ -94,3 +95,34 @@ def gradient_over_samples(
     if proof.ok is not True:
         raise DerivationError(f"the matrix form {G} could not be checked: {proof.detail}")
     return G, proof
+
+
+def symbolic_agreement(
+    G: sp.MatrixExpr, component: sp.Expr, var: sp.Indexed, aliases=None, timeout: float = 2.0
+) -> Proof | None:
+    """The matrix form's entry ``(j)`` (or ``(j, k)``), written out, proved equal to the
+    component symbolically: a second check at symbolic sizes, where SymPy decides it
+    cheaply (None otherwise: the finite differences stand alone)."""
+    from symml.derivation._entries import entries_form
+    from symml.equality import Method, prove_symbolic
+
+    idx = [i - 1 for i in var.indices]
+    try:
+        entry = G[idx[0], 0] if len(idx) == 1 else G[idx[0], idx[1]]
+        written = entries_form(entry).expr
+        if aliases:
+            written = written.xreplace(
+                {
+                    b: sp.IndexedBase(aliases[str(b.label)])
+                    for b in written.atoms(sp.IndexedBase)
+                    if str(b.label) in aliases
+                }
+            )
+        ok = prove_symbolic(written, component, timeout=timeout)
+    except (ValueError, TypeError, NotImplementedError, AttributeError, IndexError):
+        return None
+    if not ok:
+        return None
+    return Proof(
+        True, Method.SYMBOLIC, "its entries, written out, equal the component symbolically"
+    )
