@@ -287,7 +287,7 @@ def test_a_sum_over_samples_and_its_matrix_form_are_said_to_agree():
     assert str(d.gradient) == "1/m*X.T*(Lambda(_u, sigmoid(_u)).(b*1 + X*w) - y)"
     assert any("the sum and the matrix form are the same" in n for n in d.notes)
     assert d.to_json()["gradient"]["latex"] == (
-        r"\frac{1}{m} X^{T} \left(\sigma\left(b \mathbf{1} + X w\right) - y\right)"
+        r"\frac{1}{m} X^{T} \left(\sigma\left(X w + b \mathbf{1}\right) - y\right)"
     )
 
 

@@ -324,7 +324,18 @@ def matrix_latex(expr: sp.MatrixExpr) -> str:
         lambda e: isinstance(e, sp.OneMatrix) and e.shape[1] == 1,
         lambda e: sp.MatrixSymbol("ZZONES", *e.shape),
     )
-    text = sp.latex(shown).replace("ZZONES", r"\mathbf{1}")
+    if isinstance(shown, sp.MatAdd):  # the data term first: 2 X^T (Xw - y) + 2 lambda w
+        terms = sorted(
+            shown.args,
+            key=lambda t: (-len(t.atoms(sp.MatrixSymbol)), sp.latex(t).startswith("-"), str(t)),
+        )
+        text = sp.latex(terms[0])
+        for t in terms[1:]:
+            piece = sp.latex(t)
+            text += f" - {piece[1:].lstrip()}" if piece.startswith("-") else f" + {piece}"
+    else:
+        text = sp.latex(shown)
+    text = text.replace("ZZONES", r"\mathbf{1}")
     for k, v in names.items():
         text = text.replace(k, v)
     return text
