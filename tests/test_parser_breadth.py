@@ -338,3 +338,14 @@ def test_one_sided_limit_survives_a_restart():
     # (the matrix sum evaluates the limit: from the right 1/h tends to oo; two-sided it is zoo)
     got = parse_latex(r"\lim_{h \to 0^+} \frac{1}{h} + (a - b)^T (a - b)")
     assert got.has(sp.oo) and not got.has(sp.zoo), got
+
+
+def test_frac_digits_survive_a_restart():
+    # \frac12 splits the token 12; after (a - b)^T restarts the parse it must still be 1/2
+    got = parse_latex(r"\frac12 + (a - b)^T (a - b)")
+    assert sp.Rational(1, 2) in got.args, got
+    try:
+        other = parse_latex(r"\frac12 x + (a - b)^T (a - b)")
+    except ParseError:
+        return  # refused: fine; 2/x (what the shared token list gave) is not
+    assert not other.has(1 / sp.Symbol("x", real=True)), other

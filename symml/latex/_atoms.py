@@ -255,7 +255,10 @@ class AtomMixin:
             if len(t.value) > 1 and "." not in t.value:
                 # "\frac12" is one half: TeX takes a single digit as the argument
                 self.pos -= 1
-                self.toks[self.pos] = type(t)("num", t.value[1:], t.col + 1, False)
+                rest = type(t)("num", t.value[1:], t.col + 1, False)
+                # a copy: the parses that a restart makes share the token list (editing it in
+                # place read \frac12 x as 2/x after a restart)
+                self.toks = [*self.toks[: self.pos], rest, *self.toks[self.pos + 1 :]]
                 return sp.Integer(t.value[0])
             return sp.Rational(t.value)
         if t.kind == "letter":
