@@ -31,6 +31,7 @@ from sympy import (
 )
 
 from symml.errors import ParseError
+from symml.functions import sigmoid
 from symml.latex import Aligned, Equation, Relation, latex2sympy_isolated, parse_latex
 
 R = {"real": True}
@@ -96,7 +97,7 @@ SEMANTICS = [
     (r"\frac{d}{dx} x^2", Derivative(x**2, x)),
     (r"\frac{\partial L}{\partial w}", Derivative(S("L"), w)),
     (r"\frac{\partial^2 f}{\partial x^2}", Derivative(S("f"), (x, 2))),
-    (r"\sigma'(z)", Derivative(Function("sigma")(z), z)),
+    (r"\sigma'(z)", Derivative(sigmoid(z), z)),  # \sigma(z) is the sigmoid (one function table)
     # cases
     (r"\begin{cases} x & x > 0 \\ 0 & \text{otherwise} \end{cases}",
      Piecewise((x, x > 0), (0, True))),
@@ -127,7 +128,7 @@ def test_semantics(text, expected):
 def test_equation_is_split_not_solved():
     eq = parse_latex(r"\sigma(x) = \frac{1}{1 + e^{-x}}")
     assert isinstance(eq, Equation)
-    assert eq.lhs == Function("sigma")(x)
+    assert eq.lhs == sigmoid(x)
     assert eq.rhs == 1 / (1 + exp(-x))
     assert parse_latex("y := x + 1") == Equation(y, x + 1, ":=")
 
@@ -231,6 +232,8 @@ ISOLATION_CORPUS = [
     r"\int \frac{dz}{z}", r"x_1 + 1", r"y = 3", r"y + 1", r"i + j", r"\log x",
     r"\sum_{i=1}^{n} x_i", r"X^T X", r"(x-y)^T", r"\mathbf{w}^T \mathbf{x}_i",
     r"\sigma(x) = \frac{1}{1+e^{-x}}", r"P(x|z)",
+    # read by the second reader (latex2sympy2): its global state must not leak either
+    r"x \bmod 3", r"i \bmod j", r"x_{0} \bmod 2 = y", r"{n \choose k}", r"\log(x) \bmod 10",
 ]
 ALONE = {t: sp.srepr(_v) if isinstance(_v := parse_latex(t), sp.Basic) else repr(_v)
          for t in ISOLATION_CORPUS}
@@ -269,6 +272,13 @@ def test_threads_get_the_same_results():
     for t in threads:
         t.join()
     assert results == ALONE
+
+
+def test_isolation_corpus_reaches_the_second_reader():
+    from symml.latex import parse_with_reader
+
+    readers = {parse_with_reader(t).reader for t in ISOLATION_CORPUS}
+    assert readers == {"symml", "latex2sympy2"}
 
 
 def test_latex2sympy2_baseline_is_isolated():
