@@ -324,7 +324,8 @@ def main(argv=None):
     args = ap.parse_args(argv)
     sections = {"startup": bench_startup, "verify": bench_verify_all,
                 "generated": bench_generated, "sums": bench_sums,
-                "accuracy": bench_accuracy, "growth": bench_growth}
+                "accuracy": bench_accuracy, "growth": bench_growth,
+                "parsers": lambda quick: __import__("parsers").main([])}  # bench/parsers.py
     print(f"  {'figure':58s} {'value':>16s} {'baseline':>16s} {'ratio':>9s}  target")
     t0 = time.perf_counter()
     for name, fn in sections.items():
