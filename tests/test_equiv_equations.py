@@ -24,6 +24,10 @@ CASES = [
     (r"x < 1", r"x^2 < 1", False, "sampling"),
     (r"x \leq 1", r"-2x \leq -2", False, "sampling"),  # a negative factor turns it round
     (r"x^2 = 0", r"x = 0", None, "undecided"),  # same solutions, not multiples: not claimed
+    (r"x = 1", r"\sin x = 0", False, "solving"),
+    (r"f(x) = x^2", r"f(x) = x^3", None, "undecided"),  # an unknown f has no values
+    (r"f(x) < x", r"f(x) < 2x", None, "undecided"),
+    (r"f(x) = x^2", r"f(x) = x \cdot x", True, "multiple"),
 ]
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from sympy.core.function import AppliedUndef
 
 # relation operator -> (normal operator, sign of lhs - rhs in the normal form)
 _NORMAL = {
@@ -63,6 +64,12 @@ def relations_equivalent(a: Any, b: Any, seed: int = 0) -> dict[str, Any]:
     if factor is not None and factor != 0 and (opa in ("=", "!=") or factor > 0):
         return _answer(True, "multiple", f"one side is {factor} times the other")
     symbols = sorted(fa.free_symbols | fb.free_symbols, key=lambda s: s.name)
+    unknown = fa.atoms(AppliedUndef) | fb.atoms(AppliedUndef)
+    if unknown:  # f(x) of an unknown f: no value to solve for or sample
+        names = ", ".join(sorted({str(f.func) for f in unknown}))
+        return _answer(
+            None, "undecided", f"unknown functions ({names}): not multiples of each other"
+        )
     found = None
     if opa in ("=", "!=") or opb in ("=", "!="):
         found = _solution_counterexample(opa, fa, opb, fb, symbols, seed) or (
@@ -102,8 +109,11 @@ def _constant_ratio(fa, fb):
 
 
 def _point_value(f, point):
-    v = complex(sp.N(f.subs(point), 30))
-    return v.real if abs(v.imag) <= 1e-12 else None
+    try:
+        v = complex(sp.N(f.subs(point), 30))
+    except (TypeError, ValueError, ZeroDivisionError):  # f(x) of an unknown f has no value
+        return None
+    return v.real if abs(v.imag) <= 1e-12 and np.isfinite(v.real) else None
 
 
 def _solution_counterexample(opa, fa, opb, fb, symbols, seed, swapped=False):
