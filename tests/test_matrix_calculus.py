@@ -32,6 +32,12 @@ CASES = [
     (r"\operatorname{tr}(X^T X)", M, "X", "2*X"),
     (r"\operatorname{tr}(X^T A X)", M, "X", "(A + A.T)*X"),
     (r"\log\det X", M, "X", "X.T**(-1)"),
+    (
+        r"\|X\mathbf{w} - \mathbf{y}\|",
+        {},
+        "w",
+        "1/sqrt(Trace((w.T*X.T - y.T)*(X*w - y)))*X.T*(X*w - y)",
+    ),
     (r"\det X", M, "X", "Determinant(X)*X.T**(-1)"),
     (r"\log\det X - \operatorname{tr}(AX)", M, "X", "X.T**(-1) - A.T"),
     (r"\operatorname{tr}(X)^2", M, "X", "(2*Trace(X))*I"),
@@ -288,6 +294,13 @@ def test_a_sum_over_samples_and_its_matrix_form_are_said_to_agree():
     assert any("the sum and the matrix form are the same" in n for n in d.notes)
     assert d.to_json()["gradient"]["latex"] == (
         r"\frac{1}{m} X^{T} \left(\sigma\left(X w + b \mathbf{1}\right) - y\right)"
+    )
+
+
+def test_a_norm_prints_as_a_norm():
+    d = derive(parse_latex(r"\|X\mathbf{w} - \mathbf{y}\|"), "w", steps=False)
+    assert d.to_json()["gradient"]["latex"] == (
+        r"\frac{1}{\left\|X w - y\right\|} X^{T} \left(X w - y\right)"
     )
 
 

@@ -109,10 +109,41 @@ def component_to_matrix(
     # factor such as 1/n (a silent wrong answer the finite-difference check caught)
     for term in sp.Add.make_args(sp.expand(e, deep=False, mul=True, power_base=False)):
         coeff, rest = term.as_independent(*matrices.values(), *zero, as_Add=False)
+        # factors free of the component index but holding entries (1/sqrt(sum_i x_i^2)):
+        # scalars of the matrices, written through tr(...) of a 1 x 1 product
+        if not rest.is_Add:
+            scalar, rest = rest.as_independent(*zero, as_Add=False)
+            coeff *= _scalar_sums(scalar)
         part = coeff * _term_to_matrix(rest, zero, M, component)
         out = part if out is None else out + part
     if out is None:
         raise DerivationError(f"nothing to write in matrix form in {component}")
+    return out
+
+
+def _scalar_sums(f: sp.Expr) -> sp.Expr:
+    """Sums over entries inside a scalar factor -> ``tr`` of the 1 x 1 matrix they are."""
+    from sympy.tensor.array.expressions import convert_array_to_matrix, convert_indexed_to_array
+
+    def one(S):
+        # SymPy reads (u_i)(u_i), not (u_i)^2, as a contraction
+        body = S.function.replace(
+            lambda e: isinstance(e, sp.Pow) and e.exp == 2 and e.base.has(MatrixElement),
+            lambda e: sp.Mul(e.base, e.base, evaluate=False),
+        )
+        try:
+            out = convert_array_to_matrix(convert_indexed_to_array(sp.Sum(body, *S.limits)))
+        except (ValueError, TypeError, NotImplementedError, AttributeError, IndexError, KeyError):
+            return S
+        if isinstance(out, MatrixElement) and out.parent.shape == (1, 1):
+            return sp.Trace(out.parent)
+        return S
+
+    if not f.atoms(MatrixElement):
+        return f
+    out = f.replace(lambda e: isinstance(e, sp.Sum), one)
+    if out.atoms(MatrixElement):
+        raise DerivationError(f"SymPy cannot write the factor {f} in matrix terms")
     return out
 
 
@@ -320,6 +351,25 @@ def matrix_latex(expr: sp.MatrixExpr) -> str:
         return e
 
     shown = expr.replace(lambda e: isinstance(e, ElementwiseApplyFunction), named)
+    norms: dict[str, str] = {}
+
+    def squared_norm(e):
+        v = e.arg.args[1]
+        key = "ZZNORM" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[len(norms) % 26]
+        norms[key] = rf"\left\|{matrix_latex(v)}\right\|"
+        return sp.Symbol(key, positive=True) ** 2
+
+    shown = shown.replace(
+        lambda e: (
+            isinstance(e, sp.Trace)
+            and isinstance(e.arg, sp.MatMul)
+            and len(e.arg.args) == 2
+            and e.arg.args[1].shape[1] == 1
+            and e.arg.args[0] == e.arg.args[1].T
+        ),
+        squared_norm,
+    )
+    names.update(norms)
     shown = shown.replace(
         lambda e: isinstance(e, sp.OneMatrix) and e.shape[1] == 1,
         lambda e: sp.MatrixSymbol("ZZONES", *e.shape),
