@@ -492,6 +492,21 @@ latex = 'KL(P||P) = 0'
 [[kl.claims]]
 kind = "identity"
 latex = 'KL(Q||P) = KL(P||Q)'
+
+[mi]
+title = "Mutual information"
+latex = 'I(X; Y) = H(X) - H(X|Y)'
+symbols = { H = "function" }
+sources = ["test"]
+tags = ["test"]
+
+[[mi.claims]]
+kind = "identity"
+latex = 'H(X) - H(X|Y) = H(Y) - H(Y|X)'
+
+[[mi.claims]]
+kind = "identity"
+latex = 'H(X) - H(X|Y) = H(X)'
 """
 
 
@@ -505,6 +520,8 @@ latex = 'KL(Q||P) = KL(P||Q)'
         ("kl", 0, Status.VERIFIED_NUMERICALLY),
         ("kl", 1, Status.VERIFIED_NUMERICALLY),
         ("kl", 2, Status.REFUTED),  # KL is not symmetric
+        ("mi", 0, Status.VERIFIED_NUMERICALLY),
+        ("mi", 1, Status.REFUTED),  # X and Y are not independent under a random joint
     ],
 )
 def test_abstract_claims_are_checked_on_random_instances(tmp_path, name, index, status):
@@ -516,3 +533,30 @@ def test_abstract_claims_are_checked_on_random_instances(tmp_path, name, index, 
         assert check.message.startswith("on a random instance (")
     else:
         assert "random instances" in check.message
+
+
+_SOFTMAX_TOML = r"""
+[sm]
+title = "Softmax"
+latex = '\text{softmax}(z_i) = \frac{e^{z_i}}{\sum_{j=1}^{K} e^{z_j}}'
+symbols = { z = "vector", K = "natural", i = "index", j = "index" }
+sources = ["test"]
+tags = ["test"]
+
+[[sm.claims]]
+kind = "derivative"
+wrt = "z_k"
+latex = '\text{softmax}(z_i)\left(\delta_{ik} - \text{softmax}(z_k)\right)'
+
+[[sm.claims]]
+kind = "derivative"
+wrt = "z_k"
+latex = '\text{softmax}(z_i)\left(\delta_{ik} + \text{softmax}(z_k)\right)'
+"""
+
+
+def test_softmax_components_and_the_kronecker_delta_are_read_as_a_textbook_means_them(tmp_path):
+    reg = _registry(tmp_path, _SOFTMAX_TOML)
+    right, wrong = verify_formula(reg.get("sm"), points=300).checks
+    assert right.status in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY), right.message
+    assert wrong.status is Status.REFUTED, wrong.message

@@ -5,6 +5,7 @@ that cannot run into its status.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
@@ -118,6 +119,7 @@ class Context:
             value = expand_function(value, lhs, self.definition)
             if isinstance(lhs, sp.Symbol) and lhs in value.free_symbols:
                 value = value.xreplace({lhs: self.definition})
+        value = component_reading(value, self.definition)
         if value.atoms(sp.Derivative):
             differentiable_or_refute(value)
             value = value.doit()
@@ -184,13 +186,75 @@ def guard(ctx: Context, subject: Subject, run: Callable[[], Any]) -> Any:
     except SymmlTimeout as exc:
         return ctx.result(subject, Status.TIMEOUT, str(exc))
     except SymmlError as exc:
-        return ctx.result(subject, Status.SKIPPED, f"{type(exc).__name__}: {exc}")
+        return ctx.result(subject, Status.SKIPPED, plain_reason(exc))
     except Exception as exc:  # noqa: BLE001 - a check symml could not run is a failure, shown
         return ctx.result(
             subject,
             Status.FAILED,
             f"symml raised {type(exc).__name__} while checking: {exc}",
         )
+
+
+def component_reading(value: sp.Basic, definition: Any) -> sp.Basic:
+    """``softmax(z_i)`` as component i of the softmax over the definition's ``z`` (1..K),
+    and ``delta_ik`` as the Kronecker delta of the indices i and k, as a textbook means them."""
+    from sympy.core.function import AppliedUndef
+
+    from symml.functions import softmax, sum_of_exp
+
+    if not isinstance(definition, sp.Basic):
+        return value
+    bounds = {}
+    for s in definition.atoms(sp.Sum):
+        found = sum_of_exp(s)
+        if found is not None:
+            bounds[found[0]] = found[2]
+    if not bounds:
+        return value
+    by_label = {str(b.label): b for b in bounds}
+
+    def component(e: sp.Basic) -> sp.Basic:
+        (arg,) = e.args
+        if isinstance(arg, sp.Indexed) and arg.base in bounds and len(arg.indices) == 1:
+            return softmax(arg.base, arg.indices[0], bounds[arg.base])
+        head, _, idx = str(arg).partition("_")
+        if isinstance(arg, sp.Symbol) and head in by_label and len(idx) == 1:  # z_k
+            base = by_label[head]
+            return softmax(base, sp.Symbol(idx, integer=True), bounds[base])
+        return e
+
+    value = value.replace(
+        lambda e: (
+            isinstance(e, AppliedUndef) and type(e).__name__ == "softmax" and len(e.args) == 1
+        ),
+        component,
+    )
+    indices = {str(s): s for s in value.free_symbols | definition.free_symbols if s.is_integer}
+    deltas = {}
+    for s in value.free_symbols:
+        name = str(s)
+        if name.startswith("delta_") and len(name) == 8:
+            a, b = name[6], name[7]
+            if a in indices and b in indices:
+                deltas[s] = sp.KroneckerDelta(indices[a], indices[b])
+    return value.xreplace(deltas) if deltas else value
+
+
+_DIFFERENTIATE = re.compile(r"cannot differentiate .* with respect to (\S+?):? (.*)$", re.S)
+
+
+def plain_reason(exc: SymmlError) -> str:
+    """Why a check could not run, in words: no SymPy expression dumped into the message."""
+    text = str(exc)
+    found = _DIFFERENTIATE.search(text)
+    if found:
+        return f"cannot differentiate the formula with respect to {found[1]}: {found[2]}"
+    if "is a relation or an aligned block" in text:
+        return (
+            "the formula is a chain of relations or an aligned block (several equations), "
+            "so there is no single value to compare the code with"
+        )
+    return f"{type(exc).__name__}: {text}"
 
 
 class NotDifferentiable(Exception):

@@ -11,7 +11,8 @@ It is checked instead on :data:`INSTANCES` seeded random instances, each an ordi
 * a function applied to a summation index (``P(x)`` in ``sum_x P(x) log P(x)/Q(x)``) becomes
   a random probability vector, drawn by the sampler (``simplex``) at every point;
 * ``E[.]``, ``Var(.)`` and ``Cov(., .)`` of random variables (undeclared capitals ``X``,
-  ``Y``) become sums over a random joint distribution on three values each.
+  ``Y``) become sums over a random joint distribution on three values each, and the
+  entropies ``H(X)``, ``H(X, Y)``, ``H(X|Y)`` those of its marginals (in nats).
 
 A claim refuted on one instance is refuted (the instance is in the message); one that holds
 on every instance is verified numerically, and the message says it was on instances.
@@ -59,7 +60,9 @@ def abstract_parts(expr: sp.Basic, kinds: Mapping[str, str]) -> dict[str, set[st
     rvs: set[str] = set()
     for app in expr.atoms(AppliedUndef):
         name = type(app).__name__
-        if name in _MOMENTS:
+        if name == "H" and _entropy_args(app) is not None:
+            rvs |= set(_entropy_args(app))
+        elif name in _MOMENTS:
             for a in app.args:
                 rvs |= {
                     str(s)
@@ -193,7 +196,33 @@ class InstanceContext(Context):
                 lambda e: isinstance(e, AppliedUndef) and type(e).__name__ in _MOMENTS,
                 self._moment,
             )
+            expr = expr.replace(
+                lambda e: (
+                    isinstance(e, AppliedUndef)
+                    and type(e).__name__ == "H"
+                    and _entropy_args(e) is not None
+                ),
+                self._entropy,
+            )
         return expr
+
+    def _entropy(self, e: sp.Basic) -> sp.Basic:
+        """H(X, Y) of the joint distribution's marginal; H(X|Y) = H(X, Y) - H(Y)."""
+        given = [a for a in e.args if type(a).__name__ == "Given"]
+        if given:
+            (g,) = given
+            head = [str(a) for a in e.args if a is not g] + [str(g.args[0])]
+            cond = [str(v) for v in g.args[1:]]
+            return self._joint_entropy(head + cond) - self._joint_entropy(cond)
+        return self._joint_entropy([str(a) for a in e.args])
+
+    def _joint_entropy(self, names: list[str]) -> sp.Basic:
+        axes = sorted({self.variables.index(n) for n in names})
+        weights = np.array([float(w) for w in self.joint]).reshape((SUPPORT,) * len(self.variables))
+        other = tuple(k for k in range(len(self.variables)) if k not in axes)
+        marginal = weights.sum(axis=other) if other else weights
+        p = marginal[marginal > 0]
+        return sp.Float(float(-(p * np.log(p)).sum()), 15)
 
     def _put_functions(self, expr: sp.Basic) -> sp.Basic:
         # f before g in d f(g(x)) / d g(x): a function that is a derivative's variable waits
@@ -256,6 +285,18 @@ def _apply(head: sp.Basic, body: sp.Basic, args: tuple) -> sp.Basic:
             ),
         )
     return out
+
+
+def _entropy_args(app: sp.Basic) -> list[str] | None:
+    """The random variables of ``H(X)``, ``H(X, Y)`` or ``H(X|Y)``; None for another H."""
+    names = []
+    for a in app.args:
+        parts = a.args if type(a).__name__ == "Given" else (a,)
+        for p in parts:
+            if type(p) is not sp.Symbol or not str(p)[:1].isupper():
+                return None
+            names.append(str(p))
+    return names
 
 
 def _doit(e: sp.Basic) -> sp.Basic:
