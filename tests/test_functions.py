@@ -334,3 +334,103 @@ def test_one_plus_exp(expr, expected):
 )
 def test_sum_of_exp(expr, expected):
     assert sum_of_exp(expr) == expected
+
+
+# ------------------------------------------------------- the common ML functions (issue 14)
+
+from symml.functions import (  # noqa: E402
+    elu,
+    gelu,
+    gelu_tanh,
+    hard_sigmoid,
+    hard_tanh,
+    log_softmax,
+    mish,
+    ml_function_for,
+    normal_cdf,
+    normal_logpdf,
+    normal_pdf,
+    selu,
+    silu,
+    softsign,
+)
+
+NEW_SCALAR = [
+    normal_cdf,
+    normal_pdf,
+    gelu,
+    gelu_tanh,
+    silu,
+    mish,
+    softsign,
+    hard_sigmoid,
+    hard_tanh,
+    elu,
+    selu,
+    sp.erf,
+    sp.erfc,
+]
+# a point per side of every kink, and tails where a naive form cancels or overflows
+NEW_POINTS = (-30.0, -7.5, -2.5, -1.25, -0.3, 0.4, 2.0, 9.0, 40.0)
+
+
+@pytest.mark.parametrize("fn", NEW_SCALAR, ids=lambda f: f.__name__)
+def test_new_function_derivative_is_the_derivative_of_its_elementary_form(fn):
+    d = sp.diff(fn(x), x)
+    de = sp.diff(to_elementary(fn(x)), x)
+    for p in (-2.5, -1.3, -0.2, 0.7, 2.5):  # away from the kinks at 0, +-1, +-3
+        assert abs(sp.N((d - de).subs(x, sp.Float(p, 40)), 30)) < 1e-25
+
+
+@pytest.mark.parametrize("fn", NEW_SCALAR, ids=lambda f: f.__name__)
+def test_new_function_numpy_code_matches_mpmath_in_the_tails(fn):
+    from symml.numeric import lambdify_ml
+
+    code = lambdify_ml(fn(x), [x])
+    got = np.asarray(code(np.array(NEW_POINTS)), dtype=float)
+    for g, p in zip(got, NEW_POINTS, strict=True):
+        ref = float(sp.N(fn(x).subs(x, sp.Float(p, 40)), 30))
+        assert abs(g - ref) <= 1e-12 * max(abs(ref), 1e-300) + 1e-300, (fn, p, g, ref)
+
+
+@pytest.mark.parametrize(
+    ("latex", "expected"),
+    [
+        (r"\operatorname{GELU}(x)", gelu(x)),
+        (r"\text{gelu}(x)", gelu(x)),
+        (r"\mathrm{erf}(x)", sp.erf(x)),
+        (r"\erf(x)", sp.erf(x)),
+        (r"erf(x)", sp.erf(x)),
+        (r"\Phi(x)", normal_cdf(x)),
+        (r"\sigma(x)", sigmoid(x)),
+        (r"\text{swish}(x)", silu(x)),
+        (r"\operatorname{SiLU}(x)", silu(x)),
+        (r"\operatorname{Mish}(x)", mish(x)),
+        (r"\operatorname{ELU}(x)", elu(x)),
+        (r"\operatorname{SELU}(x)", selu(x)),
+        (r"\operatorname{hardtanh}(x)", hard_tanh(x)),
+        (r"\operatorname{softsign}(x)", softsign(x)),
+    ],
+)
+def test_one_function_table_reads_every_spelling(latex, expected):
+    from symml.latex import parse_latex
+
+    assert parse_latex(latex, symbols={"x": "real"}) == expected
+
+
+def test_sigma_without_an_argument_or_defined_by_the_caller_stays_generic():
+    from symml.latex import parse_latex
+
+    assert parse_latex(r"\sigma^2") == sp.Symbol("sigma", real=True) ** 2
+    assert type(parse_latex(r"\sigma(x)", functions=["sigma"])).__name__ == "sigma"
+    assert ml_function_for("phi") is None  # \phi(x) is a feature map, not the normal density
+
+
+def test_textbook_derivatives_of_the_new_functions():
+    assert sp.diff(gelu(x), x) == normal_cdf(x) + x * normal_pdf(x)
+    assert sp.diff(normal_cdf(x), x) == normal_pdf(x)
+    assert sp.diff(silu(x), x) == sigmoid(x) * (1 + x * (1 - sigmoid(x)))
+    mu, s = sp.Symbol("mu", real=True), sp.Symbol("s", positive=True)
+    assert sp.diff(normal_logpdf(x, mu, s), mu) == (x - mu) / s**2
+    zz = sp.IndexedBase("z")
+    assert sp.diff(log_softmax(zz, i, K), zz[j]) == sp.KroneckerDelta(i, j) - softmax(zz, j, K)
