@@ -78,6 +78,9 @@ def run(capsys, monkeypatch, *args: str, stdin: str | None = None) -> tuple[int,
         (["parse", "-sx=positive", r"-\log x", "--json"], "-log(x)"),
         (["parse", "--json", "--", "-x"], "-x"),
         (["parse", "--json", "-x"], "-x"),
+        (["parse", "--json", "-s^2"], "-s**2"),  # not -s with the value ^2
+        (["parse", "--json", "-f(x)^2", "-f", "f"], "-f(x)**2"),
+        (["parse", "--json", "-fg", "-g(x)"], "-g(x)"),  # -f g, then the formula
     ],
     ids=lambda a: " ".join(a) if isinstance(a, list) else None,
 )

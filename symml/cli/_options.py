@@ -91,7 +91,13 @@ class Command(click.Command):
         if word.startswith("--"):
             name = word.split("=", 1)[0]
             return name if name in takes or _OPTION_NAME.fullmatch(name) else None
-        return word[:2] if word[:2] in takes else None
+        short, attached = word[:2], word[2:]
+        if short not in takes:
+            return None
+        shape = _ATTACHED.get(short)
+        if attached and shape is not None and not shape.fullmatch(attached):
+            return None  # `-s^2`, `-f(x)`: a formula, not -s/-f with a value
+        return short
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         if hasattr(click.Command, "format_arguments"):  # Click >= 8.5 lists them itself
@@ -109,6 +115,13 @@ class Command(click.Command):
 
 
 _OPTION_NAME = re.compile(r"--[A-Za-z][A-Za-z0-9_-]*")
+#: What a value glued to a short option looks like (`-sx=real`, `-fh`, `-j4`, `-tloss`):
+#: a word of another shape after `-s` or `-f` is a formula that starts with a minus.
+_ATTACHED = {
+    "-s": re.compile(r"[A-Za-z_]\w*=[\w\[\], ]+"),
+    "-f": re.compile(r"[A-Za-z_]\w*"),
+    "-j": re.compile(r"\d+"),
+}
 
 
 def command(name: str) -> Callable[[Callable[..., Any]], click.Command]:
