@@ -31,6 +31,7 @@ Examples:
 from __future__ import annotations
 
 import atexit
+import logging
 import multiprocessing
 import os
 import pickle
@@ -43,6 +44,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, TypeVar
 
 from symml.errors import SymmlError, SymmlTimeout
+
+log = logging.getLogger("symml.workers")  # a timeout is logged: a cache must not keep its result
 
 __all__ = [
     "SIMPLIFY_TIMEOUT",
@@ -100,7 +103,9 @@ def run_bounded(fn: Callable[..., T], *args: Any, timeout: float | None, **kwarg
     if timeout is None:
         return fn(*args, **kwargs)
     if timeout <= 0:
-        raise SymmlTimeout(f"{_name(fn)} was given no time (timeout={timeout!r} s)")
+        message = f"{_name(fn)} was given no time (timeout={timeout!r} s)"
+        log.info(message)
+        raise SymmlTimeout(message)
     if os.environ.get(_WORKER_FLAG) or multiprocessing.current_process().daemon:
         # Inside a worker (ours, or a daemonic multiprocessing one) no new process is started.
         return _run_in_thread(fn, args, kwargs, timeout)
@@ -214,7 +219,9 @@ def _run_in_thread(fn: Callable[..., T], args: tuple, kwargs: dict, timeout: flo
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        raise SymmlTimeout(f"{_name(fn)} did not finish within {timeout:g} s (thread abandoned)")
+        message = f"{_name(fn)} did not finish within {timeout:g} s (thread abandoned)"
+        log.info(message)
+        raise SymmlTimeout(message)
     if "error" in box:
         raise box["error"]
     return box["value"]
@@ -398,7 +405,9 @@ class _Pool:
             frame = worker.replies.get(timeout=timeout)
         except queue.Empty:
             self._drop(worker)
-            raise SymmlTimeout(f"{name} did not finish within {timeout:g} s") from None
+            message = f"{name} did not finish within {timeout:g} s"
+            log.info(message)
+            raise SymmlTimeout(message) from None
         except OSError as exc:
             self._drop(worker)
             raise SymmlError(f"the symml worker running {name} failed: {exc!r}") from exc
