@@ -17,7 +17,7 @@ _VECTOR_FONTS = frozenset({r"\mathbf", r"\boldsymbol", r"\vec", r"\bm"})
 
 def multiplies_vector(tokens) -> bool:
     """True when a capital letter stands directly before ``\\mathbf{...}`` (``X\\mathbf{w}``)."""
-    for k, (prev, nxt) in enumerate(zip(tokens, tokens[1:])):
+    for k, (prev, nxt) in enumerate(zip(tokens, tokens[1:], strict=False)):
         if k > 0 and tokens[k - 1].kind == "op" and tokens[k - 1].value in ("^", "_"):
             continue  # w^T \mathbf{x}: the T is a transpose, not a matrix
         capital = (prev.kind == "letter" and prev.value.isupper()) or (
