@@ -345,7 +345,9 @@ def sample_inputs(
 
 def _reject_function(name: str, base: str) -> None:
     if base == "function":
-        raise SymmlError(f"{name} is declared a function; an unknown function cannot be sampled")
+        raise SymmlError(
+            f"{name} is declared a function; a general function has no values to sample"
+        )
 
 
 def _limits_of(expr: sp.Basic, ind: sp.Indexed) -> dict[sp.Symbol, tuple]:

@@ -3,7 +3,8 @@
 :func:`stabilize` turns ``1 - sigmoid(x)``, ``sigmoid(x)(1 - sigmoid(x))``, ``1 - tanh(x)^2``,
 ``log(1 + e^x)``, ``1 + erf(u)`` and their kin into equal expressions that the stable
 printers evaluate without cancellation or overflow. The two helpers it may introduce,
-``_dsigmoid`` and ``_sech2``, are printed by name (``_print__dsigmoid``), so no printer imports them.
+``_dsigmoid`` and ``_sech2``, are printed by name (``_print__dsigmoid``), so no printer
+imports them.
 """
 
 from __future__ import annotations
