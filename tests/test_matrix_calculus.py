@@ -297,6 +297,13 @@ def test_a_sum_over_samples_and_its_matrix_form_are_said_to_agree():
     )
 
 
+def test_a_sum_inside_a_product_prints_in_textbook_order():
+    e = parse_latex(r"\|X B - C\|_F^2", symbols=M)
+    assert derive(e, "B", steps=False).to_json()["textbook"]["latex"] == (
+        r"2 X^{T} \left(X B - C\right)"
+    )
+
+
 def test_a_norm_prints_as_a_norm():
     d = derive(parse_latex(r"\|X\mathbf{w} - \mathbf{y}\|"), "w", steps=False)
     assert d.to_json()["gradient"]["latex"] == (

@@ -374,6 +374,25 @@ def matrix_latex(expr: sp.MatrixExpr) -> str:
         lambda e: isinstance(e, sp.OneMatrix) and e.shape[1] == 1,
         lambda e: sp.MatrixSymbol("ZZONES", *e.shape),
     )
+    sums: dict[str, str] = {}
+
+    def bracketed(e):  # a sum inside a product prints in the same order: X^T (XB - C)
+        key = "ZZSUM" + "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[len(sums) % 26]
+        sums[key] = rf"\left({_sorted_sum(e)}\right)"
+        return sp.MatrixSymbol(key, *e.shape)
+
+    if isinstance(shown, sp.MatMul):
+        shown = sp.MatMul(*[bracketed(a) if isinstance(a, sp.MatAdd) else a for a in shown.args])
+    elif isinstance(shown, sp.MatAdd):
+        shown = sp.MatAdd(
+            *[
+                sp.MatMul(*[bracketed(f) if isinstance(f, sp.MatAdd) else f for f in t.args])
+                if isinstance(t, sp.MatMul)
+                else t
+                for t in shown.args
+            ]
+        )
+    names.update(sums)
     if isinstance(shown, sp.MatAdd):  # the data term first: 2 X^T (Xw - y) + 2 lambda w
         terms = sorted(
             shown.args,
@@ -386,6 +405,19 @@ def matrix_latex(expr: sp.MatrixExpr) -> str:
     else:
         text = sp.latex(shown)
     text = text.replace("ZZONES", r"\mathbf{1}")
-    for k, v in names.items():
-        text = text.replace(k, v)
+    for _ in range(4):  # placeholders inside placeholders' text: replace until none is left
+        for k, v in names.items():
+            text = text.replace(k, v)
+    return text
+
+
+def _sorted_sum(e: sp.MatAdd) -> str:
+    """``-C + XB`` as ``XB - C``: positive terms first, then by the matrices they hold."""
+    terms = sorted(
+        e.args, key=lambda t: (sp.latex(t).startswith("-"), -len(t.atoms(sp.MatrixSymbol)), str(t))
+    )
+    text = sp.latex(terms[0])
+    for t in terms[1:]:
+        piece = sp.latex(t)
+        text += f" - {piece[1:].lstrip()}" if piece.startswith("-") else f" + {piece}"
     return text
