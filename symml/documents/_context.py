@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from symml.documents._compare import SEED, canonical, compare, short
+from symml.documents._compare import SEED, canonical, compare, free_names, short
 
 
 class Context:
@@ -170,10 +170,16 @@ def match_registry(
         if verdict is True:
             return rname, f"same as registry: {rname} (equivalent {detail})", None, False
         if verdict is False:
-            return rname, (
+            note = (
                 f"differs from registry: {rname}: here {short(renamed)}, registry "
                 f"{short(rbody)}; {detail}"
-            ), None, False
+            )
+            if name in KNOWN_BY_NAME and _no_new_names(renamed, rbody):
+                from symml.registry import get
+
+                correction = get(rname).latex
+                return rname, f"{note}; the registry has {correction}", correction, True
+            return rname, note, None, False
         return None, f"registry {rname} has this name; not compared: {detail}", None, False
     return None, "not in the registry", None, False
 
@@ -191,6 +197,40 @@ MEANINGS = {
         ("cross_entropy_distributions", "cross_entropy_bits"),
     ),
 }
+
+
+#: Names that mean one quantity whatever the document: a definition under this name that
+#: differs from the registry's, with no parameter of its own (a temperature T), is refuted.
+KNOWN_BY_NAME = {"softmax"}
+
+
+def known_correction(side: Any, ctx: Context) -> str | None:
+    """The registry's LaTeX when ``side`` is a quantity known by name (``softmax(z)_i``)."""
+    from sympy.core.function import AppliedUndef
+
+    if type(side).__name__ == "Component" and side.args:
+        side = side.args[0]
+    name = type(side).__name__ if not isinstance(side, AppliedUndef) else side.func.__name__
+    if name not in KNOWN_BY_NAME:
+        return None
+    for rname, _title, head, _params, _body in ctx.registry():
+        if head == name:
+            from symml.registry import get
+
+            return get(rname).latex
+    return None
+
+
+def _no_new_names(body: Any, rbody: Any) -> bool:
+    """Does ``body`` use no name the registry's form lacks (sum lengths aside)?"""
+    import sympy as sp
+
+    lengths = set()
+    for node in body.atoms(sp.Sum, sp.Product) | rbody.atoms(sp.Sum, sp.Product):
+        for limit in node.limits:
+            for bound in limit[1:]:
+                lengths |= {str(b) for b in bound.free_symbols}
+    return free_names(body) - lengths <= free_names(rbody)
 
 
 def _meaning(name: str, params: tuple, body: Any) -> str | None:

@@ -35,7 +35,14 @@ from symml.documents._classes import (
     notation,
 )
 from symml.documents._compare import free_names, short
-from symml.documents._context import Context, compare_bounded, definition_head, match_registry
+from symml.documents._context import (
+    Context,
+    compare_bounded,
+    definition_head,
+    known_correction,
+    match_registry,
+)
+from symml.documents._density import normal_density
 from symml.documents._model import Found, Statement, Status
 from symml.documents._random import OPERATORS, compare_random, has_random
 from symml.documents._sentence import lead_word
@@ -97,6 +104,12 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
         ctx.simplex |= _vectors(sides)
     if len(sides) == 1:
         return _single(sides[0], found, ctx, lead)
+    density = normal_density(sides, latex, ctx)
+    if density is not None:
+        if density[0] is Status.REFUTED and lead and lead[0] in _NOT_CLAIM_LEADS:
+            why = f"{density[1]} (after {lead[1]!r}: not a claim, not refuted)"
+            return Status.UNCHECKED, why, density[2], _NOT_CLAIM_LEADS[lead[0]], None
+        return density
     if any(hasattr(s, "parts") or hasattr(s, "items") for s in sides):
         why = "parsed; a relation inside an equation is not checked"
         return Status.UNCHECKED, why, None, Statement.CONDITION, None
@@ -122,7 +135,20 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
     if rounded is not None and len(sides) == 2:
         # beta2 = 0.999: a value with unknowns on the other side is a value given
         return Status.OK, _WHY[Statement.ASSIGNMENT], None, Statement.ASSIGNMENT, None
-    return (*_chain(sides, ctx, cls), None, cls, None)
+    status, message = _chain(sides, ctx, cls)
+    correction = known_correction(sides[0], ctx) if status is Status.REFUTED else None
+    if correction is not None:
+        message = f"{message}; the registry has {correction}"
+    return status, message, None, cls, correction
+
+
+#: Leading words after which a formula is not a claim: a mismatch is said, not refuted.
+_NOT_CLAIM_LEADS = {
+    "assumption": Statement.ASSUMPTION,
+    "condition": Statement.CONDITION,
+    "assignment": Statement.ASSIGNMENT,
+    "solve": Statement.EQUATION,
+}
 
 
 def _single(value, found: Found, ctx: Context, lead) -> tuple:

@@ -1,0 +1,129 @@
+"""Context, like a reader's: the registry's quantities by meaning, and sampling domains.
+
+Each row is a short document in one author's style (MyST dollars, kramdown-escaped
+``\\\\( \\\\)`` as in the CS231n notes, LaTeX environments, plain textbook prose); the row
+says the status of its last formula, and for a refutation the registry entry given as the
+correction. The guards are formulas that look like a restated quantity but are a
+condition, an assumption or another use of the name: never refuted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from symml.documents import Status, check_text
+
+OK, VERIFIED, REFUTED, UNCHECKED = Status.OK, Status.VERIFIED, Status.REFUTED, Status.UNCHECKED
+
+NORMAL = r"\frac{1}{\sqrt{2\pi\sigma^2}} e^{-\frac{(x-\mu)^2}{2\sigma^2}}"
+
+# (id, document, status of the last formula, registry entry of the correction or None)
+CASES = [
+    # --- the normal density by meaning
+    ("normal-myst", rf"The Gaussian density is $\mathcal{{N}}(x; \mu, \sigma^2) = {NORMAL}$.",
+     VERIFIED, None),
+    ("normal-mid-display",
+     "The likelihood of one point is\n\n$$\n\\mathcal{N}(x \\mid \\mu, \\sigma^2) = "
+     "\\frac{1}{\\sigma\\sqrt{2\\pi}} \\exp\\left(-\\frac{(x-\\mu)^2}{2\\sigma^2}\\right)\n$$\n",
+     VERIFIED, None),
+    ("normal-kramdown-standard",
+     r"The standard normal is \\(\mathcal{N}(x; 0, 1) = \frac{1}{\sqrt{2\pi}} e^{-x^2/2}\\).",
+     VERIFIED, None),
+    ("normal-chain-environment",
+     "\\begin{equation}\n\\mathcal{N}(x; \\mu, \\sigma^2) = " + NORMAL
+     + " = \\frac{1}{\\sigma\\sqrt{2\\pi}} e^{-\\frac{1}{2}\\left(\\frac{x-\\mu}{\\sigma}"
+     "\\right)^2}\n\\end{equation}\n",
+     VERIFIED, None),
+    ("normal-by-standard-deviation",  # N(x; mu, sigma): the third argument read as sigma
+     r"Here $\mathcal{N}(x; \mu, \sigma) = \frac{1}{\sqrt{2\pi}\sigma} "
+     r"e^{-\frac{(x-\mu)^2}{2\sigma^2}}$.",
+     VERIFIED, None),
+    ("normal-missing-2",
+     r"The density is $\mathcal{N}(x; \mu, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma^2}} "
+     r"e^{-\frac{(x-\mu)^2}{\sigma^2}}$.",
+     REFUTED, "normal_pdf"),
+    ("normal-sigma-under-root",
+     r"so that \\(\mathcal{N}(x \mid \mu, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma}} "
+     r"e^{-\frac{(x-\mu)^2}{2\sigma^2}}\\)",
+     REFUTED, "normal_pdf"),
+    ("normal-standard-wrong",
+     r"and the standard normal, $\mathcal{N}(x; 0, 1) = \frac{1}{\sqrt{2\pi}} e^{-x^2}$.",
+     REFUTED, "normal_pdf"),
+    # guards: an assumption, a law (not a density), a density named p, another N
+    ("normal-assumed", r"Assume that $\mathcal{N}(x; \mu, \sigma^2) = \frac{1}{2} e^{-x^2}$.",
+     UNCHECKED, None),
+    ("normal-as-law", r"The prior $\mathcal{N}(\mu, \sigma^2) = \mathcal{N}(0, 1)$ here.",
+     UNCHECKED, None),
+    ("normal-multivariate",
+     r"$\mathcal{N}(z; 0, I) = \frac{1}{(2\pi)^{d/2}} e^{-\|z\|^2/2}$", UNCHECKED, None),
+    ("density-named-p", r"Then $p(x) = \mathcal{N}(x; \mu, \sigma^2)$.", OK, None),
+    ("neighbourhood-N", r"and $\mathcal{N}(i) = 2 k$ neighbours", OK, None),
+    # --- softmax
+    ("softmax-myst", r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}$",
+     VERIFIED, None),
+    ("softmax-text-bold",
+     r"\\(\text{softmax}(\mathbf{z})_i = \frac{\exp(z_i)}{\sum_{j=1}^K \exp(z_j)}\\)",
+     VERIFIED, None),
+    ("softmax-bound-i",  # the bound i of the sum is a dummy: the same value
+     r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_i e^{z_i}}$", VERIFIED, None),
+    ("softmax-no-exp-below",
+     r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j z_j}$", REFUTED, "softmax"),
+    ("softmax-sum-of-the-same",
+     r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_i}}$", REFUTED, "softmax"),
+    ("softmax-defined-wrong",
+     "We define\n\n$$\n\\operatorname{softmax}(z_i) = \\frac{e^{z_i}}{\\sum_j z_j}\n$$\n",
+     REFUTED, "softmax"),
+    # guards: a temperature is the author's own softmax; a stable form with max
+    ("softmax-temperature",
+     r"$\operatorname{softmax}(z_i) = \frac{e^{z_i/T}}{\sum_j e^{z_j/T}}$", OK, None),
+    ("softmax-stable",
+     r"$\operatorname{softmax}(z)_i = \frac{e^{z_i - \max_j z_j}}{\sum_j e^{z_j - \max_k z_k}}$",
+     UNCHECKED, None),
+    # --- variance over lowercase variables: holds if independent, never refuted
+    ("var-weighted-sum",
+     r"$$\mathrm{Var}(\sum_i w_i x_i) = \sum_i w_i^2 \mathrm{Var}(x_i)$$", UNCHECKED, None),
+    ("var-dropped-means",  # true only with zero means (the text assumes it): not refuted
+     r"\\(\text{Var}(w_i x_i) = \text{Var}(x_i)\text{Var}(w_i)\\)", UNCHECKED, None),
+    ("var-scaled", r"$\mathrm{Var}(a x) = a^2 \mathrm{Var}(x)$", VERIFIED, None),
+    ("var-capital", r"$\operatorname{Var}(X) = \mathbb{E}[X^2] - \mathbb{E}[X]^2$",
+     VERIFIED, None),
+    ("var-capital-wrong", r"$\operatorname{Var}(X) = \mathbb{E}[X^2] + \mathbb{E}[X]^2$",
+     REFUTED, None),
+]
+
+
+@pytest.mark.parametrize(("text", "status", "entry"), [c[1:] for c in CASES],
+                         ids=[c[0] for c in CASES])
+def test_last_formula(text, status, entry):
+    last = check_text(text)[-1]
+    assert last.status is status, (last.status, last.message)
+    if status is REFUTED and entry is not None:
+        from symml.registry import get
+
+        assert last.correction == get(entry).latex
+        assert last.registry in (entry, None)
+
+
+def test_normal_refutation_names_the_registry():
+    text = r"$\mathcal{N}(x; \mu, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma}} e^{-(x-\mu)^2/(2\sigma^2)}$"
+    last = check_text(text)[-1]
+    assert last.status is REFUTED
+    assert last.registry == "normal_pdf"
+    assert "normal density" in last.message and "sigma = " in last.message
+
+
+def test_independence_is_said():
+    text = r"$$\mathrm{Var}(\sum_i w_i x_i) = \sum_i w_i^2 \mathrm{Var}(x_i)$$"
+    assert "holds if the x_i are independent" in check_text(text)[-1].message
+
+
+def test_cs231n_variance_of_a_product():
+    # CS231n (neural-networks-2) writes E(w_i) beside Var: the expectation; true for
+    # independent w_i, x_i only, so said and not refuted
+    text = (
+        r"\\(\text{Var}(w_i x_i) = [E(w_i)]^2\text{Var}(x_i) + [E(x_i)]^2\text{Var}(w_i)"
+        r" + \text{Var}(x_i)\text{Var}(w_i)\\)"
+    )
+    last = check_text(text)[-1]
+    assert last.status is UNCHECKED
+    assert "holds if the w_i, the x_i are independent" in last.message
