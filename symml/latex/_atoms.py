@@ -132,8 +132,12 @@ class AtomMixin:
             if binomial_too_big(n, k):
                 self.fail("a binomial coefficient too large to compute with exactly")
             return sp.binomial(n, k)
-        if v == r"\partial":
-            self.fail("\\partial outside a derivative \\frac{\\partial ...}{\\partial ...}")
+        if v == r"\partial":  # \partial{L_i} / \partial{f_j} (else refused there)
+            return self.parse_inline_partial()
+        if v in (r"\underbrace", r"\overbrace"):
+            return self.parse_brace_label()
+        if v in (r"\forall", r"\exists", r"\nexists"):
+            self.refuse_quantifier()
         if v in (r"\cdots", r"\ldots", r"\dots", r"\vdots", r"\ddots"):
             self.next()
             return sp.Function("Ellipsis")()

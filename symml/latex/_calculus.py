@@ -83,6 +83,7 @@ class CalculusMixin:
     def parse_big_operator(self, cmd):
         tok = self.next()
         var = lo = hi = None
+        self.excluded = None
         for _ in range(2):
             if self.at("_"):
                 self.next()
@@ -106,8 +107,13 @@ class CalculusMixin:
             )
         saved = self.bound.get(var)
         self.bound[var] = sym
+        excluded, self.excluded = self.excluded, None
         try:
             body = self.scalar(self.parse_term())
+            if excluded is not None:
+                # the terms with j = y_i are left out: a condition on each term, exact for any
+                # range (SymPy has no Sum with a condition)
+                body = sp.Piecewise((body, sp.Ne(sym, excluded)), (0, True))
         finally:
             if saved is None:
                 self.bound.pop(var, None)
@@ -144,6 +150,9 @@ class CalculusMixin:
             elif self.at(r"\in"):
                 self.next()
                 self.parse_additive()
+            elif self.at(r"\neq") or self.at(r"\ne"):  # \sum_{j \neq y_i}: all j but one
+                self.next()
+                self.excluded = self.scalar(self.parse_additive())
             if not self.at("}"):
                 self.fail("expected } after the index", self.peek())
             self.next()

@@ -156,6 +156,13 @@ class CallMixin:
     def _component(self, base):
         """(A + B)_{ij}, (c v)_i, (A^T)_{ij}: an element of a vector or matrix expression."""
         tok = self.next()  # _
+        if isinstance(base, sp.Pow) and base.exp in self.bound.values():
+            self.fail(
+                f"{base.base}^{base.exp} with a subscript after it, where {base.exp} is the "
+                f"index of a sum: a power or an index ({base.base}^{base.exp}_1)? "
+                "write the index in the subscript",
+                tok,
+            )
         kind, value = self.parse_subscript()
         if kind != "index":
             if kind == "name" and value.isdigit():  # \|x\|_1 after a norm is handled there

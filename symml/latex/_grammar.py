@@ -31,6 +31,7 @@ from symml.latex._identifiers import NameMixin
 from symml.latex._lex import ROW_SPACERS, Token, conjunction, tokenize
 from symml.latex._limits import MAX_NESTING, tree_problem
 from symml.latex._names import GREEK, RELATIONS
+from symml.latex._notation import NotationMixin
 from symml.latex._operators import OperatorMixin
 from symml.latex._relations import Aligned, Equation, Relation
 from symml.latex._shapes import multiplies_vector
@@ -130,6 +131,7 @@ class _Parser(
     OperatorMixin,
     EnvironmentMixin,
     ValueMixin,
+    NotationMixin,
 ):
     """One parse of one formula; ``parse`` makes a new one for each restart."""
 
@@ -245,7 +247,12 @@ class _Parser(
                 self.next()
             t = self.peek()
             op = None
-            if t.kind == "op" and t.value in ("=", "<", ">"):
+            if t.kind == "op" and t.value in ("<", ">") and self.at("=", 1):
+                if self.peek(1).space_before:
+                    self.fail(f"'{t.value} =' with a space between (write {t.value}=)")
+                self.next()  # x >= 0, x <= 1: the ASCII spellings of \geq and \leq
+                op = r"\geq" if t.value == ">" else r"\leq"
+            elif t.kind == "op" and t.value in ("=", "<", ">"):
                 op = t.value
             elif t.kind == "op" and t.value == ":" and self.at("=", 1):
                 self.next()
@@ -258,6 +265,7 @@ class _Parser(
                     r"\geqslant": r"\geq",
                     r"\leqslant": r"\leq",
                     r"\coloneqq": ":=",
+                    r"\gets": r"\leftarrow",
                 }.get(t.value, t.value)
             if op is None:
                 break

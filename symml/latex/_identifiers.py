@@ -24,6 +24,46 @@ from symml.latex._names import (
 )
 
 _LONGEST_NAME = max(len(n) for n in MULTI_LETTER_NAMES)
+# Function names written without a backslash; before "(" they are the function (SymPy's parser
+# reads log(1) the same way), elsewhere refused: never the product l*o*g.
+BARE_FUNCTIONS = frozenset(
+    "log ln exp sin cos tan sinh cosh tanh sqrt max min arcsin arccos arctan".split()
+)
+
+
+def expression_subscript(toks, fail) -> bool:
+    """Refuse a subscript that holds an expression (``\\sigma_{aX+b}``): gluing it into a name
+    (sigma_aX_plus_b) would hide what it says. An offset of one name by a number or a name
+    (``h_{t-1}``, ``x_{n+k}``) stays a name as before (False), and so do ``w_{ij}`` and
+    ``p_{data}``; ``w_{d/2}``, ``x_{2*k}`` (single letters and numbers joined by ``*`` or ``/``)
+    are an index expression (True)."""
+    ops = [t for t in toks if t.kind == "op" and t.value in ("+", "-", "*", "/", "=")]
+    if not ops:
+        return False
+    terms, run = [], []
+    for t in toks:
+        if t.kind == "op" and t.value in ("+", "-", "*", "/"):
+            terms.append(run)
+            run = []
+        else:
+            run.append(t)
+    terms.append(run)
+    single = all(len(r) <= 1 for r in terms) and not any(t.value == "=" for t in ops)
+    if single and all(t.value in ("+", "-") for t in ops):
+        return False
+    if single and all(r and (r[0].kind == "num" or r[0].value.islower()) for r in terms):
+        return True
+    text = "".join(t.value if t.kind != "cmd" else t.value + " " for t in toks).strip()
+    fail(f"a subscript holding an expression ({text}) is not a name; name it first", toks[0])
+
+
+def bare_function(word: str, after) -> str | None:
+    """The bare function name ``word`` is (when ``after`` continues no longer word), else None."""
+    if word not in BARE_FUNCTIONS or (after.kind == "letter" and not after.space_before):
+        return None
+    return word
+
+
 # characters of an expression inside \mathit{...}/\text{...}: not part of a name
 _EXPRESSION_CHARS = re.compile(r"[+*/=<>^()\[\]|\\]|\s-\s")
 
@@ -49,6 +89,12 @@ class NameMixin:
                 for _ in range(len(word)):
                     self.next()
                 return self.finish_name(word, t, multi=True)
+        if (
+            len(word) > 1
+            and word.rstrip("abcdefghijklmnopqrstuvwxyz") == ""
+            and (bare := bare_function(word, self.peek(len(word))))
+        ):
+            return self.parse_bare_function(bare, len(word))
         if t.value == "E" and (self.at("[", 1) or self._subscript_then_bracket(1)):
             self.next()
             return self.parse_expectation()
@@ -58,7 +104,61 @@ class NameMixin:
         self.next()
         if name == "pi" and not self.at("(") and not self.at("_"):
             return sp.pi
+        digits = self.peek()
+        if (
+            tok is not None
+            and tok.kind == "letter"
+            and digits.kind == "num"
+            and not (
+                digits.space_before or "." in digits.value or self.at("_", 1) or self.at("^", 1)
+            )
+        ):
+            # r1, x2, h1 in notes are r_1, x_2, h_1 (names), not a product with a number
+            self.next()
+            name = f"{name}_{digits.value}"
         return self.finish_name(name, tok)
+
+    def parse_bare_function(self, name: str, length: int):
+        """``log(1)``, ``exp(x)``, ``max(a, b)`` without a backslash: the function."""
+        tok = self.peek()
+        for _ in range(length):
+            self.next()
+        primes = self._bare_primes()
+        if not (self.at("(") or (self.at(r"\left") and self.at("(", 1))):
+            self.fail(f"the word {name} without a backslash (write \\{name} or {name}(...))", tok)
+        args = [self.scalar(self._arg(a)) for a in self.parse_call_args()]
+        if name in ("max", "min"):
+            return (sp.Max if name == "max" else sp.Min)(*args)
+        if len(args) != 1:
+            self.fail(f"{name} takes one argument here, got {len(args)}")
+        aliases = {"ln": "log", "arcsin": "asin", "arccos": "acos", "arctan": "atan"}
+        fn = getattr(sp, aliases.get(name, name))
+        if primes:  # tanh'(z), tanh^{'}(z): the derivative at the argument
+            u = sp.Dummy("u")
+            return sp.diff(fn(u), u, primes).subs(u, args[0])
+        return fn(*args)
+
+    def _bare_primes(self) -> int:
+        """``'``, ``''``, ``^{'}``, ``^\\prime``, ``^{\\prime}`` after a function word."""
+        primes = 0
+        while True:
+            if self.at("'"):
+                self.next()
+                primes += 1
+            elif self.at("^") and self.at(r"\prime", 1):
+                self.next(), self.next()
+                primes += 1
+            elif self.at("^") and self.at("{", 1) and self.peek(2).value in ("'", r"\prime"):
+                k = 2
+                while self.peek(k).value in ("'", r"\prime"):
+                    k += 1
+                if not self.at("}", k):
+                    return primes
+                primes += k - 2
+                for _ in range(k + 1):
+                    self.next()
+            else:
+                return primes
 
     def parse_accented(self):
         cmd = self.next().value
@@ -72,6 +172,14 @@ class NameMixin:
                     self.next()
                     return space(sp.Symbol(inner), self.scalar(self.parse_arg()))
                 return space(sp.Symbol(inner))
+            if inner == "1":  # \mathbb{1}(x < 0), \mathbb{1}_{y_i = k}: the indicator
+                if self.at("_") or self.at_indicator_condition():
+                    return self.parse_indicator()
+                if self.peek().kind == "end":  # "$\mathbb{1}$ is the indicator": a mention
+                    return self.finish_name(inner, None)
+                self.fail(
+                    "\\mathbb{1} without a condition (\\mathbb{1}(x < 0), \\mathbb{1}_{y = k})"
+                )
             return self.finish_name(inner, None)
         if cmd == r"\mathcal":
             inner = self._raw_group_word()
@@ -86,6 +194,10 @@ class NameMixin:
         else:
             base = self._accent_base(None)
         name, vector = base
+        bold = cmd in (r"\mathbf", r"\boldsymbol", r"\bm")
+        if name == "1" and bold and self.at_indicator_condition():
+            # \mathbf{1}\{y_i = k\}: the indicator; \mathbf{1} alone is the ones vector
+            return self.parse_indicator()
         if cmd in ACCENTS:
             name = f"{name}_{ACCENTS[cmd]}"
         if cmd in VECTOR_ACCENTS:
@@ -182,11 +294,21 @@ class NameMixin:
             else:
                 break
         full = name + sub_name + star
+        if self.at_bracket_call(full, multi) and not primes:  # Var[X], D_{KL}[p || q]
+            return self.apply_function(full, self.parse_bracket_args())
         is_call = self.at("(") or (self.at(r"\left") and self.at("(", 1))
-        callable_ = self._is_function_name(name, full, indices, multi, tok)
+        callable_ = is_call and self._is_function_name(name, full, indices, multi, tok)
+        if is_call and not callable_ and not (full in self.vectors or full in self.matrices):
+            # d_1 (I_1, I_2): a product with a tuple means nothing; a name before a tuple is
+            # applied to it. p_{ij}(x), f_k(x): an indexed function name applied (see
+            # _indexed_call), read as the component of the call.
+            callable_ = self._tuple_follows() or (indices and self._indexed_call(name, tok))
         if is_call and callable_:
             args = self.parse_call_args()
-            return self.apply_function(full, args, primes)
+            value = self.apply_function(full, args, primes)
+            if indices:
+                return sp.Function("Component")(self.scalar(value), *indices)
+            return value
         full += "_prime" * primes
         if slice_ is not None:
             return sp.Function("Slice")(sp.Symbol(full), *slice_)
@@ -207,6 +329,45 @@ class NameMixin:
         if full != base:  # subscripted/starred names: p_{data}(x), \epsilon_\theta(x_t, t)
             return not nxt.space_before or base in FUNCTION_LIKE
         return base in FUNCTION_LIKE
+
+    def _indexed_call(self, base, tok) -> bool:
+        """``p_{ij}(x)``, ``f_k(x)``: an indexed name is applied to ``(...)`` on the rule of a
+        subscripted name (no space before the parenthesis) when its letter names functions
+        (``FUNCTION_LIKE``) and the argument does not hold the name itself: ``p_i(1 - p_i)``
+        is a product, as ``w_i (x_i - y)`` and ``y_i(...)`` are."""
+        if tok is None or base not in FUNCTION_LIKE or self.peek().space_before:
+            return False
+        if self._group_is_transposed():
+            return False
+        return not self._group_mentions(base)
+
+    def _group_extent(self):
+        """The tokens of the parenthesised group that starts here (without the parentheses)."""
+        k = 1 if self.at("(") else 2
+        depth, out = 1, []
+        while self.peek(k).kind != "end":
+            v = self.peek(k)
+            if v.kind == "op" and v.value == "(":
+                depth += 1
+            elif v.kind == "op" and v.value == ")":
+                depth -= 1
+                if depth == 0:
+                    break
+            out.append((depth, v))
+            k += 1
+        return out
+
+    def _group_mentions(self, base) -> bool:
+        toks = self._group_extent()
+        return any(
+            (t.kind == "letter" and t.value == base)
+            or (t.kind == "cmd" and t.value.lstrip("\\") == base)
+            for _, t in toks
+        )
+
+    def _tuple_follows(self) -> bool:
+        """Does the parenthesised group that starts here hold a top-level comma?"""
+        return any(d == 1 and t.kind == "op" and t.value == "," for d, t in self._group_extent())
 
     def _declared_as(self, name: str, kind: str) -> bool:
         spec = declared(self.kinds, name)
@@ -299,6 +460,15 @@ class NameMixin:
         )
         if only_indices:
             return "index", tuple(self._index_symbol(t.value) for t in letters)
+        if (
+            len(toks) == 3
+            and toks[0].kind == "letter"
+            and toks[1].value == "_"
+            and toks[2].kind == "letter"
+            and (toks[2].value in self.bound or toks[2].value in INDEX_LETTERS)
+        ):  # s_{y_i}: s at the index y_i (a class label), not a name "s_yi"
+            inner = sp.Indexed(sp.IndexedBase(toks[0].value), self._index_symbol(toks[2].value))
+            return "index", (inner,)
         if any(t.kind == "op" and t.value == ":" for t in toks):
             end = self.pos
             self.pos = start
@@ -309,6 +479,12 @@ class NameMixin:
             return "slice", (lo, hi)
         bound_used = any(t.kind == "letter" and t.value in self.bound for t in toks)
         if bound_used and any(t.kind == "op" and t.value in "+-" for t in toks):
+            end = self.pos
+            self.pos = start
+            value = self.scalar(self.parse_additive())
+            self.pos = end
+            return "index", (value,)
+        if expression_subscript(toks, self.fail):
             end = self.pos
             self.pos = start
             value = self.scalar(self.parse_additive())

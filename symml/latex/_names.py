@@ -151,6 +151,8 @@ RELATIONS = {
     r"\to": "Tends",
     r"\rightarrow": "Tends",
     r"\mapsto": "MapsTo",
+    r"\leftarrow": "Assign",  # an update rule (theta <- theta - alpha g), never an equation
+    r"\gets": "Assign",
     r"\coloneqq": "Define",
     r"\subset": "Subset",
     r"\subseteq": "Subset",

@@ -69,6 +69,13 @@ class OperatorMixin:
                 spec = sp.Function("Distributed")(*[self.scalar(p) for p in spec.parts])
             elif isinstance(spec, Vec):
                 spec = self.scalar(spec)
+        if spec is not None and not (self.at("[") or (self.at(r"\left") and self.at("[", 1))):
+            # \mathbb{E}_{x \sim p} \log D(x): the argument runs like \log's, to the end of the
+            # product (an explicit +, \cdot, / or the next big operator ends it)
+            if self.peek().kind == "end" or not self._starts_atom(self.peek()):
+                self.fail("an expectation without an argument")
+            body = self.scalar(self._function_argument())
+            return sp.Function("Expectation")(body, spec)
         right = False
         if self.at(r"\left"):
             self.next()

@@ -53,6 +53,20 @@ def parse_with_reader(
         >>> parse_with_reader(r"\\log 2x")
         ParseResult(value=log(2*x), reader='symml')
     """
+    from symml.errors import SymmlError
+
+    try:
+        return _read(text, symbols, functions)
+    except SymmlError:
+        raise  # ParseError, and timeouts the caller's bounds raise, pass as they are
+    except Exception as e:  # noqa: BLE001  (last resort: no internal error escapes a parse)
+        shown = text if isinstance(text, str) else None
+        raise ParseError(
+            f"internal error reading this formula ({type(e).__name__}: {e})", shown
+        ) from e
+
+
+def _read(text, symbols, functions) -> ParseResult:
     from symml.latex._fallback import second_reading, unsupported_command
     from symml.latex._grammar import parse
 

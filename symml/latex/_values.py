@@ -43,9 +43,16 @@ class ValueMixin:
     def add(self, a, b):
         if isinstance(a, Vec) or isinstance(b, Vec):
             a, b = self.scalar(a), self.scalar(b)
+        # w^T x + b: a 1 x 1 product is a number; what is added to it is a scalar too
+        if isinstance(a, MatrixExpr) and a.shape == (1, 1) and not isinstance(b, MatrixExpr):
+            a = a[0, 0]
+        if isinstance(b, MatrixExpr) and b.shape == (1, 1) and not isinstance(a, MatrixExpr):
+            b = b[0, 0]
+        _no_tuple(self, a, b)
         am, bm = isinstance(a, MatrixExpr), isinstance(b, MatrixExpr)
         if am != bm:
             self._promote(b if am else a)
+            self._no_matrix_plus_function(a, b) if am else self._no_matrix_plus_function(b, a)
         if am and bm:
             if a.shape != b.shape and a.shape[1] != 1 and b.shape[1] == 1:
                 return self._row_bias(a, b)
@@ -94,11 +101,23 @@ class ValueMixin:
         return s * sp.OneMatrix(*shape)
 
     def mul(self, a, b, dot=False):
+        _no_tuple(self, a, b)
         if isinstance(a, Vec) and isinstance(b, Vec) and (dot or a.transposed):
             return self._dot(a, b)
         if isinstance(a, Vec) or isinstance(b, Vec):
             a, b = self.scalar(a), self.scalar(b)
         am, bm = isinstance(a, MatrixExpr), isinstance(b, MatrixExpr)
+        if am and not bm and a.shape[0] == 1 and a.shape[1] != 1 and _has_entry(b):
+            if isinstance(b, sp.Indexed) and not self._declared_scalar(str(b.base.label)):
+                # w^T x_i: the dot product with the i-th sample, x_i's k-th feature x[i, k]
+                kk = sp.Dummy("k", integer=True)
+                entry = sp.Indexed(b.base, *b.indices, kk)
+                return sp.Sum(a[0, kk] * entry, (kk, 0, a.shape[1] - 1))
+            # y_i x_i after w^T: an entry (a number) in a product, so this is no dot product
+            self.fail(
+                f"a row vector {a} times {b}, which reads as an entry of a vector (a number), "
+                "not as a sample vector: w^T x_i is not a dot product here"
+            )
         if am and not bm and a.shape[1] != 1:
             self._promote(b)
         if (
@@ -183,8 +202,27 @@ class ValueMixin:
             cols = sp.Integer(1)
         return sp.MatrixSymbol(name, rows, cols)
 
+    def _no_matrix_plus_function(self, matrix, number):
+        """C max(...) + R(W): a function of a matrix is a number; what it is added to was read
+        as a matrix because of a capital letter (C) that is more likely a constant."""
+        if not isinstance(number, sp.Expr) or number.is_commutative is not False:
+            return
+        made_up = sorted(
+            m.name
+            for m in matrix.atoms(sp.MatrixSymbol)
+            if m.name[:1].isupper() and declared(self.kinds, m.name) is None
+        )
+        hint = f"; declare {', '.join(made_up)} a scalar if it is one" if made_up else ""
+        self.fail(f"{number} (a number) added to {matrix}, read as a matrix{hint}")
+
+    def _declared_scalar(self, name) -> bool:
+        spec = declared(self.kinds, name)
+        return spec is not None and spec.is_scalar
+
     def auto_dim(self, name):
         name = self.dims.get(name, name)
+        if name.isdigit():  # a made-up dimension identified with a fixed one (1 x 1)
+            return sp.Integer(name)
         return sp.Symbol(name, integer=True, positive=True)
 
     def _declared_shape(self, name) -> tuple | None:
@@ -193,6 +231,18 @@ class ValueMixin:
         if spec is None or not spec.shape or None in spec.shape:
             return None
         return spec.shape
+
+
+def _has_entry(value) -> bool:
+    return isinstance(value, sp.Expr) and bool(value.atoms(sp.Indexed))
+
+
+def _no_tuple(parser, a, b) -> None:
+    """A tuple (a, b) added to or multiplied with something has no meaning: refuse it by name
+    (SymPy raises TypeError: can't multiply sequence)."""
+    for v in (a, b):
+        if isinstance(v, sp.Tuple):
+            parser.fail(f"a tuple ({', '.join(map(str, v))}) used as a factor or a term")
 
 
 def _dimension(size) -> sp.Symbol:
