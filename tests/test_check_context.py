@@ -89,6 +89,22 @@ CASES = [
      VERIFIED, None),
     ("var-capital-wrong", r"$\operatorname{Var}(X) = \mathbb{E}[X^2] + \mathbb{E}[X]^2$",
      REFUTED, None),
+    # --- domains: points where a log, root or arcsine is not real are drawn again
+    ("log-of-a-difference",
+     r"Expanding, $\log(x - y - z) = \log x + \log(1 - \frac{y + z}{x})$.", VERIFIED, None),
+    ("log-of-a-difference-wrong",
+     "\\begin{equation}\n\\log(x - y - z) = \\log x - \\log(y + z)\n\\end{equation}\n",
+     REFUTED, None),
+    ("sqrt-of-a-difference-wrong",
+     r"Then \\(\sqrt{x - y - z} = \sqrt{x} - \sqrt{y + z}\\)", REFUTED, None),
+    ("arcsin-odd", r"and $\arcsin(x + y + z) = -\arcsin(-x - y - z)$", VERIFIED, None),
+    ("arcsin-is-not-arccos",
+     "We then have `arcsin(x + y + z) = arccos(x + y + z)` for the angle.", REFUTED, None),
+    ("plain-sqrt-wrong", "As code: `sqrt(x - y - z) = sqrt(x) - sqrt(y + z)`.", REFUTED, None),
+    # a leaky slope is below 1 unsaid: max(alpha x, x) is x for positive x (not refuted)
+    ("leaky-relu-cases",
+     r"$\operatorname{LeakyReLU}(x) = \max(\alpha x, x) = \begin{cases} x & x > 0 \\ "
+     r"\alpha x & x \leq 0 \end{cases}$", VERIFIED, None),
 ]
 
 

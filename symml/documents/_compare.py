@@ -22,6 +22,8 @@ SAMPLES = 12
 SEED = 0
 #: Differences larger than this (in SymPy operations) are compared numerically only.
 SIMPLIFY_OPS = 40
+#: Draws of a point until the formula is real there (its logs, roots and arcsines).
+REDRAWS = 20
 
 
 def short(expr: Any, limit: int = 80) -> str:
@@ -136,7 +138,9 @@ def _sample_equal(
     scalars = {s for s in free if isinstance(s, sp.Symbol) and s not in labels}
     unknowns = sorted(entries | scalars, key=str)
 
-    def sample(_difference, rng) -> dict:
+    constraints = domain(a) + domain(b)
+
+    def draw() -> dict:
         point = {u: float(rng.uniform(0.1, 0.9)) for u in unknowns}
         for name in simplex:  # a declared distribution: its entries on the simplex
             entries = [u for u in unknowns if isinstance(u, sp.Indexed) and str(u.base) == name]
@@ -144,6 +148,16 @@ def _sample_equal(
             for u in entries:
                 point[u] /= total
         return {u: sp.Float(v) for u, v in point.items()}
+
+    def sample(_difference, rng) -> dict:
+        # a point where a log, sqrt or arcsin of the formula is not real is drawn again,
+        # not compared. Unknowns stay in (0.1, 0.9): probabilities, and the slopes and
+        # rates that texts take below 1 unsaid (max(alpha x, x) of a leaky ReLU)
+        for _ in range(REDRAWS):
+            point = draw()
+            if in_domain(constraints, point):
+                return point
+        return point
 
     def value(expr, point) -> complex:
         v = _number(expr, point)
@@ -161,6 +175,33 @@ def _sample_equal(
     if proof.ok is None:
         return None, "could not be evaluated at sampled points", proof.points
     return True, "sampled", proof.points
+
+
+def domain(expr: Any) -> list:
+    """(argument, low, high): where the logs, roots and inverse sines of ``expr`` are real."""
+    import sympy as sp
+
+    if not isinstance(expr, sp.Basic):
+        return []
+    out = [(f.args[0], 0, None) for f in expr.atoms(sp.log)]
+    for power in expr.atoms(sp.Pow):
+        exponent = power.exp
+        if exponent.is_Rational and not exponent.is_Integer and exponent.q % 2 == 0:
+            out.append((power.base, 0, None))  # sqrt, x^{3/2}: a non-negative base
+    for f in expr.atoms(sp.asin, sp.acos, sp.atanh):
+        out.append((f.args[0], -1, 1))
+    return out
+
+
+def in_domain(constraints: list, point: Mapping[Any, Any]) -> bool:
+    """Are all the ``constraints`` met at ``point``? (one that cannot be evaluated is)"""
+    for arg, low, high in constraints:
+        v = _number(arg, point)
+        if v is None:
+            continue  # a bound variable, a sum not written out: the comparison decides
+        if (low is not None and v < low) or (high is not None and v > high):
+            return False
+    return True
 
 
 def _number(expr, point) -> float | None:
