@@ -143,3 +143,26 @@ def test_cs231n_variance_of_a_product():
     last = check_text(text)[-1]
     assert last.status is UNCHECKED
     assert "holds if the w_i, the x_i are independent" in last.message
+
+
+# --- an environment inside a line of prose (amsmath reads it only at a block's start)
+
+def test_environment_mid_line_is_found_where_it_is():
+    from symml.documents import extract
+
+    text = (
+        "Para one, as \\begin{equation} (a+b)^2 = a^2 + 2ab + b^2 \\end{equation} shows, and\n"
+        "the wrong one \\begin{equation*}(a+b)^2 = a^2 + b^2\\end{equation*} too.\n"
+        "\n"
+        "Rows: \\begin{align} x^2 - 1 &= (x-1)(x+1) \\\\ &= x^2 + 1 \\end{align} end.\n"
+    )
+    found = [(f.line, f.column, f.latex) for f in extract(text, "markdown")]
+    assert found[:2] == [(1, 31, "(a+b)^2 = a^2 + 2ab + b^2"), (2, 32, "(a+b)^2 = a^2 + b^2")]
+    assert [(f[0], f[1]) for f in found[2:]] == [(4, 21), (4, 46)]
+    statuses = [c.status for c in check_text(text)]
+    assert statuses == [VERIFIED, REFUTED, VERIFIED, REFUTED]
+
+
+def test_environment_shown_in_code_is_not_math():
+    text = "Write `\\begin{equation} a = b \\end{equation}` to number it.\n"
+    assert check_text(text) == []

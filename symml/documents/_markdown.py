@@ -2,10 +2,13 @@
 
 The reader is the MyST / Jupyter Book stack: markdown-it-py (CommonMark, with tables and
 front matter) and the mdit-py-plugins ``dollarmath`` (``$``, ``$$``) and ``amsmath``
-(``\\begin{equation|align|gather|...}``) plugins, plus one inline rule of our own for
+(``\\begin{equation|align|gather|...}``) plugins, plus two inline rules of our own: for
 ``\\(...\\)`` and ``\\[...\\]``, as written or escaped the kramdown way (``\\\\( ... \\\\)``,
-where Markdown turns ``\\\\`` into the one backslash MathJax reads). So code fences, inline
-code, HTML blocks and front matter are never read as math, and table cells are.
+where Markdown turns ``\\\\`` into the one backslash MathJax reads), and for an environment
+that starts inside a line of prose (``as \\begin{equation} ... \\end{equation} shows``),
+which amsmath reads only at the start of a block and MathJax reads anywhere. So code
+fences, inline code, HTML blocks and front matter are never read as math, and table cells
+are.
 
 markdown-it gives line ranges, not columns: each formula's column is found by searching
 its delimiter and text in the source, from the end of the formula before it.
@@ -67,6 +70,35 @@ def _bracket_math(state, silent: bool) -> bool:
     return False
 
 
+#: Environments MathJax typesets wherever they are: amsmath's, matrices and cases.
+_ENVIRONMENTS = (
+    "equation|align|alignat|gather|multline|flalign|eqnarray|displaymath|math|"
+    "aligned|gathered|split|cases|matrix|pmatrix|bmatrix|Bmatrix|vmatrix|Vmatrix"
+)
+_BEGIN = re.compile(rf"\\begin\{{({_ENVIRONMENTS})(\*?)\}}")
+
+
+def _environment_math(state, silent: bool) -> bool:
+    """markdown-it inline rule: ``\\begin{env} ... \\end{env}`` inside a line of prose."""
+    src, pos = state.src, state.pos
+    if not src.startswith("\\begin{", pos):
+        return False
+    begin = _BEGIN.match(src, pos)
+    if begin is None:
+        return False
+    closer = f"\\end{{{begin.group(1)}{begin.group(2)}}}"
+    end = src.find(closer, begin.end())
+    if end < 0:
+        return False
+    if not silent:
+        token = state.push("math_environment", "math", 0)
+        token.content = src[pos : end + len(closer)]
+        token.markup = ""
+        token.meta = {"display": True}
+    state.pos = end + len(closer)
+    return True
+
+
 @lru_cache(maxsize=1)
 def _parser():
     from markdown_it import MarkdownIt
@@ -79,6 +111,7 @@ def _parser():
     md.use(dollarmath_plugin, allow_digits=False, allow_blank_lines=False, double_inline=True)
     md.use(amsmath_plugin)
     md.inline.ruler.before("escape", "math_bracket", _bracket_math)
+    md.inline.ruler.before("escape", "math_environment", _environment_math)
     return md
 
 
@@ -216,7 +249,9 @@ def _display(content: str, opener: str, first: int, source: _Source, kind: str =
 def _inline(token, first: int, source: _Source, prose: bool) -> list[Found]:
     out: list[Found] = []
     for child in token.children or ():
-        if child.type in ("math_inline", "math_inline_double", "math_bracket"):
+        if child.type == "math_environment":
+            out.extend(_inline_environment(child.content, first, source))
+        elif child.type in ("math_inline", "math_inline_double", "math_bracket"):
             content = child.content
             opener = child.markup
             if opener.startswith("\\\\"):
@@ -240,9 +275,29 @@ def _inline(token, first: int, source: _Source, prose: bool) -> list[Found]:
             out.append(Found(line, col, content.strip(), " ".join(content.split()), kind))
         elif child.type == "code_inline":
             at = source.find(child.content, first)
-            shows_markup = "$" in child.content or "\\(" in child.content  # `$a = b$`: source
+            # `$a = b$`, `\begin{equation}`: the source of math shown, not math
+            shows_markup = any(m in child.content for m in ("$", "\\(", "\\begin{"))
             if prose and not shows_markup and is_code_equation(child.content) and at is not None:
                 body = child.content
                 line, col = source.position(at + len(body) - len(body.lstrip()))
                 out.append(Found(line, col, body.strip(), to_latex(body.strip()), "code"))
     return out
+
+
+def _inline_environment(content: str, first: int, source: _Source) -> list[Found]:
+    """An environment found inside a line of prose: its formula (or rows), at its text."""
+    at = source.find(content, first)
+    aligned = _ALIGNED.match(content)
+    equation = _EQUATION.match(content)
+    match = aligned or equation
+    body = match.group(2) if match else content
+    if at is None:
+        line, col = first + 1, 1
+    else:  # the body's first character, as for a block environment
+        offset = content.find(body) + len(body) - len(body.lstrip()) if match else 0
+        line, col = source.position(at + offset)
+    if not body.strip():
+        return [Found(line, col, content, "", "environment", problem="an empty math block")]
+    if aligned:
+        return rows(body.strip(), line, col)
+    return [Found(line, col, body.strip(), " ".join(body.split()), "environment")]
