@@ -64,6 +64,11 @@ LOGREG = (
 )
 LAYER = r"\frac{1}{2}\sum_{i=1}^{m}\left(\sum_{j=1}^{n} W_{ij} x_j - y_i\right)^2"
 CE = r"-\sum_{k=1}^{K} y_k \log \frac{e^{z_k}}{\sum_{j=1}^{K} e^{z_j}}"
+#: Least squares in matrix form: m is the number of rows of X (the sampler ties it to them)
+MLS = r"\frac{1}{m}\|X\mathbf{w}-\mathbf{y}\|^2"
+MLS_HALF = r"\frac{1}{2m}\|X\mathbf{w}-\mathbf{y}\|^2"
+NLS = r"\frac{1}{n}\sum_{i=1}^{n}(\mathbf{w}^T\mathbf{x}_i - y_i)^2"
+MRIDGE = r"\|X\mathbf{w}-\mathbf{y}\|^2 + \lambda\|\mathbf{w}\|^2"
 GELU_TANH = r"\frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715 x^3)\right)\right)"
 
 OK, BAD, FAIL, SKIP = (
@@ -331,6 +336,109 @@ CASES = [
         lambda z, y: softmax(z) - y,
         BAD,
         r"holds if y sums to 1 \(a probability vector\): declare -s y=simplex",
+    ),
+    # least squares in matrix form with a mean: 1/m is one over the rows of X, in code
+    # X.shape[0] or a parameter m (it receives the number of rows)
+    (
+        "mls-shape",
+        MLS,
+        "w",
+        {},
+        {},
+        lambda X, w, y: 2 / X.shape[0] * X.T @ (X @ w - y),
+        OK,
+        "the whole gradient",
+    ),
+    ("mls-m", MLS, "w", {}, {}, lambda X, w, y, m: 2 / m * X.T @ (X @ w - y), OK, "agrees"),
+    (
+        "mls-sum",
+        MLS,
+        "w",
+        {},
+        {},
+        lambda X, w, y: 2 * X.T @ (X @ w - y),
+        BAD,
+        r"a missing 1/\d+ \(a sum where the formula has a mean\?\)",
+    ),
+    (
+        "mls-no-transpose",
+        MLS,
+        "w",
+        {},
+        {},
+        lambda X, w, y: 2 / X.shape[0] * X @ (X @ w - y),
+        FAIL,
+        r"raised ValueError: matmul",
+    ),
+    (
+        "mls-half",
+        MLS_HALF,
+        "w",
+        {},
+        {},
+        lambda X, w, y: X.T @ (X @ w - y) / X.shape[0],
+        OK,
+        "agrees",
+    ),
+    (
+        "mls-half-factor-2",
+        MLS_HALF,
+        "w",
+        {},
+        {},
+        lambda X, w, y: 2 * X.T @ (X @ w - y) / X.shape[0],
+        BAD,
+        r"got/expected = 2 ",
+    ),
+    (
+        "nls-stacked",
+        NLS,
+        "w",
+        {},
+        {},
+        lambda w, x, y: 2 / x.shape[0] * x.T @ (x @ w - y),
+        OK,
+        "agrees",
+    ),
+    (
+        "nls-stacked-sum",
+        NLS,
+        "w",
+        {},
+        {},
+        lambda w, x, y: 2 * x.T @ (x @ w - y),
+        BAD,
+        r"\(a sum where the formula has a mean\?\)",
+    ),
+    (
+        "mridge",
+        MRIDGE,
+        "w",
+        {},
+        {"lam": "lambda"},
+        lambda X, w, y, lam: 2 * X.T @ (X @ w - y) + 2 * lam * w,
+        OK,
+        "agrees",
+    ),
+    (
+        "mridge-half-penalty",
+        MRIDGE,
+        "w",
+        {},
+        {"lam": "lambda"},
+        lambda X, w, y, lam: 2 * X.T @ (X @ w - y) + lam * w,
+        BAD,
+        "gradient is wrong",
+    ),
+    (
+        "mls-untied",
+        r"\frac{1}{m}\|A\mathbf{w}\|^2 + \|B\mathbf{w}\|^2",
+        "w",
+        {},
+        {},
+        lambda A, B, w, m: 2 / m * A.T @ (A @ w) + 2 * B.T @ (B @ w),
+        SKIP,
+        r"m looks like the size of a matrix or vector in the formula, but which dimension",
     ),
 ]
 

@@ -8,6 +8,7 @@ a textbook prints; :func:`matrix_gradient`, :func:`hessian`, :func:`stationary_p
 """
 
 from symml.derivation._derive import Derivation, derive
+from symml.derivation._entries import UntiedSize, entries_form, tie_sizes
 from symml.derivation._matrix import (
     Hessian,
     MatrixForm,
@@ -29,9 +30,11 @@ __all__ = [
     "MatrixForm",
     "Stationary",
     "Subject",
+    "UntiedSize",
     "arrange",
     "collapse_deltas",
     "derive",
+    "entries_form",
     "eliminate",
     "expand_function",
     "hessian",
@@ -46,5 +49,6 @@ __all__ = [
     "stationary_points",
     "subject_of",
     "textbook_form",
+    "tie_sizes",
     "vectorize",
 ]

@@ -16,7 +16,9 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.matexpr import MatrixElement
 
-__all__ = ["Entries", "entries_form"]
+from symml.errors import DerivationError
+
+__all__ = ["Entries", "UntiedSize", "entries_form", "tie_sizes"]
 
 _AUTO = "dim_"
 _SIZE_NAMES = ("m", "n", "d", "p", "q", "r", "s")
@@ -177,4 +179,87 @@ def _size_names(expr: sp.Expr, symbols) -> dict[sp.Symbol, sp.Symbol]:
         out[d] = sp.Symbol(names.pop(0), integer=True, positive=True)
     if len(order) == 1 and "n" not in taken:  # a lone vector: n entries
         out[order[0]] = sp.Symbol("n", integer=True, positive=True)
+    return out
+
+
+#: Scalars that, next to a matrix, count its rows (samples) or its columns (features).
+_ROW_COUNTS = ("m", "N", "M", "n_samples")
+_COLUMN_COUNTS = ("d", "p", "D", "n_features")
+
+
+class UntiedSize(DerivationError):
+    """A scalar named like a size (m, n, d) whose dimension the formula does not determine."""
+
+
+def tie_sizes(expr: sp.Expr) -> sp.Expr:
+    """``expr`` with its sizes named as :func:`entries_form` names them, and a scalar that
+    counts a dimension tied to it: in ``\\frac{1}{m}\\|X\\mathbf{w} - \\mathbf{y}\\|^2`` the
+    ``m`` is the number of rows of ``X`` (one symbol, the size), not a number of its own.
+
+    The matrix elements stay as they are (0-based), so the formula evaluates as before; a
+    derivative of the result (:func:`~symml.derivation.derive`) is over the same sizes.
+
+    Raises:
+        UntiedSize: a scalar named like a size (m, n, N, d, p) next to matrices whose
+            dimension it would be cannot be tied to one dimension.
+    """
+    expr = _separate_sizes(expr)
+    if not expr.atoms(sp.MatrixSymbol):
+        return expr
+    expr = _square(_frobenius(_ones(expr)))
+    mats = expr.atoms(sp.MatrixSymbol)
+    auto = sorted(
+        {d for M in mats for d in M.shape if isinstance(d, sp.Symbol) and d.name.startswith(_AUTO)},
+        key=str,
+    )
+    sized = {d for M in mats for d in M.shape if isinstance(d, sp.Symbol)}
+    scalars = {
+        s.name: s
+        for s in expr.free_symbols
+        if type(s) is sp.Symbol and s not in sized and not s.name.startswith(_AUTO)
+    }
+    counts = [n for n in (*_ROW_COUNTS, "n", *_COLUMN_COUNTS) if n in scalars]
+    if not counts or not auto:
+        return expr.xreplace(_size_names(expr, mats))
+    ties = _ties(counts, mats, auto)
+    if ties is None:
+        raise UntiedSize(
+            f"{', '.join(counts)} look{'s' if len(counts) == 1 else ''} like the size of a "
+            "matrix or vector in the formula, but which dimension "
+            f"{'it counts' if len(counts) == 1 else 'they count'} is not clear; "
+            "write the formula with sums over that size, or pass sizes"
+        )
+    subs = {}
+    for name, dim in ties.items():
+        size = sp.Symbol(name, integer=True, positive=True)
+        subs[scalars[name]] = size
+        subs[dim] = size
+    expr = expr.xreplace(subs)
+    return expr.xreplace(_size_names(expr, expr.atoms(sp.MatrixSymbol)))
+
+
+def _ties(counts: list[str], mats, auto: list[sp.Symbol]) -> dict[str, sp.Symbol] | None:
+    """Which dimension each size-like scalar counts; None where that is not determined."""
+    wide = [M for M in mats if M.shape[0] != 1 and M.shape[1] != 1 and M.name != "1"]
+    rows = {M.shape[0] for M in wide}
+    cols = {M.shape[1] for M in wide}
+    if not wide:  # vectors only: a single length is what the one scalar counts
+        if len(auto) == 1 and len(counts) == 1:
+            return {counts[0]: auto[0]}
+        return None
+    if len(rows) != 1 or len(cols) != 1:
+        return None
+    (r,), (c,) = rows, cols
+    row_names = [n for n in counts if n in _ROW_COUNTS]
+    col_names = [n for n in counts if n in _COLUMN_COUNTS]
+    if "n" in counts:  # n counts samples, unless m does (X is m x n)
+        (col_names if row_names else row_names).append("n")
+    if len(row_names) > 1 or len(col_names) > 1 or r == c:
+        return None
+    out = {}
+    for names, dim in ((row_names, r), (col_names, c)):
+        if names:
+            if not (isinstance(dim, sp.Symbol) and dim.name.startswith(_AUTO)):
+                return None
+            out[names[0]] = dim
     return out

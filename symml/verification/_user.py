@@ -102,11 +102,23 @@ def verify_function(
 
     def context(kinds: Mapping[str, str]) -> Context:
         return Context(
-            None, seed, points, tol, name=label, definition=expr, kinds=kinds, sizes=sizes
+            None, seed, points, tol, name=label, definition=entries, kinds=kinds, sizes=sizes
         )
 
-    ctx = context(symbols or {})
     what = ref or getattr(func, "__name__", "the function")
+    from symml.derivation import UntiedSize, entries_form, tie_sizes
+
+    entries = expr
+    try:  # 1/m next to an m x n matrix X: m is the number of rows of X, not a number of its own
+        expr = tie_sizes(expr)
+        # the formula sampled and evaluated as the derivative reads it: 1-based entries over
+        # the same sizes (X[i, k] beside X[i, k], not beside a 0-based matrix element)
+        entries = entries_form(expr).expr
+    except UntiedSize as exc:
+        ctx = context(symbols or {})
+        kind = ClaimKind.VALUE if wrt is None else ClaimKind.DERIVATIVE
+        return ctx.result(Subject(kind, wrt=wrt), Status.SKIPPED, f"{what}: not checked: {exc}")
+    ctx = context(symbols or {})
     if wrt is None:
         subject, target, var = Subject(ClaimKind.VALUE), expr, None
     else:
@@ -120,14 +132,16 @@ def verify_function(
             target, var = plain_derivative(expr, wrt)
     noun = "gradient" if var is not None else "value"
     names = {**dict(adapter or {}), **dict(args or {})}
-    code = CodeCheck(func, what, noun, target, expr, var, names, ulp_label="yours", prefixed=True)
+    code = CodeCheck(
+        func, what, noun, target, entries, var, names, ulp_label="yours", prefixed=True
+    )
 
     def run(c: Context) -> CheckResult:
         return guard(c, subject, lambda: check_code(c, subject, code))
 
     result = run(ctx)
     return with_declaration_hint(
-        result, lambda kinds: run(context(kinds)), ctx.kinds, [target, expr], var
+        result, lambda kinds: run(context(kinds)), ctx.kinds, [target, entries], var
     )
 
 
