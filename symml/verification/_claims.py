@@ -77,7 +77,7 @@ def _basics(value: object) -> list[sp.Basic]:
     if isinstance(value, Equation):
         return [value.lhs, value.rhs]
     if isinstance(value, Relation):
-        return [sp.sympify(p) for p in value.parts]
+        return [p if isinstance(p, sp.Basic) else sp.Integer(p) for p in value.parts]
     return [value] if isinstance(value, sp.Basic) else []
 
 

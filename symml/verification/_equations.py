@@ -35,18 +35,27 @@ _HOLDS = {
 _SAMPLES = 200
 
 
+def _basic(side: Any) -> sp.Basic:
+    """A side of a parsed relation as SymPy (the parser gives SymPy; a plain number is wrapped)."""
+    if isinstance(side, sp.Basic):
+        return side
+    if isinstance(side, (int, float)):
+        return sp.Integer(side) if isinstance(side, int) else sp.Float(side)
+    raise TypeError(f"not a side of a relation: {type(side).__name__}")
+
+
 def one_sided(value: Any) -> tuple[str, sp.Expr] | None:
     """``(op, f)`` with the relation meaning ``f op 0``; None for a bare expression."""
     lhs = getattr(value, "lhs", None)
     if lhs is not None and hasattr(value, "op") and not isinstance(value, sp.Basic):
         op, sign = _NORMAL[value.op]
-        return op, sign * (sp.sympify(value.lhs) - sp.sympify(value.rhs))
+        return op, sign * (_basic(value.lhs) - _basic(value.rhs))
     parts, ops = getattr(value, "parts", None), getattr(value, "ops", None)
     if parts is not None and ops is not None:
         if len(ops) != 1 or ops[0] not in _NORMAL:
             raise ValueError(f"a chain of relations or a relation symml cannot compare: {ops}")
         op, sign = _NORMAL[ops[0]]
-        return op, sign * (sp.sympify(parts[0]) - sp.sympify(parts[1]))
+        return op, sign * (_basic(parts[0]) - _basic(parts[1]))
     return None
 
 
