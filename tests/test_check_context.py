@@ -57,6 +57,14 @@ CASES = [
     ("normal-multivariate",
      r"$\mathcal{N}(z; 0, I) = \frac{1}{(2\pi)^{d/2}} e^{-\|z\|^2/2}$", UNCHECKED, None),
     ("density-named-p", r"Then $p(x) = \mathcal{N}(x; \mu, \sigma^2)$.", OK, None),
+    ("normal-with-its-constant",  # 1/Z: the text's own constant, not a wrong form
+     r"$\mathcal{N}(x; \mu, \sigma^2) = \frac{1}{Z} \exp\left(-\frac{(x-\mu)^2}{2\sigma^2}\right)$",
+     UNCHECKED, None),
+    ("normal-full-covariance",
+     r"$\mathcal{N}(x; \mu, \Sigma) = \frac{1}{\sqrt{(2\pi)^k |\Sigma|}} "
+     r"\exp\left(-\frac{1}{2} (x-\mu)^T \Sigma^{-1}(x-\mu)\right)$", OK, None),
+    ("normal-then-approx",
+     rf"$\mathcal{{N}}(x; \mu, \sigma^2) = {NORMAL} \approx 0.4$", UNCHECKED, None),
     ("neighbourhood-N", r"and $\mathcal{N}(i) = 2 k$ neighbours", OK, None),
     # --- softmax
     ("softmax-myst", r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}$",
@@ -166,3 +174,16 @@ def test_environment_mid_line_is_found_where_it_is():
 def test_environment_shown_in_code_is_not_math():
     text = "Write `\\begin{equation} a = b \\end{equation}` to number it.\n"
     assert check_text(text) == []
+
+
+def test_latex_paper_style():
+    tex = (
+        "\\documentclass{article}\n\\begin{document}\nThe density is\n\\begin{equation}\n"
+        "\\mathcal{N}\\left(x; \\mu, \\sigma^2\\right) = \\frac{1}{\\sqrt{2\\pi\\sigma^2}} "
+        "\\exp\\left(-\\frac{(x-\\mu)^2}{2\\sigma^2}\\right)\n\\end{equation}\n"
+        "and $\\mathcal N(x | \\mu, \\sigma^2) = \\frac{1}{\\sqrt{2\\pi}\\sigma} "
+        "e^{-(x-\\mu)^2/\\sigma^2}$.\n\\end{document}\n"
+    )
+    checks = check_text(tex, source="paper.tex")
+    assert [(c.line, c.column, c.status) for c in checks] == [(5, 1, VERIFIED), (7, 5, REFUTED)]
+    assert checks[1].registry == "normal_pdf" and checks[1].correction is not None

@@ -28,17 +28,29 @@ _WRITTEN = re.compile(
 
 def normal_density(sides: list, latex: str, ctx: Context) -> tuple | None:
     """(Status, message, registry, Statement, correction) for a restated normal density."""
+    import sympy as sp
+
+    from symml.documents._compare import free_names
+
     if len(sides) < 2 or not _WRITTEN.match(latex):
         return None
+    if not all(isinstance(s, sp.Basic) for s in sides):
+        return None  # a relation inside (= ... \approx 0.4): left to the other checks
     args = _arguments(sides[0])
     if args is None:
         return None
     forms = _forms(args, ctx)
     if not forms:
         return None
+    known = set().union(*(free_names(a) for a in args))
     undecided = None
     for k, side in enumerate(sides[1:], start=1):
         side = _expanded(side, ctx)
+        new = free_names(side) - known
+        if new:  # 1/Z exp(...): a constant of the text's own, not a form to refute
+            names = ", ".join(sorted(new))
+            why = f"the normal density; not compared with the registry: side {k + 1} names {names}"
+            return Status.UNCHECKED, why, REGISTRY_ENTRY, Statement.DEFINITION, None
         refuted, holds = [], False
         for _how, density in forms:
             verdict, detail = compare_bounded(side, density, ctx)
@@ -86,6 +98,8 @@ def _arguments(side: Any) -> tuple | None:
             return None
     if not isinstance(args[0], (sp.Symbol, sp.Indexed)):
         return None  # N(Wx + b; ...): not read as the density of one variable
+    if any(s.name[:1].isupper() for s in args[2].free_symbols if isinstance(s, sp.Symbol)):
+        return None  # N(x; mu, Sigma), N(x; mu, sigma^2 I): a multivariate density
     return tuple(args)
 
 
