@@ -72,6 +72,12 @@ CASES = [
     ("softmax-text-bold",
      r"\\(\text{softmax}(\mathbf{z})_i = \frac{\exp(z_i)}{\sum_{j=1}^K \exp(z_j)}\\)",
      VERIFIED, None),
+    ("softmax-length-n",  # the text's n for the registry's K
+     r"$\mathrm{softmax}(\mathbf{x})_i = \frac{\exp(x_i)}{\sum_{j=1}^{n}\exp(x_j)}$",
+     VERIFIED, None),
+    ("softmax-length-n-wrong",
+     r"$\mathrm{softmax}(\mathbf{x})_i = \frac{\exp(x_i)}{\sum_{j=1}^{n} x_j}$",
+     REFUTED, "softmax"),
     ("softmax-bound-i",  # the bound i of the sum is a dummy: the same value
      r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_i e^{z_i}}$", VERIFIED, None),
     ("softmax-no-exp-below",
@@ -129,7 +135,10 @@ def test_last_formula(text, status, entry):
 
 
 def test_normal_refutation_names_the_registry():
-    text = r"$\mathcal{N}(x; \mu, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma}} e^{-(x-\mu)^2/(2\sigma^2)}$"
+    text = (
+        r"$\mathcal{N}(x; \mu, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma}} "
+        r"e^{-(x-\mu)^2/(2\sigma^2)}$"
+    )
     last = check_text(text)[-1]
     assert last.status is REFUTED
     assert last.registry == "normal_pdf"

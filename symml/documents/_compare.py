@@ -97,7 +97,9 @@ def _compare(a, b, seed: int = SEED, simplex: frozenset = frozenset()) -> tuple[
             if sp.simplify(diff) == 0:
                 return True, "symbolically"
         except (TypeError, ValueError, NotImplementedError, AttributeError, StopIteration):
-            pass  # not decided symbolically (sum_simplify can raise StopIteration): the numeric comparison below decides
+            # not decided symbolically (sum_simplify can raise StopIteration): the
+            # numeric comparison below decides
+            pass
     undefined = sorted({f.func.__name__ for f in diff.atoms(AppliedUndef)})
     if undefined:
         return None, f"{', '.join(undefined)} not defined (in the document or the registry)"

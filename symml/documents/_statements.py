@@ -249,6 +249,10 @@ def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[St
         done = [_identity_matrix(e) for e in done]
     if not _EXPLICIT_BOUND.search(ctx.current):  # \sum_j, to no written length
         expanded, done = _same_lengths(expanded), _same_lengths(done)
+    else:  # the text's length n for the one the registry's form brought in (K)
+        lengths = _registry_lengths(sides, expanded)
+        expanded = [e.xreplace(lengths) for e in expanded]
+        done = [d.xreplace(lengths) for d in done]
     if len(sides) == 2 and cls is not Statement.DERIVATIVE:
         names = [free_names(done[0]), free_names(done[1])]
         if names[0] != names[1] and not (names[1] < names[0]):
@@ -435,6 +439,26 @@ def _compare(a, b, ctx: Context) -> tuple[bool | None, str]:
 
 
 _EXPLICIT_BOUND = re.compile(r"\\(sum|prod)\s*(_\{[^{}]*\}|_\\?\w+)?\s*\^")
+
+
+def _bounds(value) -> set:
+    import sympy as sp
+
+    if not isinstance(value, sp.Basic):
+        return set()
+    return {lim[2] for s in value.atoms(sp.Sum) for lim in s.limits
+            if len(lim) == 3 and isinstance(lim[2], sp.Symbol)}
+
+
+def _registry_lengths(sides: list, expanded: list) -> dict:
+    """{K: n} when the text's sums run to one n and a registry form brought in sums to K."""
+    written = set().union(*(_bounds(s) for s in sides))
+    brought = set().union(*(_bounds(e) for e in expanded)) - written
+    if len(written) != 1 or not brought:
+        return {}
+    mentioned = set().union(*(free_names(s) for s in sides))
+    target = next(iter(written))
+    return {b: target for b in brought if str(b) not in mentioned}
 
 
 def _same_lengths(values: list) -> list:
