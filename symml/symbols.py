@@ -78,13 +78,19 @@ _SCALARS: dict[str, tuple[Domain, dict[str, bool]]] = {
     # A fixed positive parameter such as epsilon; numeric code picks small values for it.
     "constant": (_POSITIVE, {"positive": True}),
 }
-_ARRAYS = ("vector", "matrix", "simplex")
+_ARRAYS = ("vector", "matrix", "simplex", "symmetric", "spd")
+#: Square matrices: ``symmetric`` (A = A^T) and ``spd`` (symmetric positive definite).
+_SQUARE = ("symmetric", "spd")
 KINDS: tuple[str, ...] = (
     *_SCALARS,
     "vector",
     "vector[n]",
     "matrix",
     "matrix[m,n]",
+    "symmetric",
+    "symmetric[n]",
+    "spd",
+    "spd[n]",
     "simplex",
     "function",
     "imaginary",
@@ -101,7 +107,8 @@ class SymbolSpec:
     Attributes:
         name: the symbol's Python name (``alpha_bar_t``).
         kind: the base kind, one of ``real positive nonnegative negative probability unit
-            integer natural index constant vector matrix simplex function imaginary``
+            integer natural index constant vector matrix symmetric spd simplex function
+            imaginary``
             (``imaginary`` declares the name to be the imaginary unit, e.g. the ``i`` of a
             Fourier transform).
         domain: where the symbol (or each element of a vector/matrix) lives; None for functions.
@@ -130,13 +137,25 @@ class SymbolSpec:
 
     @property
     def is_matrix(self) -> bool:
-        """A two-axis array (``matrix`` or ``matrix[m,n]``).
+        """A two-axis array (``matrix`` or ``matrix[m,n]``; ``symmetric``, ``spd``: square).
 
         Examples:
             >>> parse_kind("X", "matrix[m,n]").is_matrix, parse_kind("w", "vector").is_matrix
             (True, False)
+            >>> parse_kind("A", "symmetric[n]").is_matrix, parse_kind("S", "spd").shape
+            (True, (None, None))
         """
-        return self.kind == "matrix"
+        return self.kind in ("matrix", *_SQUARE)
+
+    @property
+    def is_symmetric(self) -> bool:
+        """A matrix declared equal to its transpose (``symmetric`` or ``spd``).
+
+        Examples:
+            >>> parse_kind("S", "spd").is_symmetric, parse_kind("X", "matrix").is_symmetric
+            (True, False)
+        """
+        return self.kind in _SQUARE
 
     @property
     def dimension_names(self) -> tuple[str, ...]:
@@ -188,6 +207,9 @@ def parse_kind(name: str, kind: str) -> SymbolSpec:
         return SymbolSpec(name, base, None, None)
     if base == "imaginary" and dims is None:  # the symbol is the imaginary unit (the parser's sp.I)
         return SymbolSpec(name, base, None, ())
+    if base in _SQUARE:  # symmetric[n]: an n x n matrix
+        (side,) = _parse_dims(name, kind, dims, 1)
+        return SymbolSpec(name, base, _REAL, (side, side))
     if base in _ARRAYS:
         rank = 2 if base == "matrix" else 1
         shape = _parse_dims(name, kind, dims, rank)
@@ -218,7 +240,7 @@ def _parse_dims(name: str, kind: str, dims: str | None, rank: int) -> tuple:
         return (None,) * rank
     parts = [p.strip() for p in dims.split(",")]
     if len(parts) != rank or not all(_DIM_RE.match(p) for p in parts):
-        example = "matrix[m,n]" if rank == 2 else "vector[n]"
+        example = "matrix[m,n]" if rank == 2 else f"{kind.split('[')[0].strip()}[n]"
         raise RegistryError(
             f"symbol {name!r}: bad shape in {kind!r}; write it like {example!r} "
             "with positive integers or names"

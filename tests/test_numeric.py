@@ -263,6 +263,22 @@ def test_sampling_simplex_and_matrices():
     assert s.values["B"].shape[1:] == (s.sizes["n"], 2)
 
 
+def test_sampling_symmetric_and_spd_matrices():
+    A, S = sp.MatrixSymbol("A", n, n), sp.MatrixSymbol("S", n, n)
+    s = sample_inputs([A * S], {"A": "symmetric", "S": "spd"}, n=40, seed=0)
+    a, v = s.values["A"], s.values["S"]
+    assert a.shape == v.shape == (40, s.sizes["n"], s.sizes["n"])
+    assert np.array_equal(a, np.swapaxes(a, -1, -2))
+    assert not np.allclose(a[1], np.diag(np.diag(a[1])))  # not merely diagonal
+    assert np.allclose(v, np.swapaxes(v, -1, -2))
+    assert np.linalg.eigvalsh(v).min() >= 0.1 - 1e-9  # B B^T / n + 0.1 I
+    # an indexed matrix too (the entries form of a matrix formula), and a non-square one refused
+    s = sample_inputs(sp.Sum(A_[i, j] * w_[i] * w_[j], (i, 1, n), (j, 1, n)), {"A": "symmetric"})
+    assert np.array_equal(s.values["A"], np.swapaxes(s.values["A"], -1, -2))
+    with pytest.raises(SymmlError, match="a spd matrix is square"):
+        sample_inputs(sp.MatrixSymbol("S", m, n), {"S": "spd"}, sizes={"m": 3, "n": 4})
+
+
 def test_sampling_free_index_stays_in_range():
     s = sample_inputs(w_[k] * 2 + sp.Sum(w_[j], (j, 1, n)), {}, n=200, seed=0)
     assert s.values["k"].min() >= 1 and s.values["k"].max() <= s.sizes["n"]

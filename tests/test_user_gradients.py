@@ -69,6 +69,7 @@ MLS = r"\frac{1}{m}\|X\mathbf{w}-\mathbf{y}\|^2"
 MLS_HALF = r"\frac{1}{2m}\|X\mathbf{w}-\mathbf{y}\|^2"
 NLS = r"\frac{1}{n}\sum_{i=1}^{n}(\mathbf{w}^T\mathbf{x}_i - y_i)^2"
 MRIDGE = r"\|X\mathbf{w}-\mathbf{y}\|^2 + \lambda\|\mathbf{w}\|^2"
+QUAD = r"\mathbf{w}^T A \mathbf{w}"
 GELU_TANH = r"\frac{x}{2}\left(1 + \tanh\left(\sqrt{2/\pi}\,(x + 0.044715 x^3)\right)\right)"
 
 OK, BAD, FAIL, SKIP = (
@@ -314,6 +315,30 @@ CASES = [
         lambda W, x, y: W @ x - y,
         FAIL,
         r"expected \(\d+, \d+\), the shape of W",
+    ),
+    # w^T A w: the gradient (A + A^T) w is 2 A w only for a symmetric A, as declared
+    ("quad-general", QUAD, "w", {}, {}, lambda A, w: (A + A.T) @ w, OK, "agrees"),
+    ("quad-symmetric", QUAD, "w", {"A": "symmetric"}, {}, lambda A, w: 2 * A @ w, OK, "agrees"),
+    ("quad-spd", QUAD, "w", {"A": "spd"}, {}, lambda A, w: 2 * A @ w, OK, "agrees"),
+    (
+        "quad-undeclared",
+        QUAD,
+        "w",
+        {},
+        {},
+        lambda A, w: 2 * A @ w,
+        BAD,
+        r"holds if A is symmetric: declare -s A=symmetric",
+    ),
+    (
+        "quad-symmetric-transposed-half",
+        QUAD,
+        "w",
+        {"A": "symmetric"},
+        {},
+        lambda A, w: A @ w,
+        BAD,
+        r"got/expected = 0.5",
     ),
     # softmax cross-entropy: p - y holds only for y on the simplex
     ("ce-simplex", CE, "z", {"y": "simplex"}, {}, lambda z, y: softmax(z) - y, OK, "agrees"),

@@ -10,7 +10,8 @@ claim, its derivative) and draws, for ``n`` points at once:
 * sizes (the bounds of sums, the dimensions of matrices) once per run, the same for
   every point, so arrays stack along a leading batch axis;
 * arrays for ``IndexedBase`` symbols with the shape the sums need, and ``MatrixSymbol``
-  values of consistent shapes; ``simplex`` vectors sum to 1; a square matrix named
+  values of consistent shapes; ``simplex`` vectors sum to 1; a ``symmetric`` matrix is
+  (B + B^T)/2, an ``spd`` one B B^T/n + 0.1 I, and a square matrix named
   ``Sigma...``/``Cov...`` is a covariance (symmetric positive definite);
 * a free index (``k`` in ``dJ/dw_k``) uniformly over the axis it indexes.
 
@@ -141,7 +142,7 @@ def _base_kind(name: str, kind: str) -> str:
 
 def _scalar(base: str, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` values of a scalar of kind ``base`` (or of an array's elements)."""
-    if base in ("real", "vector", "matrix"):
+    if base in ("real", "vector", "matrix", "symmetric", "spd"):
         parts = [
             rng.normal(0.0, 3.0, n),
             rng.uniform(-50.0, 50.0, n),
@@ -193,6 +194,13 @@ def _array(base: str, n: int, shape: tuple[int, ...], rng: np.random.Generator) 
         g = np.maximum(g, 1e-300)
         p = g / g.sum(axis=-1, keepdims=True)
         return np.broadcast_to(p.reshape((n,) + (1,) * (len(shape) - 1) + (last,)), full).copy()
+    if base in ("symmetric", "spd"):
+        if len(shape) != 2 or shape[0] != shape[1]:
+            raise SymmlError(f"a {base} matrix is square; the formula needs shape {shape}")
+        b = _array("matrix", n, shape, rng) if base == "symmetric" else rng.normal(0, 1, full)
+        if base == "symmetric":
+            return (b + np.swapaxes(b, -1, -2)) / 2
+        return b @ np.swapaxes(b, -1, -2) / shape[0] + 0.1 * np.eye(shape[0])
     if base in ("real", "vector", "matrix"):
         v = rng.normal(0.0, 2.0, full)
         which = rng.random(n)

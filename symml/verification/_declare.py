@@ -4,7 +4,7 @@ A gradient that is right only under an assumption the formula does not state (so
 cross-entropy's ``p - y`` needs the labels ``y`` on the simplex) is refuted, as it should
 be: the formula as written says otherwise. The refutation then says which declaration would
 make it hold, found by re-running the same seeded check with one undeclared symbol
-declared ``simplex``, ``positive`` or ``probability``.
+declared ``symmetric`` (a matrix), ``simplex`` (a vector), ``positive`` or ``probability``.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ MAX_TRIES = 6
 
 _HINTS = {
     "simplex": "holds if {0} sums to 1 (a probability vector): declare -s {0}=simplex",
+    "symmetric": "holds if {0} is symmetric: declare -s {0}=symmetric",
     "positive": "holds if {0} > 0: declare -s {0}=positive",
     "probability": "holds if 0 < {0} < 1: declare -s {0}=probability",
 }
@@ -29,7 +30,8 @@ _HINTS = {
 def candidates(
     exprs: list[sp.Basic], kinds: Mapping[str, str], wrt: sp.Basic | None
 ) -> list[tuple[str, str]]:
-    """(symbol, kind) pairs worth trying: undeclared arrays as simplices, scalars positive."""
+    """(symbol, kind) pairs worth trying: undeclared matrices symmetric, vectors as
+    simplices, scalars positive."""
     skip = set(kinds)
     if wrt is not None:
         skip.add(str(wrt.base.label) if isinstance(wrt, sp.Indexed) else str(wrt))
@@ -55,7 +57,13 @@ def candidates(
         - sizes
         - labels
     )
-    out = [(a, "simplex") for a in arrays]
+    ranks = {str(i.base.label): len(i.indices) for e in exprs for i in e.atoms(sp.Indexed)}
+    square = {
+        str(M.name) for e in exprs for M in e.atoms(sp.MatrixSymbol) if M.shape[0] == M.shape[1]
+    }
+    matrices = sorted({a for a in arrays if ranks.get(a) == 2} | (square - skip))
+    out = [(a, "symmetric") for a in matrices]
+    out += [(a, "simplex") for a in arrays if a not in matrices]
     out += [(s, k) for s in scalars for k in ("positive", "probability")]
     return out[:MAX_TRIES]
 
