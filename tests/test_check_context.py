@@ -49,6 +49,11 @@ CASES = [
     ("normal-standard-wrong",
      r"and the standard normal, $\mathcal{N}(x; 0, 1) = \frac{1}{\sqrt{2\pi}} e^{-x^2}$.",
      REFUTED, "normal_pdf"),
+    ("normal-after-its-name",
+     rf"so $p(x) = \mathcal{{N}}(x; \mu, \sigma^2) = {NORMAL}$", VERIFIED, None),
+    ("normal-after-its-name-wrong",
+     r"so $p_\theta(x \mid z) = \mathcal{N}(x; \mu, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma^2}} "
+     r"e^{-\frac{(x-\mu)^2}{\sigma^2}}$", REFUTED, "normal_pdf"),
     # guards: an assumption, a law (not a density), a density named p, another N
     ("normal-assumed", r"Assume that $\mathcal{N}(x; \mu, \sigma^2) = \frac{1}{2} e^{-x^2}$.",
      UNCHECKED, None),

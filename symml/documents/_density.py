@@ -21,24 +21,33 @@ __all__ = ["REGISTRY_ENTRY", "normal_density"]
 REGISTRY_ENTRY = "normal_pdf"
 
 # \mathcal{N}(x; ...) or \mathcal{N}(x \mid ...) / (x | ...) at the start of the formula
+# p(x), p_\theta(x \mid z), q(z): the name of a density before it
+_DENSITY_NAME = re.compile(r"^\s*[pq](_\{?[^=(]*\}?)?\s*(\\left)?\(")
 _WRITTEN = re.compile(
     r"^\s*\\mathcal\s*\{?\s*N\s*\}?\s*(\\left)?\s*\(\s*[^;|()]*?(;|\\mid\b|\|)"
 )
 
 
-def normal_density(sides: list, latex: str, ctx: Context) -> tuple | None:
+def normal_density(sides: list, texts: list[str], ctx: Context) -> tuple | None:
     """(Status, message, registry, Statement, correction) for a restated normal density."""
     import sympy as sp
 
     from symml.documents._compare import free_names
 
-    if len(sides) < 2 or not _WRITTEN.match(latex):
+    if len(sides) < 2 or len(texts) != len(sides):
         return None
     if not all(isinstance(s, sp.Basic) for s in sides):
         return None  # a relation inside (= ... \approx 0.4): left to the other checks
-    args = _arguments(sides[0])
+    # the density first, or after the name of a density (p(x) = N(x; mu, sigma^2) = ...)
+    at = 0 if _WRITTEN.match(texts[0]) else 1
+    if at == 1 and not (len(sides) > 2 and _DENSITY_NAME.match(texts[0])):
+        return None
+    if not _WRITTEN.match(texts[at]):
+        return None
+    args = _arguments(sides[at])
     if args is None:
         return None
+    sides = sides[at:]
     forms = _forms(args, ctx)
     if not forms:
         return None
@@ -49,7 +58,10 @@ def normal_density(sides: list, latex: str, ctx: Context) -> tuple | None:
         new = free_names(side) - known
         if new:  # 1/Z exp(...): a constant of the text's own, not a form to refute
             names = ", ".join(sorted(new))
-            why = f"the normal density; not compared with the registry: side {k + 1} names {names}"
+            why = (
+                f"the normal density; not compared with the registry: side {k + 1 + at} "
+                f"names {names}"
+            )
             return Status.UNCHECKED, why, REGISTRY_ENTRY, Statement.DEFINITION, None
         refuted, holds = [], False
         for _how, density in forms:
@@ -66,7 +78,7 @@ def normal_density(sides: list, latex: str, ctx: Context) -> tuple | None:
         from symml.registry import get
 
         correction = get(REGISTRY_ENTRY).latex
-        where = f"side {k + 1}" if len(sides) > 2 else "the right side"
+        where = f"side {k + 1 + at}" if len(sides) > 2 or at else "the right side"
         message = (
             f"the normal density differs from registry: {REGISTRY_ENTRY}: {where}, "
             f"{refuted[0]}; the registry has {correction}"

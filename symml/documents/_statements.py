@@ -104,7 +104,7 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
         ctx.simplex |= _vectors(sides)
     if len(sides) == 1:
         return _single(sides[0], found, ctx, lead)
-    density = normal_density(sides, latex, ctx)
+    density = normal_density(sides, [t for _, t in pieces], ctx)
     if density is not None:
         if density[0] is Status.REFUTED and lead and lead[0] in _NOT_CLAIM_LEADS:
             why = f"{density[1]} (after {lead[1]!r}: not a claim, not refuted)"
