@@ -58,6 +58,14 @@ READINGS = [
     (r"\log_2 x", sp.log(x) / sp.log(2)),
     (r"e^{2x}", sp.exp(2 * x)),
     (r"x_1", sym("x_1")),
+    (r"x_{<i}", sym("x_lt_i")),  # the entries before i (it was x_i, silently)
+    (r"tanh", sym("tanh")),  # the word alone: a mention of the name
+    (r"x2^2", sym("x_2") ** 2),
+    (r"x2_i", idx("x_2", i)),
+    # capitals that index matrices or counts stay products (W_i (x_i - mu))
+    (r"\sum_i W_i(x_i - y)", sp.Sum(idx("W", i) * (idx("x", i) - y), (i, 1, n))),
+    # E_{x ~ p} without brackets, in plain letters as with \mathbb{E}
+    (r"E_{x \sim p} f(x)", F("Expectation")(F("f")(x), F("Distributed")(x, sym("p")))),
     # bare function words before ( are the functions (never l*o*g)
     (r"exp(x)", sp.exp(x)),
     (r"sin(x) + cos(x)", sp.sin(x) + sp.cos(x)),
@@ -93,6 +101,8 @@ def test_log_of_one_without_backslash():
 SILENT_REFUSALS = [
     (r"\sigma_{aX+b}", r"a subscript holding an expression \(aX\+b\)"),
     (r"x_{a b + c}", r"a subscript holding an expression"),
+    (r"p_{x \sim q}", r"a subscript holding a relation"),
+    (r"x_{a \in B}", r"a subscript holding a relation"),
     (r"log x", r"the word log without a backslash"),
     (r"exp 2", r"the word exp without a backslash"),
     # I^p_1 under \sum_p: pixel p of image 1, or I to the power p? refused by name
@@ -101,7 +111,7 @@ SILENT_REFUSALS = [
     (r"w^T (x_i y_i)", r"a row vector w.T times x\[i\]\*y\[i\]"),
     (r"\mathbb{1} + x", r"\\mathbb\{1\} without a condition"),
     (r"\sigma_{ab+c}", r"a subscript holding an expression"),
-    (r"tanh", r"the word tanh without a backslash"),
+    (r"x + tanh", r"the word tanh without a backslash"),
 ]
 
 
@@ -245,3 +255,32 @@ def test_no_internal_exception_escapes():
             parse_latex(text)
         except ParseError:
             pass
+
+
+def test_expectation_over_several_draws():
+    # the subscript's comma list was a SymPy error (a Tuple of relations)
+    got = parse_latex(r"\mathbb{E}_{x \sim p_g, y \sim q}[f(x, y)]")
+    draws = sp.Tuple(F("Distributed")(x, sym("p_g")), F("Distributed")(y, sym("q")))
+    assert got == F("Expectation")(F("f")(x, y), draws)
+
+
+def test_weight_row_dot_sample():
+    # the SVM loss: w_j^T x_i is the dot product of row j of W with sample i, feature by feature
+    got = parse_latex(r"w_j^T x_i")
+    [(kk, lo, hi)] = got.limits
+    assert got.function == idx("w", j, kk) * idx("x", i, kk) and (lo, hi) == (1, n)
+    # the sum's index is none of the formula's letters (j is free in w_j beside w_{y_i})
+    got = parse_latex(r"\mathbb{1}(w_j^Tx_i - w_{y_i}^Tx_i > 0)")
+    sums = sorted(got.atoms(sp.Sum), key=str)
+    assert len(sums) == 2 and all(s.limits[0][0] not in (i, j) for s in sums)
+    assert sums[0].function.has(idx("w", j, sums[0].limits[0][0])) or sums[1].function.has(
+        idx("w", j, sums[1].limits[0][0])
+    )
+
+
+def test_one_before_a_condition_is_the_indicator():
+    assert parse_latex(r"\frac{dr}{dx} = 1(x > 0)").rhs == ind(x > 0)
+    with pytest.raises(ParseError, match=r"a product with a condition \(x > 0\)"):
+        parse_latex(r"2(x>0)")
+    with pytest.raises(ParseError, match=r"a product with a condition \(y = 1\)"):
+        parse_latex(r"x (y = 1)")

@@ -186,6 +186,9 @@ class CallMixin:
             return base.T
         if isinstance(base, Vec):
             return Vec(base.name, base.index, not base.transposed)
+        if isinstance(base, sp.Indexed) and not self._declared_scalar(str(base.base.label)):
+            # w_j^T x_i, w_{y_i}^T x_i: the j-th weight vector (row j of W), transposed
+            return Vec(str(base.base.label), tuple(base.indices), True)
         free = [s for s in getattr(base, "free_symbols", ()) if isinstance(s, sp.Symbol)]
         names = {s.name for s in free} - set(self.bound)
         if names and not (names & self.vectors):

@@ -22,48 +22,12 @@ from symml.latex._names import (
     TEXT_WORDS,
     VECTOR_ACCENTS,
 )
+from symml.latex._notation import bare_function, expression_subscript
 
 _LONGEST_NAME = max(len(n) for n in MULTI_LETTER_NAMES)
-# Function names written without a backslash; before "(" they are the function (SymPy's parser
-# reads log(1) the same way), elsewhere refused: never the product l*o*g.
-BARE_FUNCTIONS = frozenset(
-    "log ln exp sin cos tan sinh cosh tanh sqrt max min arcsin arccos arctan".split()
-)
-
-
-def expression_subscript(toks, fail) -> bool:
-    """Refuse a subscript that holds an expression (``\\sigma_{aX+b}``): gluing it into a name
-    (sigma_aX_plus_b) would hide what it says. An offset of one name by a number or a name
-    (``h_{t-1}``, ``x_{n+k}``) stays a name as before (False), and so do ``w_{ij}`` and
-    ``p_{data}``; ``w_{d/2}``, ``x_{2*k}`` (single letters and numbers joined by ``*`` or ``/``)
-    are an index expression (True)."""
-    ops = [t for t in toks if t.kind == "op" and t.value in ("+", "-", "*", "/", "=")]
-    if not ops:
-        return False
-    terms, run = [], []
-    for t in toks:
-        if t.kind == "op" and t.value in ("+", "-", "*", "/"):
-            terms.append(run)
-            run = []
-        else:
-            run.append(t)
-    terms.append(run)
-    single = all(len(r) <= 1 for r in terms) and not any(t.value == "=" for t in ops)
-    if single and all(t.value in ("+", "-") for t in ops):
-        return False
-    if single and all(r and (r[0].kind == "num" or r[0].value.islower()) for r in terms):
-        return True
-    text = "".join(t.value if t.kind != "cmd" else t.value + " " for t in toks).strip()
-    fail(f"a subscript holding an expression ({text}) is not a name; name it first", toks[0])
-
-
-def bare_function(word: str, after) -> str | None:
-    """The bare function name ``word`` is (when ``after`` continues no longer word), else None."""
-    if word not in BARE_FUNCTIONS or (after.kind == "letter" and not after.space_before):
-        return None
-    return word
-
-
+# Letters of FUNCTION_LIKE that, indexed, are still functions (p_{ij}(x), f_k(x), L_i(W)); the
+# other capitals (W_i, N_k, C_i, I_n, ...) indexed are more often a matrix or a count.
+INDEXED_FUNCTIONS = FUNCTION_LIKE - frozenset("I N W C M K S T U Z V R".split())
 # characters of an expression inside \mathit{...}/\text{...}: not part of a name
 _EXPRESSION_CHARS = re.compile(r"[+*/=<>^()\[\]|\\]|\s-\s")
 
@@ -95,7 +59,9 @@ class NameMixin:
             and (bare := bare_function(word, self.peek(len(word))))
         ):
             return self.parse_bare_function(bare, len(word))
-        if t.value == "E" and (self.at("[", 1) or self._subscript_then_bracket(1)):
+        if t.value == "E" and (
+            self.at("[", 1) or self._subscript_then_bracket(1) or self._subscript_has_sim(1)
+        ):
             self.next()
             return self.parse_expectation()
         return self.parse_name_atom(t.value, t)
@@ -109,56 +75,12 @@ class NameMixin:
             tok is not None
             and tok.kind == "letter"
             and digits.kind == "num"
-            and not (
-                digits.space_before or "." in digits.value or self.at("_", 1) or self.at("^", 1)
-            )
+            and not (digits.space_before or "." in digits.value)
         ):
             # r1, x2, h1 in notes are r_1, x_2, h_1 (names), not a product with a number
             self.next()
             name = f"{name}_{digits.value}"
         return self.finish_name(name, tok)
-
-    def parse_bare_function(self, name: str, length: int):
-        """``log(1)``, ``exp(x)``, ``max(a, b)`` without a backslash: the function."""
-        tok = self.peek()
-        for _ in range(length):
-            self.next()
-        primes = self._bare_primes()
-        if not (self.at("(") or (self.at(r"\left") and self.at("(", 1))):
-            self.fail(f"the word {name} without a backslash (write \\{name} or {name}(...))", tok)
-        args = [self.scalar(self._arg(a)) for a in self.parse_call_args()]
-        if name in ("max", "min"):
-            return (sp.Max if name == "max" else sp.Min)(*args)
-        if len(args) != 1:
-            self.fail(f"{name} takes one argument here, got {len(args)}")
-        aliases = {"ln": "log", "arcsin": "asin", "arccos": "acos", "arctan": "atan"}
-        fn = getattr(sp, aliases.get(name, name))
-        if primes:  # tanh'(z), tanh^{'}(z): the derivative at the argument
-            u = sp.Dummy("u")
-            return sp.diff(fn(u), u, primes).subs(u, args[0])
-        return fn(*args)
-
-    def _bare_primes(self) -> int:
-        """``'``, ``''``, ``^{'}``, ``^\\prime``, ``^{\\prime}`` after a function word."""
-        primes = 0
-        while True:
-            if self.at("'"):
-                self.next()
-                primes += 1
-            elif self.at("^") and self.at(r"\prime", 1):
-                self.next(), self.next()
-                primes += 1
-            elif self.at("^") and self.at("{", 1) and self.peek(2).value in ("'", r"\prime"):
-                k = 2
-                while self.peek(k).value in ("'", r"\prime"):
-                    k += 1
-                if not self.at("}", k):
-                    return primes
-                primes += k - 2
-                for _ in range(k + 1):
-                    self.next()
-            else:
-                return primes
 
     def parse_accented(self):
         cmd = self.next().value
@@ -334,8 +256,9 @@ class NameMixin:
         """``p_{ij}(x)``, ``f_k(x)``: an indexed name is applied to ``(...)`` on the rule of a
         subscripted name (no space before the parenthesis) when its letter names functions
         (``FUNCTION_LIKE``) and the argument does not hold the name itself: ``p_i(1 - p_i)``
-        is a product, as ``w_i (x_i - y)`` and ``y_i(...)`` are."""
-        if tok is None or base not in FUNCTION_LIKE or self.peek().space_before:
+        is a product, as ``w_i (x_i - y)`` and ``y_i(...)`` are. Capitals that index matrices
+        or counts (``W_i``, ``N_k``, ``C_i``) are not among those letters here."""
+        if tok is None or base not in INDEXED_FUNCTIONS or self.peek().space_before:
             return False
         if self._group_is_transposed():
             return False
@@ -500,7 +423,8 @@ class NameMixin:
             return GREEK_ALIASES.get(n, n) if n.isalpha() else ""
         if t.kind == "text":
             return "".join(c for c in t.value.partition("{")[2][:-1] if c.isalnum())
-        return {"-": "_minus_", "+": "_plus_", ",": "_", "*": "star", "'": "prime"}.get(t.value, "")
+        words = {"-": "_minus_", "+": "_plus_", ",": "_", "*": "star", "'": "prime"}
+        return {**words, "<": "lt_", ">": "gt_"}.get(t.value, "")
 
     def _index_symbol(self, name):
         return self.bound.get(name) or sp.Symbol(name, integer=True)
@@ -541,6 +465,23 @@ class NameMixin:
         self.next()
         self.expect("}")
         return "name", "".join(words)
+
+    def _subscript_has_sim(self, k):
+        """``E_{x \\sim p} f(x)``: a subscript that says what is drawn from what."""
+        if not (self.at("_", k) and self.at("{", k + 1)):
+            return False
+        k, depth = k + 1, 0
+        while self.peek(k).kind != "end":
+            if self.at("{", k):
+                depth += 1
+            elif self.at("}", k):
+                depth -= 1
+                if depth == 0:
+                    return False
+            elif self.at(r"\sim", k):
+                return True
+            k += 1
+        return False
 
     def _subscript_then_bracket(self, k):
         if not self.at("_", k):

@@ -5,7 +5,10 @@ indicator of the condition (``Piecewise((1, cond), (0, True))``); ``\\partial{L_
 \\partial{f_j}`` is the derivative of ``L_i`` by ``f_j``; ``\\mathrm{Var}[X]`` and
 ``D_{KL}[p || q]`` are the operator applied to what the brackets hold (as with parentheses);
 ``\\underbrace{body}_{label}`` is its body. Quantifiers (``\\forall``, ``\\exists``) are refused by
-name. A mixin of the parser (``symml.latex._grammar``).
+name. Function words without a backslash (``log(1)``, ``max(0, x)``, ``tanh'(z)``) are the
+functions before ``(`` and refused elsewhere (never ``l*o*g``); a subscript holding an expression
+or a relation (``\\sigma_{aX+b}``, ``p_{x \\sim q}``) is refused rather than glued into a name.
+A mixin of the parser (``symml.latex._grammar``).
 """
 
 from __future__ import annotations
@@ -13,9 +16,56 @@ from __future__ import annotations
 import sympy as sp
 
 from symml.latex._base import Vec
+from symml.latex._names import RELATIONS
 
 # Names that take their argument in brackets as well as in parentheses: Var[X], KL[p || q].
 BRACKET_OPERATORS = frozenset({"Var", "Cov", "Corr", "Cor", "KL", "D_KL", "JS", "D_JS", "H"})
+# Function names written without a backslash; before "(" they are the function (SymPy's parser
+# reads log(1) the same way), elsewhere refused: never the product l*o*g.
+BARE_FUNCTIONS = frozenset(
+    "log ln exp sin cos tan sinh cosh tanh sqrt max min arcsin arccos arctan".split()
+)
+
+
+def expression_subscript(toks, fail) -> bool:
+    """Refuse a subscript that holds an expression (``\\sigma_{aX+b}``): gluing it into a name
+    (sigma_aX_plus_b) would hide what it says. An offset of one name by a number or a name
+    (``h_{t-1}``, ``x_{n+k}``) stays a name as before (False), and so do ``w_{ij}`` and
+    ``p_{data}``; ``w_{d/2}``, ``x_{2*k}`` (single letters and numbers joined by ``*`` or ``/``)
+    are an index expression (True)."""
+    ops = [t for t in toks if t.kind == "op" and t.value in ("+", "-", "*", "/", "=", "<", ">")]
+    relation = next((t for t in toks if t.kind == "cmd" and t.value in RELATIONS), None)
+    if relation is not None:  # p_{x \sim q}, x_{a \in B}: a statement, not part of a name
+        text = "".join(t.value if t.kind != "cmd" else t.value + " " for t in toks).strip()
+        fail(f"a subscript holding a relation ({text}) is not a name", relation)
+    if not ops:
+        return False
+    if len(toks) == 2 and toks[0] is ops[0] and toks[0].value in "<>" and toks[1].kind == "letter":
+        return False  # x_{<i}: the entries before i, the name x_lt_i
+    terms, run = [], []
+    for t in toks:
+        if t.kind == "op" and t.value in ("+", "-", "*", "/"):
+            terms.append(run)
+            run = []
+        else:
+            run.append(t)
+    terms.append(run)
+    single = all(len(r) <= 1 for r in terms) and not any(t.value in "=<>" for t in ops)
+    if single and all(t.value in ("+", "-") for t in ops):
+        return False
+    if single and all(r and (r[0].kind == "num" or r[0].value.islower()) for r in terms):
+        return True
+    text = "".join(t.value if t.kind != "cmd" else t.value + " " for t in toks).strip()
+    fail(f"a subscript holding an expression ({text}) is not a name; name it first", toks[0])
+
+
+def bare_function(word: str, after) -> str | None:
+    """The bare function name ``word`` is (when ``after`` continues no longer word), else None."""
+    if word not in BARE_FUNCTIONS or (after.kind == "letter" and not after.space_before):
+        return None
+    return word
+
+
 QUANTIFIERS = {r"\forall": "for all", r"\exists": "there exists", r"\nexists": "there is no"}
 
 
@@ -85,6 +135,50 @@ class NotationMixin:
         if not isinstance(var, (sp.Symbol, sp.Indexed, sp.MatrixSymbol)):
             self.fail(f"the variable of \\partial .../\\partial {var} is not a name", tok)
         return sp.Derivative(body, var)
+
+    def parse_bare_function(self, name: str, length: int):
+        """``log(1)``, ``exp(x)``, ``max(a, b)`` without a backslash: the function."""
+        tok = self.peek()
+        for _ in range(length):
+            self.next()
+        primes = self._bare_primes()
+        if self.peek().kind == "end" and not primes and self.pos == length:
+            return self.symbol(name)  # "tanh" alone: a mention of the function's name
+        if not (self.at("(") or (self.at(r"\left") and self.at("(", 1))):
+            self.fail(f"the word {name} without a backslash (write \\{name} or {name}(...))", tok)
+        args = [self.scalar(self._arg(a)) for a in self.parse_call_args()]
+        if name in ("max", "min"):
+            return (sp.Max if name == "max" else sp.Min)(*args)
+        if len(args) != 1:
+            self.fail(f"{name} takes one argument here, got {len(args)}")
+        aliases = {"ln": "log", "arcsin": "asin", "arccos": "acos", "arctan": "atan"}
+        fn = getattr(sp, aliases.get(name, name))
+        if primes:  # tanh'(z), tanh^{'}(z): the derivative at the argument
+            u = sp.Dummy("u")
+            return sp.diff(fn(u), u, primes).subs(u, args[0])
+        return fn(*args)
+
+    def _bare_primes(self) -> int:
+        """``'``, ``''``, ``^{'}``, ``^\\prime``, ``^{\\prime}`` after a function word."""
+        primes = 0
+        while True:
+            if self.at("'"):
+                self.next()
+                primes += 1
+            elif self.at("^") and self.at(r"\prime", 1):
+                self.next(), self.next()
+                primes += 1
+            elif self.at("^") and self.at("{", 1) and self.peek(2).value in ("'", r"\prime"):
+                k = 2
+                while self.peek(k).value in ("'", r"\prime"):
+                    k += 1
+                if not self.at("}", k):
+                    return primes
+                primes += k - 2
+                for _ in range(k + 1):
+                    self.next()
+            else:
+                return primes
 
     # ------------------------------------------------------------------ brackets
     def at_bracket_call(self, full: str, multi: bool) -> bool:

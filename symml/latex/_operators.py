@@ -34,6 +34,29 @@ class OperatorMixin:
         args = [a for a in (var, domain) if a is not None]
         return sp.Function(name)(body, *args)
 
+    def _expectation_spec(self):
+        """``_{x \\sim p}``, ``_x``, ``_{x \\sim p, y \\sim q(y | x)}`` (a Tuple of the draws)."""
+        if not self.at("{"):
+            return self._draw(self.parse_arg())
+        self.next()
+        self.closers.append("}")
+        try:
+            items = [self._draw(self.parse_relation())]
+            while self.at(","):
+                self.next()
+                items.append(self._draw(self.parse_relation()))
+        finally:
+            self.closers.pop()
+        self.expect("}")
+        return items[0] if len(items) == 1 else sp.Tuple(*items)
+
+    def _draw(self, spec):
+        if hasattr(spec, "parts"):
+            return sp.Function("Distributed")(*[self.scalar(p) for p in spec.parts])
+        if hasattr(spec, "lhs"):
+            self.fail("an expectation's subscript with '=' (write x \\sim p)")
+        return self.scalar(spec)
+
     def _one_sided_limit(self):
         """``x \\to 3^{+}`` / ``3^-`` at the end of a limit's subscript: the side (the tokens of
         the sign are taken out, so that ``3`` is the point); None for a two-sided limit."""
@@ -64,11 +87,7 @@ class OperatorMixin:
         spec = None
         if self.at("_"):
             self.next()
-            spec = self.parse_arg()
-            if hasattr(spec, "parts"):
-                spec = sp.Function("Distributed")(*[self.scalar(p) for p in spec.parts])
-            elif isinstance(spec, Vec):
-                spec = self.scalar(spec)
+            spec = self._expectation_spec()
         if spec is not None and not (self.at("[") or (self.at(r"\left") and self.at("[", 1))):
             # \mathbb{E}_{x \sim p} \log D(x): the argument runs like \log's, to the end of the
             # product (an explicit +, \cdot, / or the next big operator ends it)

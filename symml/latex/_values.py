@@ -102,6 +102,15 @@ class ValueMixin:
 
     def mul(self, a, b, dot=False):
         _no_tuple(self, a, b)
+        if _is_condition(b):
+            if a == 1:  # 1(x > 0): the indicator, as \mathbb{1}(x > 0)
+                return sp.Piecewise((sp.Integer(1), self.condition(b)), (sp.Integer(0), True))
+            self._refuse_condition(b)
+        if _is_condition(a):
+            self._refuse_condition(a)
+        if isinstance(a, Vec) and a.transposed and isinstance(b, sp.Indexed):
+            # w_j^T x_i: the dot product of the j-th weight vector and the i-th sample
+            return self._dot(a, Vec(str(b.base.label), tuple(b.indices)))
         if isinstance(a, Vec) and isinstance(b, Vec) and (dot or a.transposed):
             return self._dot(a, b)
         if isinstance(a, Vec) or isinstance(b, Vec):
@@ -151,7 +160,9 @@ class ValueMixin:
 
     def _dot(self, a: Vec, b: Vec):
         taken = set(self.bound) | {str(x) for x in a.index + b.index}
-        j = next(c for c in ("j", "k", "l", "r", "s", "u") if c not in taken)
+        # and every letter of the formula: a free j elsewhere (w_j) must not be the sum's index
+        taken |= {t.value for t in self.toks if t.kind == "letter"}
+        j = next((c for c in ("j", "k", "l", "r", "s", "u", "q", "v") if c not in taken), "k_dot")
         jj = sp.Symbol(j, integer=True)
         n = self.dim_of(a.name)
         return sp.Sum(
@@ -202,6 +213,14 @@ class ValueMixin:
             cols = sp.Integer(1)
         return sp.MatrixSymbol(name, rows, cols)
 
+    def _refuse_condition(self, value):
+        shown = f"{value.lhs} = {value.rhs}" if hasattr(value, "lhs") else value
+        if hasattr(value, "as_sympy"):
+            shown = value.as_sympy()
+        self.fail(
+            f"a product with a condition ({shown}): write \\mathbb{{1}}(...) for the indicator"
+        )
+
     def _no_matrix_plus_function(self, matrix, number):
         """C max(...) + R(W): a function of a matrix is a number; what it is added to was read
         as a matrix because of a capital letter (C) that is more likely a constant."""
@@ -231,6 +250,12 @@ class ValueMixin:
         if spec is None or not spec.shape or None in spec.shape:
             return None
         return spec.shape
+
+
+def _is_condition(value) -> bool:
+    from symml.latex._relations import Equation, Relation
+
+    return isinstance(value, (Equation, Relation, sp.core.relational.Relational))
 
 
 def _has_entry(value) -> bool:
