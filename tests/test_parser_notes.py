@@ -284,3 +284,19 @@ def test_one_before_a_condition_is_the_indicator():
         parse_latex(r"2(x>0)")
     with pytest.raises(ParseError, match=r"a product with a condition \(y = 1\)"):
         parse_latex(r"x (y = 1)")
+
+
+def test_internal_errors_become_parse_errors(monkeypatch):
+    # the last-resort guard of parse_latex: an exception inside the reader is a ParseError
+    import symml.latex._reader as reader
+
+    def broken(*_args):
+        raise AttributeError("'NoneType' object has no attribute 'args'")
+
+    monkeypatch.setattr(reader, "_grammar_reading", broken)
+    with pytest.raises(ParseError, match=r"internal error reading this formula \(AttributeError"):
+        parse_latex("x + 1")
+
+
+def test_indicator_with_braces_in_blackboard_bold():
+    assert parse_latex(r"\mathbb{1}\{x > 0\}") == ind(x > 0)
