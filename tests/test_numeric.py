@@ -288,3 +288,36 @@ def test_function_kind_cannot_be_sampled():
     f = sp.Function("f")
     with pytest.raises(SymmlError, match="declared a function"):
         sample_inputs(f(xr) + sp.Symbol("g"), {"g": "function"})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_elementwise_sigmoid_of_a_matrix_expression_is_vectorised_and_stable(seed):
+    rng = np.random.default_rng(seed)
+    rows, cols = (int(v) for v in rng.integers(2, 9, 2))
+    X = sp.MatrixSymbol("X", m, n)
+    W = sp.MatrixSymbol("W", n, 1)
+    b1 = sp.Symbol("b1", real=True)
+    z = X * W + b1 * sp.OneMatrix(m, 1)
+    f = lambdify_ml(z.applyfunc(F.sigmoid), [X, W, b1])
+    assert "_sigmoid(" in f.source and "for " not in f.source  # whole arrays, no loop
+    Xv = rng.normal(0, 1, (rows, cols)) * 10.0 ** rng.uniform(-2, 3, (rows, 1))
+    Xv[0, 0] = 1e4  # exp(-z) overflows in the naive form; the stable sigmoid does not
+    Wv, b = rng.normal(0, 1, (cols, 1)), float(rng.normal())
+    t = Xv @ Wv + b
+    expected = np.where(
+        t >= 0, 1 / (1 + np.exp(-np.abs(t))), np.exp(-np.abs(t)) / (1 + np.exp(-np.abs(t)))
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        got = f(Xv, Wv, b)
+    assert got.shape == (rows, 1)
+    np.testing.assert_allclose(got, expected, rtol=1e-14, atol=0)
+    # a Lambda's body and a bare function class print alike; log(1 + e^z) goes through logaddexp
+    u = sp.Dummy("u")
+    g = lambdify_ml(
+        sp.matrices.expressions.applyfunc.ElementwiseApplyFunction(
+            sp.Lambda(u, sp.log(1 + sp.exp(u))), z
+        ),
+        [X, W, b1],
+    )
+    np.testing.assert_allclose(g(Xv, Wv, b), np.logaddexp(0, t), rtol=1e-14)

@@ -157,6 +157,24 @@ class VectorPrinter(F.StableNumPyPrinter):
         code = " @ ".join(f"({self._print(m)})" for m in mats)
         return code if coeff == 1 else f"({self._print(coeff)}) * ({code})"
 
+    def _print_ElementwiseApplyFunction(self, expr):
+        """``f.(A)``, f applied to every entry of a matrix expression: f's body on the whole
+        array (NumPy's functions are element-wise), through the stable forms (``_sigmoid``)."""
+        fn = expr.function
+        entry = sp.Symbol(f"_ew{next(_COUNTER)}")
+        if isinstance(fn, sp.Lambda) and len(fn.variables) == 1:
+            body = fn.expr.xreplace({fn.variables[0]: entry})
+        elif isinstance(fn, sp.Lambda):
+            raise Unvectorisable(f"{fn} applied element-wise takes {len(fn.variables)} arguments")
+        else:
+            body = fn(entry)
+        self._local.add(entry)
+        try:
+            code = self._print(body)
+        finally:
+            self._local.discard(entry)
+        return f"(lambda {entry}: {code})({self._print(expr.expr)})"
+
     def _print_Identity(self, expr):
         return f"numpy.eye({self._plain(expr.rows)})"
 
