@@ -201,3 +201,17 @@ def test_latex_paper_style():
     checks = check_text(tex, source="paper.tex")
     assert [(c.line, c.column, c.status) for c in checks] == [(5, 1, VERIFIED), (7, 5, REFUTED)]
     assert checks[1].registry == "normal_pdf" and checks[1].correction is not None
+
+
+def test_cs231n_variance_derivation_is_never_refuted():
+    # the derivation assumes independence, zero means and identical laws, some of it said
+    # only after the display: no step is refuted, the independent step says so
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "data" / "ctx_cs231n_variance.md").read_text("utf-8")
+    checks = check_text(text, source="neural-networks-2.md")
+    assert not [c for c in checks if c.status in (REFUTED, Status.ERROR)]
+    by_line = {c.line: c for c in checks if c.latex.startswith("\\text{Var}(\\sum")}
+    assert "holds if the w_i, the x_i are independent" in by_line[7].message
+    scaled = [c for c in checks if c.latex == "\\text{Var}(aX) = a^2\\text{Var}(X)"]
+    assert [c.status for c in scaled] == [VERIFIED]
