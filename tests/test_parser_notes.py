@@ -73,6 +73,8 @@ READINGS = [
     (r"max(a, b)", sp.Max(a, b)),
     (r"min(a, b)", sp.Min(a, b)),
     (r"log(x)", sp.log(x)),
+    (r"min_{\theta} J(\theta)", F("MinOver")(F("J")(sym("theta")), sym("theta"))),
+    (r"max_x f(x)", F("MaxOver")(F("f")(x), x)),
     # subscripts that are offsets or names keep their readings
     (r"\sigma_X", sym("sigma_X")),
     (r"w_{ij}", idx("w", i, j)),

@@ -141,6 +141,8 @@ class NotationMixin:
         tok = self.peek()
         for _ in range(length):
             self.next()
+        if name in ("max", "min") and self.at("_"):  # min_{\\theta} J: the operator \\min
+            return self.parse_named_operator("MaxOver" if name == "max" else "MinOver")
         primes = self._bare_primes()
         if self.peek().kind == "end" and not primes and self.pos == length:
             return self.symbol(name)  # "tanh" alone: a mention of the function's name
