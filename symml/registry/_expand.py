@@ -28,7 +28,12 @@ def apply_definition(body: Any, head: Any, inner: Any, where: str) -> Any:
         value = _rows(inner, params, app.args).xreplace(dict(zip(params, app.args, strict=True)))
         return _fresh_bound(value, body.free_symbols)
 
-    return body.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ == fname, expand)
+    def applies(e: Any) -> bool:
+        if isinstance(head, AppliedUndef):
+            return isinstance(e, AppliedUndef) and e.func.__name__ == fname
+        return getattr(e, "func", None) is head.func  # a known function, by its class
+
+    return body.replace(applies, expand)
 
 
 def _rows(inner: Any, params: tuple, args: tuple) -> Any:

@@ -217,10 +217,14 @@ class Formula:
 
 def substitute(body: Any, definition: Formula) -> Any:
     """Replace applications ``f(a)`` in ``body`` by the definition of ``f(x) = ...`` at ``a``."""
+    import sympy
     from sympy.core.function import AppliedUndef
 
     head = definition.lhs
-    if not isinstance(head, AppliedUndef):
+    # f(x) = ..., or a known function written out (sigma(x) = 1/(1 + e^{-x}), which the one
+    # function table reads as the sigmoid): either way the left side is a name at symbols
+    known = isinstance(head, sympy.Function) and all(isinstance(a, sympy.Symbol) for a in head.args)
+    if not (isinstance(head, AppliedUndef) or known):
         raise RegistryError(
             f"{definition.where}: field 'latex' must define a function like "
             f"'f(x) = ...' to be used in 'definitions', got left side {head!r}"
