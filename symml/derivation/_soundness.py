@@ -60,16 +60,21 @@ class _Point:
         return self.values[key]
 
 
+def _basic(size: Any) -> sp.Basic:
+    """A shape entry or a sum limit as SymPy (SymPy keeps a plain int in a shape)."""
+    return size if isinstance(size, sp.Basic) else sp.Integer(size)
+
+
 def dimensions(expr: Any) -> list[sp.Symbol]:
     """Integer size symbols: matrix shapes and the upper limits of sums over entries."""
     dims: set[sp.Symbol] = set()
     for M in expr.atoms(sp.MatrixSymbol):
         for d in M.shape:
-            dims |= {s for s in sp.sympify(d).free_symbols if s.is_integer}
+            dims |= {s for s in _basic(d).free_symbols if s.is_integer}
     bound_vars = {lim[0] for s in expr.atoms(sp.Sum) for lim in s.limits}
     for s in expr.atoms(sp.Sum):
         for _, lo, hi in s.limits:
-            bound = set(sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols)
+            bound = set(_basic(lo).free_symbols | _basic(hi).free_symbols)
             # the sample count of \sum_{i=1}^{n} may carry no assumptions: still a size
             dims |= {b for b in bound if isinstance(b, sp.Symbol) and b not in bound_vars}
     return sorted(dims, key=lambda s: (s.name, str(s.assumptions0)))
