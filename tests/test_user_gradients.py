@@ -513,3 +513,27 @@ def test_the_same_verdict_from_the_cli_with_arg(tmp_path, monkeypatch):
     strict = runner.invoke(app, [*base, "--points", "200", "--strict"])
     assert strict.exit_code == 1  # ...unless --strict
     assert '"exit_code": 1' in strict.stdout
+
+
+def test_verify_cli_declares_a_symmetric_matrix_with_s(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from symml.cli import app
+
+    (tmp_path / "quad_code.py").write_text(
+        "def grad(A, w):\n    return 2 * A @ w\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setenv("SYMML_NO_CACHE", "1")
+    runner = CliRunner()
+    base = ["verify", "--latex", QUAD, "--wrt", "w", "--against", "quad_code:grad"]
+    declared = runner.invoke(app, [*base, "-s", "A=symmetric", "--points", "200"])
+    assert declared.exit_code == 0, declared.output
+    assert declared.output.startswith("verified_numerically: quad_code:grad: gradient agrees")
+    undeclared = runner.invoke(app, [*base, "--points", "200"])
+    assert undeclared.exit_code == 1, undeclared.output
+    assert "refuted" in undeclared.output
+    assert "holds if A is symmetric: declare -s A=symmetric" in undeclared.output
+    spd = runner.invoke(app, [*base, "-s", "A=spd[n]", "--points", "200"])
+    assert spd.exit_code == 0, spd.output

@@ -191,13 +191,14 @@ class UntiedSize(DerivationError):
     """A scalar named like a size (m, n, d) whose dimension the formula does not determine."""
 
 
-def tie_sizes(expr: sp.Expr) -> sp.Expr:
+def tie_sizes(expr: sp.Expr, keep: tuple[str, ...] = ()) -> sp.Expr:
     """``expr`` with its sizes named as :func:`entries_form` names them, and a scalar that
     counts a dimension tied to it: in ``\\frac{1}{m}\\|X\\mathbf{w} - \\mathbf{y}\\|^2`` the
     ``m`` is the number of rows of ``X`` (one symbol, the size), not a number of its own.
 
     The matrix elements stay as they are (0-based), so the formula evaluates as before; a
     derivative of the result (:func:`~symml.derivation.derive`) is over the same sizes.
+    Names in ``keep`` (the variable differentiated by) stay numbers of their own.
 
     Raises:
         UntiedSize: a scalar named like a size (m, n, N, d, p) next to matrices whose
@@ -218,7 +219,7 @@ def tie_sizes(expr: sp.Expr) -> sp.Expr:
         for s in expr.free_symbols
         if type(s) is sp.Symbol and s not in sized and not s.name.startswith(_AUTO)
     }
-    counts = [n for n in (*_ROW_COUNTS, "n", *_COLUMN_COUNTS) if n in scalars]
+    counts = [n for n in (*_ROW_COUNTS, "n", *_COLUMN_COUNTS) if n in scalars and n not in keep]
     if not counts or not auto:
         return expr.xreplace(_size_names(expr, mats))
     ties = _ties(counts, mats, auto)

@@ -110,7 +110,7 @@ def verify_function(
 
     entries = expr
     try:  # 1/m next to an m x n matrix X: m is the number of rows of X, not a number of its own
-        expr = tie_sizes(expr)
+        expr = tie_sizes(expr, keep=(wrt,) if wrt else ())
         # the formula sampled and evaluated as the derivative reads it: 1-based entries over
         # the same sizes (X[i, k] beside X[i, k], not beside a 0-based matrix element)
         entries = entries_form(expr).expr
