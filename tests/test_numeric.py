@@ -275,7 +275,10 @@ def test_sampling_symmetric_and_spd_matrices():
     # an indexed matrix too (the entries form of a matrix formula), and a non-square one refused
     s = sample_inputs(sp.Sum(A_[i, j] * w_[i] * w_[j], (i, 1, n), (j, 1, n)), {"A": "symmetric"})
     assert np.array_equal(s.values["A"], np.swapaxes(s.values["A"], -1, -2))
-    with pytest.raises(SymmlError, match="a spd matrix is square"):
+    # declared symmetric, a matrix whose two sizes the formula leaves apart is square
+    s = sample_inputs(sp.MatrixSymbol("A", m, n), {"A": "symmetric"}, n=5)
+    assert s.sizes["m"] == s.sizes["n"] and s.values["A"].shape[1] == s.values["A"].shape[2]
+    with pytest.raises(SymmlError, match="a spd matrix is square"):  # sizes fixed apart
         sample_inputs(sp.MatrixSymbol("S", m, n), {"S": "spd"}, sizes={"m": 3, "n": 4})
 
 

@@ -560,3 +560,17 @@ def test_softmax_components_and_the_kronecker_delta_are_read_as_a_textbook_means
     right, wrong = verify_formula(reg.get("sm"), points=300).checks
     assert right.status in (Status.VERIFIED, Status.VERIFIED_NUMERICALLY), right.message
     assert wrong.status is Status.REFUTED, wrong.message
+
+
+def test_equiv_cli_with_a_symmetric_matrix_declared_by_s(monkeypatch, capsys):
+    from symml.cli._app import main
+
+    monkeypatch.setenv("SYMML_NO_CACHE", "1")
+    with pytest.raises(SystemExit) as info:
+        main(["equiv", "A^T", "A", "-s", "A=symmetric", "--json"])
+    assert info.value.code in (0, None)
+    assert json.loads(capsys.readouterr().out)["equivalent"] is True
+    with pytest.raises(SystemExit) as info:
+        main(["equiv", "A^T", "A", "-s", "A=sym"])
+    assert info.value.code == 2
+    assert "unknown kind 'sym'; valid kinds: " in capsys.readouterr().err

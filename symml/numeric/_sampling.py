@@ -270,6 +270,16 @@ def sample_inputs(
 
     for s in sorted(size_syms, key=str):
         size_values[str(s)] = draw(str(s))
+    for e in seq:  # a matrix declared symmetric is square: its two sizes are one
+        for M in sorted(e.atoms(sp.MatrixSymbol), key=str):
+            spec = specs.get(str(M.name))
+            r, c = (str(d) for d in M.shape)
+            if spec is None or not spec.is_symmetric or r == c or r not in size_values:
+                continue
+            if c in size_values and not (sizes and c in sizes):
+                size_values[c] = size_values[r]
+            elif r in size_values and c in size_values and not (sizes and r in sizes):
+                size_values[r] = size_values[c]
     for spec in specs.values():  # dims named in declarations (vector[n]) are sizes too
         for d in spec.dimension_names:
             if d not in size_values:
