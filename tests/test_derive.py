@@ -554,8 +554,9 @@ def test_cli_derive_json(capsys):
     assert code == 0
     data = json.loads(out)
     assert set(data) >= {"input", "wrt", "derivative", "textbook", "steps"}
-    assert sp.parse_expr(data["textbook"]["sympy_named"]) == 1 - sp.Function("f")(
-        sp.Symbol("x")) ** 2
+    assert (
+        sp.parse_expr(data["textbook"]["sympy_named"]) == 1 - sp.Function("f")(sp.Symbol("x")) ** 2
+    )
     textbook = sp.parse_expr(data["textbook"]["sympy"])  # elementary: f expanded
     deriv = sp.parse_expr(data["derivative"]["sympy"])
     xs_ = sp.Symbol("x")
@@ -601,8 +602,9 @@ def test_steps_end_in_the_textbook_form():
     assert d.to_json()["steps"][-1] == last
 
 
-@pytest.mark.parametrize("latex", [r"\sigma(x) = \frac{1}{1 + e^{-x}}",
-                                   r"\frac{1 - e^{-2x}}{1 + e^{-2x}}"])
+@pytest.mark.parametrize(
+    "latex", [r"\sigma(x) = \frac{1}{1 + e^{-x}}", r"\frac{1 - e^{-2x}}{1 + e^{-2x}}"]
+)
 def test_textbook_json_sympy_is_elementary_and_reads_back(latex):
     from sympy.core.function import AppliedUndef
 
@@ -618,3 +620,21 @@ def test_textbook_json_sympy_is_elementary_and_reads_back(latex):
     want = sp.diff(body.subs(sp.Symbol("x", real=True), x), x)
     assert sp.simplify(back - want) == 0
     assert "sympy_named" in text  # the function's own name is kept beside it
+
+
+def test_a_matrix_declared_symmetric_gives_the_symmetric_matrix_form(monkeypatch, capsys):
+    quad = parse_latex(r"\mathbf{w}^T A \mathbf{w}", symbols={"A": "symmetric"})
+    general = derive(quad, "w", steps=False)
+    declared = derive(quad, "w", steps=False, symmetric=["A"])
+    A = next(M for M in general.gradient.atoms(sp.MatrixSymbol) if M.name == "A")
+    assert general.gradient.has(A.T)  # (A + A^T) w, true for any A
+    assert str(declared.gradient) == "2*A*w"
+    assert any("A symmetric (declared): 2 A w" in n for n in declared.notes)
+    assert declared.simplified == general.simplified  # the components hold for any matrix
+    from symml.cli import main
+
+    monkeypatch.setenv("SYMML_NO_CACHE", "1")
+    with pytest.raises(SystemExit) as info:
+        main(["derive", "--latex", r"\mathbf{w}^T S \mathbf{w}", "--wrt", "w", "-s", "S=spd"])
+    assert info.value.code in (0, None)
+    assert "gradient   2 S w" in capsys.readouterr().out

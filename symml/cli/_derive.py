@@ -87,13 +87,17 @@ def derive_command(
         raise SymmlError("give a registry NAME or --latex LATEX (exactly one)")
     if not wrt:
         raise SymmlError("--wrt VAR is required")
+    declared = symbol_options(list(symbol))
     if latex is not None:
         from symml.latex import parse_latex
 
-        subject: Any = parse_latex(read_latex(latex), symbols=symbol_options(list(symbol)) or None)
+        subject: Any = parse_latex(read_latex(latex), symbols=declared or None)
     else:
         subject = name
-    d = derive(subject, wrt, order, steps=steps)
+    from symml.symbols import parse_kind
+
+    symmetric = [n for n, k in declared.items() if parse_kind(n, k).is_symmetric]
+    d = derive(subject, wrt, order, steps=steps, symmetric=symmetric)
     if as_json:
         print_json(d.to_json())
         return

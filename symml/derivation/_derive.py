@@ -27,7 +27,7 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -172,6 +172,7 @@ def derive(
     steps: bool = True,
     timeout: float = SIMPLIFY_TIMEOUT,
     seed: int = 0,
+    symmetric: Iterable[str] = (),
 ) -> Derivation:
     """Differentiate, simplify, find the textbook form, and prove every form.
 
@@ -184,6 +185,9 @@ def derive(
         steps: also build the step-by-step tree (first derivatives only).
         timeout: seconds allowed for each simplification and for the textbook search.
         seed: for the numeric points of the proofs.
+        symmetric: matrices declared symmetric (``-s A=symmetric``): the matrix form of
+            the gradient uses A^T = A (``2 A w`` for ``w^T A w``), with a note; the
+            component forms stay true for any matrix.
 
     Returns:
         A :class:`Derivation`.
@@ -297,6 +301,7 @@ def derive(
                 notes.append(f"no matrix form: {exc}")
     else:
         notes.append("derivatives of order > 1 are checked against sympy.diff only")
+    gradient = _use_symmetry(gradient, set(symmetric), notes)
     tree = None
     if steps and order > 1:
         notes.append("step-by-step derivations are built for first derivatives only")
@@ -324,6 +329,24 @@ def derive(
         proofs=proofs,
         gradient=gradient,
     )
+
+
+def _use_symmetry(gradient: Any, symmetric: set[str], notes: list[str]) -> Any:
+    """The matrix form with A^T = A for the matrices declared symmetric: (A + A^T) w -> 2 A w."""
+    if not symmetric or not isinstance(gradient, sp.MatrixExpr):
+        return gradient
+    mats = [M for M in gradient.atoms(sp.MatrixSymbol) if M.name in symmetric and M.is_square]
+    subs = {M.T: M for M in mats}
+    if not subs or not gradient.has(*subs):
+        return gradient
+    general = gradient
+    gradient = gradient.xreplace(subs).doit()
+    names = ", ".join(sorted(M.name for M in mats))
+    notes.append(
+        f"{names} symmetric (declared): {matrix_latex(gradient)} in matrix form, "
+        f"{matrix_latex(general)} for any matrix"
+    )
+    return gradient
 
 
 def _symbolic_note(gradient, component, var, aliases, proofs, notes) -> None:
