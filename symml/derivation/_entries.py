@@ -70,7 +70,7 @@ def _separate_sizes(expr: sp.Expr) -> sp.Expr:
         s
         for S in expr.atoms(sp.Sum)
         for _, lo, hi in S.limits
-        for s in sp.sympify(lo).free_symbols | sp.sympify(hi).free_symbols
+        for s in _free(lo) | _free(hi)
     }
     by_name: dict[str, set] = {}
     for s in expr.free_symbols:
@@ -264,3 +264,8 @@ def _ties(counts: list[str], mats, auto: list[sp.Symbol]) -> dict[str, sp.Symbol
                 return None
             out[names[0]] = dim
     return out
+
+
+def _free(limit: object) -> set:
+    """The free symbols of a sum limit (a plain int has none)."""
+    return limit.free_symbols if isinstance(limit, sp.Basic) else set()
