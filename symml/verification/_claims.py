@@ -14,6 +14,7 @@ from symml.derivation import Derivation
 from symml.equality import prove_symbolic
 from symml.latex import Equation, Relation
 from symml.registry import Claim, ClaimKind
+from symml.verification._code import load_code
 from symml.verification._context import PROOF_TIMEOUT, Context, NotDifferentiable, Subject, guard
 from symml.verification._evaluate import (
     Skip,
@@ -25,6 +26,8 @@ from symml.verification._evaluate import (
 from symml.verification._gradcheck import mask_kinks
 from symml.verification._instances import instance_contexts
 from symml.verification._judge import fmt, judge, point_json
+from symml.verification._matrix_stationary import check_matrix_stationary
+from symml.verification._minimizer import check_minimizer, takes_function
 from symml.verification._pipeline import check_handwritten
 from symml.verification._report import CheckResult, Counterexample, Status
 
@@ -245,7 +248,10 @@ def _check_property(ctx: Context, claim: Claim, subject: Subject) -> list[CheckR
 def _check_stationary(ctx: Context, claim: Claim, subject: Subject) -> list[CheckResult]:
     value = ctx.resolve(claim.expr)
     at = value.rhs if isinstance(value, Equation) else value
-    out = [guard(ctx, subject, lambda: _stationary_symbolic(ctx, claim, subject, at))]
+    if isinstance(at, sp.MatrixExpr):  # w = (X^T X)^{-1} X^T y: the matrix-form gradient
+        out = [guard(ctx, subject, lambda: _stationary_matrix(ctx, claim, subject, at))]
+    else:
+        out = [guard(ctx, subject, lambda: _stationary_symbolic(ctx, claim, subject, at))]
     if claim.handwritten:
         same = [
             c
@@ -253,8 +259,42 @@ def _check_stationary(ctx: Context, claim: Claim, subject: Subject) -> list[Chec
             if c.kind == claim.kind and c.handwritten == claim.handwritten
         ]
         pick = same.index(claim) if len(same) > 1 else None
-        out.append(_claim_code(ctx, claim, subject, at, pick=pick))
+        func = load_code(claim.handwritten)
+        if takes_function(func):  # a minimizer: it is given f and f', and must end at `at`
+            out.append(_minimizer_code(ctx, claim, subject, func, at, pick))
+        else:
+            out.append(_claim_code(ctx, claim, subject, at, pick=pick))
     return out
+
+
+def _minimizer_code(
+    ctx: Context, claim: Claim, subject: Subject, func, at: sp.Basic, pick: int | None
+) -> CheckResult:
+    from symml.derivation import resolve_variable
+
+    def run() -> CheckResult:
+        var = resolve_variable(ctx.definition, claim.wrt)
+        gradient = derivative_target(ctx.derive(var), ctx.definition)
+        return check_minimizer(
+            ctx,
+            subject.code(claim.handwritten),
+            func,
+            claim.handwritten,
+            var,
+            ctx.definition,
+            gradient,
+            at,
+            pick,
+        )
+
+    return guard(ctx, subject.code(claim.handwritten), run)
+
+
+def _stationary_matrix(ctx: Context, claim: Claim, subject: Subject, at: sp.Basic) -> CheckResult:
+    gradient = ctx.derive(claim.wrt).gradient
+    if not isinstance(gradient, sp.MatrixExpr):
+        raise Skip(f"the gradient with respect to {claim.wrt} has no matrix form to evaluate")
+    return check_matrix_stationary(ctx, subject, str(claim.wrt), gradient, at)
 
 
 def _stationary_symbolic(ctx: Context, claim: Claim, subject: Subject, at: sp.Basic) -> CheckResult:

@@ -1,0 +1,149 @@
+"""Checks that used to be skipped, and each one's teeth: a planted wrong version is caught.
+
+* a minimizer (``gradient_descent(f, grad_f, x0)``) given the formula and its derivative must
+  end at the claimed stationary point;
+* a claimed stationary point in matrix form (``w = (X^T X)^{-1} X^T y``) must make the
+  matrix-form gradient vanish at concrete sizes and data.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import types
+
+import numpy as np
+import pytest
+
+from symml.registry import load_registry
+from symml.verification import Status, verify_formula
+
+_MIN_MODULE = "symml.handwritten.fewer_skips_demo"
+
+
+def _registry(tmp_path, toml: str):
+    (tmp_path / "demo.toml").write_text(textwrap.dedent(toml), encoding="utf-8")
+    return load_registry(tmp_path)
+
+
+def _descent(f, grad_f, x0, learning_rate=0.01, max_iter=5000, tol=1e-9):
+    x = x0
+    for _ in range(max_iter):
+        x_new = x - learning_rate * grad_f(x)
+        if np.linalg.norm(x_new - x) < tol:
+            break
+        x = x_new
+    return x
+
+
+def _ascent(f, grad_f, x0, learning_rate=0.01, max_iter=50, tol=1e-9):
+    """A flipped sign: it climbs away from the minimum."""
+    return _descent(f, lambda x: -grad_f(x), x0, learning_rate, max_iter, tol)
+
+
+def _needs_rate(f, grad_f, x0, learning_rate):
+    return _descent(f, grad_f, x0, learning_rate)
+
+
+@pytest.fixture
+def minimizers(monkeypatch):
+    module = types.ModuleType(_MIN_MODULE)
+    module.descent, module.ascent, module.needs_rate = _descent, _ascent, _needs_rate
+    monkeypatch.setitem(sys.modules, _MIN_MODULE, module)
+
+
+def _minimizer_claim(tmp_path, code: str, at: str, latex: str = "(x - 3)^2"):
+    reg = _registry(
+        tmp_path,
+        f"""
+        [bowl]
+        title = "bowl"
+        latex = '{latex}'
+        symbols = {{ x = "real" }}
+        sources = ["test"]
+        tags = ["test"]
+
+        [[bowl.claims]]
+        kind = "stationary_point"
+        wrt = "x"
+        latex = 'x = {at}'
+        handwritten = "{_MIN_MODULE}:{code}"
+        """,
+    )
+    checks = verify_formula(reg.get("bowl"), points=200).checks
+    return [c for c in checks if c.handwritten is not None]
+
+
+def test_a_minimizer_given_the_formula_ends_at_the_claimed_point(tmp_path, minimizers):
+    (check,) = _minimizer_claim(tmp_path, "descent", "3")
+    assert check.status is Status.VERIFIED_NUMERICALLY, check.message
+    assert "ends at x = 3" in check.message
+
+
+def test_a_minimizer_that_climbs_is_refuted(tmp_path, minimizers):
+    (check,) = _minimizer_claim(tmp_path, "ascent", "3")
+    assert check.status is Status.REFUTED, check.message
+    assert "not the claimed x = 3" in check.message
+
+
+def test_a_wrong_claimed_minimum_is_refuted_by_the_code(tmp_path, minimizers):
+    (check,) = _minimizer_claim(tmp_path, "descent", "2")
+    assert check.status is Status.REFUTED, check.message
+
+
+def test_a_minimizer_needing_unstated_settings_is_skipped_with_the_reason(tmp_path, minimizers):
+    (check,) = _minimizer_claim(tmp_path, "needs_rate", "3")
+    assert check.status is Status.SKIPPED
+    assert "needs learning_rate (no default)" in check.message
+
+
+def _matrix_claim(tmp_path, objective: str, point: str):
+    reg = _registry(
+        tmp_path,
+        f"""
+        [obj]
+        title = "objective"
+        latex = '{objective}'
+        symbols = {{ w = "vector", X = "matrix", y = "vector", alpha = "positive" }}
+        sources = ["test"]
+        tags = ["test"]
+
+        [[obj.claims]]
+        kind = "stationary_point"
+        wrt = "w"
+        latex = '{point}'
+        """,
+    )
+    (check,) = verify_formula(reg.get("obj"), points=200).checks
+    return check
+
+
+LSQ = r"J(\mathbf{w}) = \|X\mathbf{w} - \mathbf{y}\|^2"
+RIDGE = r"J(\mathbf{w}) = \|X\mathbf{w} - \mathbf{y}\|^2 + \alpha \|\mathbf{w}\|^2"
+
+
+@pytest.mark.parametrize(
+    ("objective", "point"),
+    [
+        (LSQ, r"\mathbf{w} = (X^T X)^{-1} X^T \mathbf{y}"),
+        (RIDGE, r"\mathbf{w} = (X^T X + \alpha I)^{-1} X^T \mathbf{y}"),
+    ],
+)
+def test_the_normal_equations_and_the_ridge_solution_are_stationary(tmp_path, objective, point):
+    check = _matrix_claim(tmp_path, objective, point)
+    assert check.status is Status.VERIFIED_NUMERICALLY, check.message
+    assert "vanishes" in check.message
+
+
+@pytest.mark.parametrize(
+    ("objective", "point"),
+    [
+        (LSQ, r"\mathbf{w} = (X^T X + I)^{-1} X^T \mathbf{y}"),  # ridge's point for lsq
+        (RIDGE, r"\mathbf{w} = (X^T X + 2 \alpha I)^{-1} X^T \mathbf{y}"),  # penalty doubled
+        (RIDGE, r"\mathbf{w} = (X^T X)^{-1} X^T \mathbf{y}"),  # the penalty forgotten
+    ],
+)
+def test_a_wrong_matrix_stationary_point_is_refuted(tmp_path, objective, point):
+    check = _matrix_claim(tmp_path, objective, point)
+    assert check.status is Status.REFUTED, check.message
+    assert "not 0" in check.message and "sizes" in check.message
