@@ -147,3 +147,22 @@ def test_a_wrong_matrix_stationary_point_is_refuted(tmp_path, objective, point):
     check = _matrix_claim(tmp_path, objective, point)
     assert check.status is Status.REFUTED, check.message
     assert "not 0" in check.message and "sizes" in check.message
+
+
+def test_svd_compress_through_its_factor_adapter_and_a_planted_truncation(monkeypatch):
+    """A_k = U_k Sigma_k V_k^T: svd_compress of that rank-k matrix gives it back; a compression
+    that keeps one singular value too few is refuted."""
+    from symml.handwritten import linear_algebra
+    from symml.registry import default_registry
+
+    formula = default_registry().get("svd_rank_k")
+    (right,) = verify_formula(formula, points=200).checks
+    assert right.status is Status.VERIFIED_NUMERICALLY, right.message
+    real = linear_algebra.svd_compress
+
+    def one_too_few(matrix, k):
+        return real(matrix, max(k - 1, 0))
+
+    monkeypatch.setattr(linear_algebra, "svd_compress", one_too_few)
+    (wrong,) = verify_formula(formula, points=200).checks
+    assert wrong.status is Status.REFUTED, wrong.message

@@ -5,6 +5,7 @@ Sources (documents in ``formulas/documents/``):
     pca                   002 "Linear Algebra / Matrix Decompositions" (def pca)
     pca_covariance        adapter: the covariance ``pca`` diagonalises, rebuilt from its output
     svd_compress          000 "Code Example: Matrix Operations in Python"
+    svd_compress_factors  adapter: ``svd_compress`` of ``U_k Sigma_k V_k^T`` (rank <= k), k = size of Sigma_k
     dot                   000 "1.1 Vector Operations"; 001 "2. Vectors / Dot Product"
     norm                  001 "2. Vectors / Vector Norm"
     covariance_matrix     001 "6. Principal Component Analysis": Sigma = (1/n) X^T X
@@ -101,6 +102,24 @@ def svd_compress(matrix: ArrayLike, k: int) -> NDArray[np.float64]:
     S_k = np.diag(S[:k])
     Vt_k = Vt[:k, :]
     return U_k @ S_k @ Vt_k
+
+
+def svd_compress_factors(U_k: ArrayLike, Sigma_k: ArrayLike, V_k: ArrayLike) -> NDArray[np.float64]:
+    """Adapter (not in the documents): :func:`svd_compress` of the matrix ``U_k Sigma_k V_k^T``
+    with ``k`` = the size of ``Sigma_k``, so that it can be compared with ``A_k = U_k Sigma_k
+    V_k^T`` at sampled factors: that matrix has rank at most k, so its rank-k compression is
+    itself (a compression that keeps fewer values, or puts them back wrongly, is not).
+
+    Args:
+        U_k: an (m, k) matrix.
+        Sigma_k: a (k, k) matrix.
+        V_k: an (n, k) matrix.
+
+    Returns:
+        ``svd_compress(U_k @ Sigma_k @ V_k.T, k)``.
+    """
+    U_k, Sigma_k, V_k = (np.asarray(a, dtype=float) for a in (U_k, Sigma_k, V_k))
+    return svd_compress(U_k @ Sigma_k @ V_k.T, Sigma_k.shape[0])
 
 
 def dot(a: ArrayLike, b: ArrayLike) -> np.float64:
