@@ -166,3 +166,47 @@ def test_svd_compress_through_its_factor_adapter_and_a_planted_truncation(monkey
     monkeypatch.setattr(linear_algebra, "svd_compress", one_too_few)
     (wrong,) = verify_formula(formula, points=200).checks
     assert wrong.status is Status.REFUTED, wrong.message
+
+
+def _adam_check(name="adam_no_bias_correction"):
+    from symml.registry import default_registry
+
+    (check,) = [
+        c
+        for c in verify_formula(default_registry().get(name), points=200).checks
+        if c.kind is None and c.handwritten
+    ]
+    return check
+
+
+def test_adam_steps_are_checked_row_by_row():
+    for name in ("adam", "adam_no_bias_correction"):
+        check = _adam_check(name)
+        assert check.status is Status.VERIFIED_NUMERICALLY, check.message
+        assert "(m_t)" in check.message and "(v_t)" in check.message
+
+
+def test_an_adam_step_with_a_wrong_first_moment_is_refuted(monkeypatch):
+    from symml.handwritten import optimization
+
+    def forgot_one_minus_beta(theta, m, v, g, alpha=0.001, beta_1=0.9, beta_2=0.999,
+                              epsilon=1e-8):
+        m_t = beta_1 * np.asarray(m) + np.asarray(g)  # (1 - beta_1) left out
+        v_t = beta_2 * np.asarray(v) + (1 - beta_2) * np.asarray(g) ** 2
+        return np.asarray(theta) - alpha * m_t / (np.sqrt(v_t) + epsilon), m_t, v_t
+
+    monkeypatch.setattr(optimization, "adam_step", forgot_one_minus_beta)
+    check = _adam_check()
+    assert check.status is Status.REFUTED, check.message
+
+
+def test_returned_values_declared_as_the_wrong_rows_are_refuted(monkeypatch):
+    from types import MappingProxyType
+
+    from symml.handwritten import optimization
+
+    swapped = dict(optimization.OUTPUTS, adam_step=("theta_t", "v_t", "m_t"))
+    monkeypatch.setattr(optimization, "OUTPUTS", MappingProxyType(swapped))
+    check = _adam_check()
+    assert check.status is Status.REFUTED, check.message
+    assert "(v_t)" in check.message

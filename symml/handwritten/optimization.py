@@ -36,6 +36,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -66,6 +67,14 @@ ADAPTERS = frozen(
         "l2_gradient": {"lambda_": "lambda"},
         # 004 "3.3" writes FL(p_t) = -alpha_t (1-p_t)^gamma log(p_t)
         "focal_loss": {"p": "p_t", "alpha": "alpha_t"},
+    }
+)
+
+#: Which left side of an aligned block each returned value is (the code returns a tuple).
+OUTPUTS = MappingProxyType(
+    {
+        "adam_step": ("theta_t", "m_t", "v_t"),
+        "adam_step_bias_corrected": ("theta_t_plus_1", "m_t", "v_t"),
     }
 )
 

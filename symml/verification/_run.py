@@ -27,10 +27,13 @@ from typing import Any
 
 from symml.equality import Purpose, tolerance_for
 from symml.errors import SymmlError, SymmlTimeout
+from symml.latex import Aligned
 from symml.numeric import DEFAULT_POINTS
 from symml.registry import Claim, Formula, default_registry
 from symml.symbols import parse_kind
+from symml.verification._aligned import check_aligned_code, declared_outputs
 from symml.verification._claims import check_claim
+from symml.verification._code import registry_code
 from symml.verification._context import WHOLE_FORMULA, Context, guard
 from symml.verification._evaluate import F64
 from symml.verification._pipeline import check_handwritten
@@ -63,13 +66,7 @@ def verify_formula(
     results: list[CheckResult] = []
     if formula.handwritten:
         subject = WHOLE_FORMULA.code(formula.handwritten)
-        code = guard(
-            ctx,
-            subject,
-            lambda: check_handwritten(
-                ctx, WHOLE_FORMULA, formula.handwritten, formula.adapter, ctx.definition
-            ),
-        )
+        code = guard(ctx, subject, lambda: _whole_formula_code(ctx, formula))
         erratum = formula.handwritten_erratum
         results.extend(
             _expect_erratum([code], erratum, "the documents' code") if erratum else [code]
@@ -77,6 +74,18 @@ def verify_formula(
     for claim in formula.claims:
         results.extend(_with_erratum(check_claim(ctx, claim), claim))
     return FormulaReport(formula.name, tuple(results))
+
+
+def _whole_formula_code(ctx: Context, formula: Formula):
+    """The formula's hand-written code against its definition; for an aligned block of
+    definitions, each returned value against the row the module declares it to be."""
+    ref = formula.handwritten
+    func, adapter = registry_code(ref, formula.adapter)  # imports the module
+    outputs = declared_outputs(ref)
+    if outputs and isinstance(formula.expr, Aligned):
+        subject = WHOLE_FORMULA.code(ref)
+        return check_aligned_code(ctx, subject, func, ref, adapter, formula.expr, outputs)
+    return check_handwritten(ctx, WHOLE_FORMULA, ref, formula.adapter, ctx.definition)
 
 
 def _with_erratum(results: list[CheckResult], claim: Claim) -> list[CheckResult]:
