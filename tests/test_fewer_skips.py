@@ -210,3 +210,24 @@ def test_returned_values_declared_as_the_wrong_rows_are_refuted(monkeypatch):
     check = _adam_check()
     assert check.status is Status.REFUTED, check.message
     assert "(v_t)" in check.message
+
+
+def test_the_rust_loop_with_002s_settings_and_a_planted_sign_error(monkeypatch):
+    from symml.handwritten import optimization
+    from symml.registry import default_registry
+
+    def rust_checks():
+        formula = default_registry().get("gd_quadratic_example")
+        return [c for c in verify_formula(formula, points=200).checks
+                if (c.handwritten or "").endswith("rust_gradient_descent_002_settings")]
+
+    (right,) = rust_checks()
+    assert right.status is Status.VERIFIED_NUMERICALLY, right.message
+    real = optimization.rust_gradient_descent
+
+    def climbs(f, grad, x0, learning_rate, max_iterations, tolerance):
+        return real(f, lambda x: [-g for g in grad(x)], x0, learning_rate, 50, tolerance)
+
+    monkeypatch.setattr(optimization, "rust_gradient_descent", climbs)
+    (wrong,) = rust_checks()
+    assert wrong.status is Status.REFUTED, wrong.message

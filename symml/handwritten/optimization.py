@@ -8,6 +8,7 @@ Sources (documents in ``formulas/documents/``):
                               (fixed ``epochs``, returns the history; ``x -= lr * g`` in place)
     rust_gradient_descent     000 "Code Example: Gradient Descent in Rust"
                               ``GradientDescent::minimize``, ported line by line
+    rust_gradient_descent_002_settings  adapter: the Rust loop with 002's example settings
     GradientDescent           000 "Code Example: Gradient Descent in Rust" struct (frozen)
     adam_step                 001 "5. Optimization / Adaptive Learning Rate" (no bias correction)
     adam_step_bias_corrected  004 "4.2 Adam Optimizer" (m_hat, v_hat)
@@ -178,6 +179,26 @@ def rust_gradient_descent(
         for i, gi in zip(range(len(x)), g, strict=False):  # Rust zip stops at the shorter
             x[i] -= learning_rate * gi
     return x
+
+
+def rust_gradient_descent_002_settings(
+    f: Callable[[NDArray[np.float64]], float],
+    grad: Callable[[NDArray[np.float64]], Sequence[float]],
+    x0: Sequence[float],
+) -> list[float]:
+    """Adapter (not in the documents): :func:`rust_gradient_descent` with the settings of
+    002's example that the registry applies it to (``learning_rate=0.01``, ``max_iter=1000``,
+    ``tol=1e-6``); 000's Rust struct gives no values of its own.
+
+    Args:
+        f: the function (unused, as in the Rust code).
+        grad: the gradient.
+        x0: the starting point.
+
+    Returns:
+        ``rust_gradient_descent(f, grad, x0, 0.01, 1000, 1e-6)``.
+    """
+    return rust_gradient_descent(f, grad, x0, 0.01, 1000, 1e-6)
 
 
 def _borrow(x: list[float]) -> NDArray[np.float64]:
