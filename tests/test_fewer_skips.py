@@ -231,3 +231,43 @@ def test_the_rust_loop_with_002s_settings_and_a_planted_sign_error(monkeypatch):
     monkeypatch.setattr(optimization, "rust_gradient_descent", climbs)
     (wrong,) = rust_checks()
     assert wrong.status is Status.REFUTED, wrong.message
+
+
+def _update_rule_check(formula):
+    (check,) = [c for c in verify_formula(formula, points=200).checks if c.handwritten]
+    return check
+
+
+def test_gradient_descent_is_one_step_of_the_update_rule_on_random_j(monkeypatch):
+    from symml.handwritten import optimization
+    from symml.registry import default_registry
+
+    formula = default_registry().get("gradient_descent")
+    right = _update_rule_check(formula)
+    assert right.status is Status.VERIFIED_NUMERICALLY, right.message
+    real = optimization.gradient_descent
+
+    def half_step(f, grad_f, x0, learning_rate=0.01, max_iter=1000, tol=1e-6):
+        return real(f, grad_f, x0, learning_rate / 2, max_iter, tol)
+
+    monkeypatch.setattr(optimization, "gradient_descent", half_step)
+    wrong = _update_rule_check(formula)
+    assert wrong.status is Status.REFUTED, wrong.message
+    assert "random J" in wrong.message
+
+
+def test_an_update_rule_with_the_wrong_sign_is_refuted_by_the_code(tmp_path):
+    reg = _registry(
+        tmp_path,
+        r"""
+        [ascent]
+        title = "ascent"
+        latex = '\theta_{t+1} = \theta_t + \alpha \nabla_\theta J(\theta_t)'
+        symbols = { theta_t = "vector", alpha = "positive", J = "function" }
+        sources = ["test"]
+        tags = ["test"]
+        handwritten = "symml.handwritten.optimization:gradient_descent_one_step"
+        """,
+    )
+    check = _update_rule_check(reg.get("ascent"))
+    assert check.status is Status.REFUTED, check.message

@@ -5,7 +5,7 @@ Sources (documents in ``formulas/documents/``):
     pca                   002 "Linear Algebra / Matrix Decompositions" (def pca)
     pca_covariance        adapter: the covariance ``pca`` diagonalises, rebuilt from its output
     svd_compress          000 "Code Example: Matrix Operations in Python"
-    svd_compress_factors  adapter: ``svd_compress`` of ``U_k Sigma_k V_k^T`` (rank <= k), k = size of Sigma_k
+    svd_compress_factors  adapter: ``svd_compress(U_k Sigma_k V_k^T, k)``, a rank <= k matrix
     dot                   000 "1.1 Vector Operations"; 001 "2. Vectors / Dot Product"
     norm                  001 "2. Vectors / Vector Norm"
     covariance_matrix     001 "6. Principal Component Analysis": Sigma = (1/n) X^T X

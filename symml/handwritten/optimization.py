@@ -4,6 +4,7 @@ Sources (documents in ``formulas/documents/``):
 
     gradient_descent          002 "Calculus / Derivatives and Gradients" (stops when the step
                               is shorter than ``tol``)
+    gradient_descent_one_step adapter: one update of 002's gradient_descent (max_iter=1)
     gradient_descent_history  000 "Code Example: Matrix Operations in Python" gradient_descent
                               (fixed ``epochs``, returns the history; ``x -= lr * g`` in place)
     rust_gradient_descent     000 "Code Example: Gradient Descent in Rust"
@@ -110,6 +111,24 @@ def gradient_descent(
             break
         x = x_new
     return x
+
+
+def gradient_descent_one_step(
+    f: Callable[[Any], Any], grad_f: Callable[[Any], Any], x0: Any, learning_rate: float = 0.01
+) -> Any:
+    """Adapter (not in the documents): one update of 002's :func:`gradient_descent`
+    (``max_iter=1``; ``tol=0`` so that the step is taken), to compare with the update rule.
+
+    Args:
+        f: the function (unused, as in 002).
+        grad_f: its gradient.
+        x0: the current point theta_t.
+        learning_rate: the step size alpha.
+
+    Returns:
+        ``gradient_descent(f, grad_f, x0, learning_rate, max_iter=1, tol=0.0)``.
+    """
+    return gradient_descent(f, grad_f, x0, learning_rate, max_iter=1, tol=0.0)
 
 
 def gradient_descent_history(

@@ -27,7 +27,7 @@ from typing import Any
 
 from symml.equality import Purpose, tolerance_for
 from symml.errors import SymmlError, SymmlTimeout
-from symml.latex import Aligned
+from symml.latex import Aligned, Equation
 from symml.numeric import DEFAULT_POINTS
 from symml.registry import Claim, Formula, default_registry
 from symml.symbols import parse_kind
@@ -36,8 +36,10 @@ from symml.verification._claims import check_claim
 from symml.verification._code import registry_code
 from symml.verification._context import WHOLE_FORMULA, Context, guard
 from symml.verification._evaluate import F64
+from symml.verification._minimizer import takes_function
 from symml.verification._pipeline import check_handwritten
 from symml.verification._report import CheckResult, FormulaReport, Report, Status
+from symml.verification._update_rule import check_update_rule
 from symml.workers import run_parallel
 
 #: Seconds for one formula in ``verify`` (a slow one becomes ``timeout``; the rest go on).
@@ -82,6 +84,8 @@ def _whole_formula_code(ctx: Context, formula: Formula):
     ref = formula.handwritten
     func, adapter = registry_code(ref, formula.adapter)  # imports the module
     outputs = declared_outputs(ref)
+    if takes_function(func) and isinstance(formula.expr, Equation):  # a rule over J
+        return check_update_rule(ctx, WHOLE_FORMULA.code(ref), func, ref, formula.expr.rhs)
     if outputs and isinstance(formula.expr, Aligned):
         subject = WHOLE_FORMULA.code(ref)
         return check_aligned_code(ctx, subject, func, ref, adapter, formula.expr, outputs)
