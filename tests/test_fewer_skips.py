@@ -271,3 +271,39 @@ def test_an_update_rule_with_the_wrong_sign_is_refuted_by_the_code(tmp_path):
     )
     check = _update_rule_check(reg.get("ascent"))
     assert check.status is Status.REFUTED, check.message
+
+
+_BAYES = r"""
+[bayes]
+title = "bayes"
+latex = 'P(A|B) = \frac{P(B|A) \cdot P(A)}{P(B)}'
+symbols = { P = "function" }
+sources = ["test"]
+tags = ["test"]
+handwritten = "symml.handwritten.probability:bayesian_update"
+adapter = ADAPTER
+"""
+
+
+@pytest.mark.parametrize(
+    ("adapter", "status"),
+    [
+        ('{ prior = "P_A", likelihood = "P_B_given_A", data = "P_B" }',
+         Status.VERIFIED_NUMERICALLY),
+        ('{ prior = "P_B", likelihood = "P_B_given_A", data = "P_A" }', Status.REFUTED),
+    ],
+)
+def test_bayes_probabilities_as_numbers_and_a_swapped_adapter(tmp_path, adapter, status):
+    reg = _registry(tmp_path, _BAYES.replace("ADAPTER", adapter))
+    (check,) = verify_formula(reg.get("bayes"), points=200).checks
+    assert check.status is status, check.message
+
+
+def test_bayes_code_dividing_by_the_wrong_probability_is_refuted(monkeypatch):
+    from symml.handwritten import probability
+    from symml.registry import default_registry
+
+    monkeypatch.setattr(probability, "bayesian_update", lambda prior, likelihood, data:
+                        prior * data / likelihood)
+    (check,) = verify_formula(default_registry().get("bayes_theorem"), points=200).checks
+    assert check.status is Status.REFUTED, check.message

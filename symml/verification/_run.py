@@ -32,6 +32,7 @@ from symml.numeric import DEFAULT_POINTS
 from symml.registry import Claim, Formula, default_registry
 from symml.symbols import parse_kind
 from symml.verification._aligned import check_aligned_code, declared_outputs
+from symml.verification._applications import as_probabilities
 from symml.verification._claims import check_claim
 from symml.verification._code import registry_code
 from symml.verification._context import WHOLE_FORMULA, Context, guard
@@ -89,6 +90,9 @@ def _whole_formula_code(ctx: Context, formula: Formula):
     if outputs and isinstance(formula.expr, Aligned):
         subject = WHOLE_FORMULA.code(ref)
         return check_aligned_code(ctx, subject, func, ref, adapter, formula.expr, outputs)
+    numbers = as_probabilities(ctx, adapter)  # P(A), P(B|A) given to code as numbers
+    if numbers is not None:
+        return check_handwritten(numbers, WHOLE_FORMULA, ref, adapter, numbers.definition)
     return check_handwritten(ctx, WHOLE_FORMULA, ref, formula.adapter, ctx.definition)
 
 
