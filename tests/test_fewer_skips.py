@@ -307,3 +307,23 @@ def test_bayes_code_dividing_by_the_wrong_probability_is_refuted(monkeypatch):
                         prior * data / likelihood)
     (check,) = verify_formula(default_registry().get("bayes_theorem"), points=200).checks
     assert check.status is Status.REFUTED, check.message
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        lambda probabilities: -np.sum(probabilities * np.log(probabilities)),  # nats
+        lambda probabilities: -np.sum(probabilities[:-1] * np.log2(probabilities[:-1])),
+    ],
+    ids=["nats_for_bits", "last_term_dropped"],
+)
+def test_entropy_of_the_probability_vector_and_planted_errors(monkeypatch, wrong):
+    from symml.handwritten import information_theory
+    from symml.registry import default_registry
+
+    formula = default_registry().get("entropy")
+    (right,) = verify_formula(formula, points=200).checks
+    assert right.status is Status.VERIFIED_NUMERICALLY, right.message
+    monkeypatch.setattr(information_theory, "entropy", wrong)
+    (check,) = verify_formula(formula, points=200).checks
+    assert check.status is Status.REFUTED, check.message

@@ -35,18 +35,26 @@ def _name(app: sp.Basic) -> str | None:
 def as_probabilities(ctx: Context, adapter: Mapping[str, str]) -> Context | None:
     """A context whose definition has each named probability as a sampled number, or None."""
     definition = ctx.definition
-    subs: dict[sp.Basic, sp.Symbol] = {}
+    subs: dict[sp.Basic, sp.Basic] = {}
+    vectors: dict[str, sp.IndexedBase] = {}
     for app in definition.atoms(AppliedUndef):
         if ctx.kinds.get(type(app).__name__) != "function":
             continue
         name = _name(app)
         if name is not None:
             subs[app] = sp.Symbol(name, positive=True)
-    named = {str(s) for s in subs.values()}
+        elif len(app.args) == 1 and isinstance(app.args[0], sp.Indexed):  # P(x_i): p_i
+            item = app.args[0]
+            vectors[str(item.base)] = sp.IndexedBase(f"{type(app).__name__}_{item.base}")
+            subs[app] = vectors[str(item.base)][item.indices]
+    named = {str(s) for s in subs.values() if isinstance(s, sp.Symbol)} | {
+        str(v) for v in vectors.values()
+    }
     if not subs or not set(adapter.values()) & named:
         return None
     kinds = {k: v for k, v in ctx.kinds.items() if v != "function"}
-    kinds.update({str(s): "probability" for s in subs.values()})
+    kinds.update({str(s): "probability" for s in subs.values() if isinstance(s, sp.Symbol)})
+    kinds.update({str(v): "simplex" for v in vectors.values()})  # a distribution over x_i
     return Context(
         ctx.formula,
         ctx.seed,
