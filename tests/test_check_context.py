@@ -215,3 +215,28 @@ def test_cs231n_variance_derivation_is_never_refuted():
     assert "holds if the w_i, the x_i are independent" in by_line[7].message
     scaled = [c for c in checks if c.latex == "\\text{Var}(aX) = a^2\\text{Var}(X)"]
     assert [c.status for c in scaled] == [VERIFIED]
+
+
+# --- symml check lists bare notation only with --all (JSON keeps every formula)
+
+def test_check_lists_notation_only_with_all(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from symml.cli import app
+
+    doc = tmp_path / "sets.md"
+    doc.write_text(r"The set $\Omega$ holds $(a+b)^2 = a^2 + 2ab + b^2$ here." + "\n",
+                   encoding="utf-8")
+    runner = CliRunner()
+    short = runner.invoke(app, ["check", str(doc), "--no-cache"])
+    every = runner.invoke(app, ["check", str(doc), "--no-cache", "--all"])
+    data = runner.invoke(app, ["check", str(doc), "--no-cache", "--json"])
+    assert short.exit_code == every.exit_code == data.exit_code == 0, short.output
+    assert "\\Omega" not in short.output and "(a+b)^2" in short.output
+    assert "1 notation row not listed (--all lists them)" in short.output
+    assert "\\Omega" in every.output and "not listed" not in every.output
+    assert [e["latex"] for e in json.loads(data.output)] == [
+        "\\Omega", "(a+b)^2 = a^2 + 2ab + b^2"
+    ]

@@ -79,6 +79,12 @@ FORMATS = ("table", "json", "jsonl", "html")
 )
 @click.option("--no-cache", is_flag=True, help="Neither read nor store cached results.")
 @click.option(
+    "--all",
+    "all_",
+    is_flag=True,
+    help="List every formula in the table, bare symbols and notation too (JSON has them all).",
+)
+@click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),
     default=None,
@@ -96,6 +102,7 @@ def check_command(
     include: tuple[str, ...],
     exclude: tuple[str, ...],
     no_cache: bool,
+    all_: bool,
     timeout: float | None,
 ) -> None:
     """Find every formula of the documents, parse it and check its claims, by line.
@@ -140,14 +147,14 @@ def check_command(
             else:
                 collected.append(result)
         bar.close()
-        _write(fmt, collected, out)
+        _write(fmt, collected, out, everything=all_)
     if bad_input:
         raise Exit(2)
     if failing:
         raise Exit(1)
 
 
-def _write(fmt: str, results: list[Any], out: IO[str]) -> None:
+def _write(fmt: str, results: list[Any], out: IO[str], everything: bool = False) -> None:
     if fmt == "json":
         data = [e.to_json() for r in results for e in r.entries]
         out.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
@@ -156,14 +163,14 @@ def _write(fmt: str, results: list[Any], out: IO[str]) -> None:
 
         out.write(html_report(results))
     elif fmt == "table":
-        _table(results, out)
+        _table(results, out, everything)
 
 
-def _table(results: list[Any], out: IO[str]) -> None:
+def _table(results: list[Any], out: IO[str], everything: bool = False) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from symml.documents import summarise
+    from symml.documents import listed, summarise
 
     terminal = out is sys.stdout and _isatty(sys.stdout)
     console = Console(
@@ -177,12 +184,22 @@ def _table(results: list[Any], out: IO[str]) -> None:
         table = Table(title=result.document, show_lines=False)
         for column in ("line", "status", "latex", "message", "registry"):
             table.add_column(column, overflow="fold")
+        checks = _as_checks(result)
+        # bare symbols and notation are counted in the summary line, listed with --all
+        shown = {id(c) for c in listed(checks, everything=everything)}
+        of_entry = iter(checks)
+        hidden = 0
         for e in result.entries:
+            if e.line is not None and id(next(of_entry)) not in shown:
+                hidden += 1
+                continue
             table.add_row(e.where, e.status, e.latex, e.message, e.registry or "")
         console.print(table)
-        checks = _as_checks(result)
         every.extend(checks)
         line = summarise(checks).line(result.document)
+        if hidden:
+            rows = "row" if hidden == 1 else "rows"
+            line += f"; {hidden} notation {rows} not listed (--all lists them)"
         if result.error is not None:
             line = f"{result.document}: not checked: {result.error}"
         console.print(line, markup=False, soft_wrap=True)
