@@ -425,3 +425,48 @@ def test_check_help_imports_neither_sympy_nor_dask_nor_nbformat() -> None:
                          timeout=120)  # fmt: skip
     assert run.stderr.strip().splitlines()[-1] == "HEAVY []", run.stderr
     assert "--executor" in run.stdout and "--include" in run.stdout
+
+
+# --------------------------------------------------------------------------- -s declarations
+
+RIDGE = "# Ridge\n\nThe objective is $J = \\|X\\mathbf{w} - \\mathbf{y}\\|^2$.\n"
+
+
+def _parsed(doc: Path, *declare: str) -> dict:
+    """The one formula's record, from ``symml check doc.md -s ... --json``."""
+    args = [a for d in declare for a in ("-s", d)]
+    proc = _symml(doc.name, *args, "--json", "--no-cache", cwd=doc.parent)
+    [record] = json.loads(proc.stdout)
+    return record
+
+
+def test_declarations_reach_every_formula_of_the_document(tmp_path: Path) -> None:
+    doc = tmp_path / "ridge.md"
+    doc.write_text(RIDGE, encoding="utf-8")
+    plain = _parsed(doc)
+    declared = _parsed(doc, "X=matrix", "w=vector", "y=vector")
+    # undeclared, X w - y is a scalar expression under a norm; declared, a matrix product of
+    # vectors, whose entries the checker sees: the reading, hence the finding, differs
+    assert declared["status"] != "error" and plain["status"] != "error"
+    assert declared["message"] != plain["message"]
+
+
+def test_a_bad_declaration_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    doc = tmp_path / "ridge.md"
+    doc.write_text(RIDGE, encoding="utf-8")
+    proc = _symml(doc.name, "-s", "X=matrx", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "unknown kind 'matrx'" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_declarations_are_part_of_the_cache_key(tmp_path: Path, private_cache: Path) -> None:
+    plain = Source("ridge.md", "markdown", RIDGE.encode())
+    declared = Source(
+        "ridge.md", "markdown", RIDGE.encode(), (("X", "matrix"), ("w", "vector"), ("y", "vector"))
+    )
+    [a] = check_corpus([plain], jobs=1)
+    [b] = check_corpus([declared], jobs=1)  # a hit under the plain key would return a's entries
+    [c] = check_corpus([declared], jobs=1)
+    assert [e.message for e in b.entries] == [e.message for e in c.entries]
+    assert [e.message for e in a.entries] != [e.message for e in b.entries]

@@ -17,13 +17,14 @@ import os
 import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
 import click
 from click.exceptions import Exit
 
-from symml.cli._options import argument, command, json_flag, one_line
+from symml.cli._options import argument, command, json_flag, one_line, symbol_options
 from symml.errors import SymmlError
 
 FORMATS = ("table", "json", "jsonl", "html")
@@ -77,6 +78,14 @@ FORMATS = ("table", "json", "jsonl", "html")
     multiple=True,
     help="In directories, leave out files matching GLOB; repeatable.",
 )
+@click.option(
+    "-s",
+    "--symbol",
+    "symbol",
+    multiple=True,
+    metavar="NAME=KIND",
+    help="Declare a symbol for every document (X=matrix, w=vector, p=probability).",
+)
 @click.option("--no-cache", is_flag=True, help="Neither read nor store cached results.")
 @click.option(
     "--all",
@@ -101,6 +110,7 @@ def check_command(
     output: str | None,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
+    symbol: tuple[str, ...],
     no_cache: bool,
     all_: bool,
     timeout: float | None,
@@ -115,7 +125,11 @@ def check_command(
     if as_json and fmt not in (None, "json"):
         raise SymmlError(f"--json and --format {fmt} disagree; give one of them")
     fmt = "json" if as_json else fmt or "table"
-    sources = [read_source(item) for item in discover(documents, include=include, exclude=exclude)]
+    declared = tuple(sorted(symbol_options(list(symbol)).items()))
+    sources = [
+        replace(read_source(item), symbols=declared)
+        for item in discover(documents, include=include, exclude=exclude)
+    ]
     bar = _Progress(len(sources), shown=any(Path(d).is_dir() for d in documents if d != "-"))
     results = check_corpus(
         sources,

@@ -44,7 +44,8 @@ class ResultCache:
 
     def key(self, source: Source) -> str:
         digest = hashlib.sha256()
-        for part in (self.fingerprint, source.kind, repr(self.formula_timeout)):
+        settings = (repr(self.formula_timeout), repr(source.symbols))  # -s changes the readings
+        for part in (self.fingerprint, source.kind, *settings):
             digest.update(part.encode() + b"\0")
         digest.update(hashlib.sha256(source.data).digest())
         return digest.hexdigest()

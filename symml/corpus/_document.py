@@ -50,8 +50,8 @@ def check_source(source: Source, formula_timeout: float | None = FORMULA_TIMEOUT
             )
         )
     if source.kind == "notebook":
-        return _stamped(_check_notebook(source.name, text, formula_timeout))
-    checks = _check_text(text, source.name, source.kind, formula_timeout)
+        return _stamped(_check_notebook(source, text, formula_timeout))
+    checks = _check_text(text, source.name, source.kind, formula_timeout, source.symbols)
     entries = tuple(_entry(c) for c in checks)
     return _stamped(DocumentResult(source.name, entries))
 
@@ -62,11 +62,16 @@ def _stamped(result: DocumentResult) -> DocumentResult:
     return replace(result, fingerprint=fingerprint())
 
 
-def _check_text(text: str, name: str, fmt: str, formula_timeout: float | None) -> list[Any]:
+def _check_text(
+    text: str, name: str, fmt: str, formula_timeout: float | None,
+    symbols: tuple[tuple[str, str], ...] = (),
+) -> list[Any]:
     """The one call of the documents API's per-document entry point."""
     from symml.documents import check_text
 
-    return check_text(text, source=name, format=fmt, timeout=formula_timeout)
+    return check_text(
+        text, source=name, format=fmt, timeout=formula_timeout, symbols=dict(symbols)
+    )
 
 
 def _entry(check: Any, cell: int | None = None) -> Entry:
@@ -86,13 +91,14 @@ def _entry(check: Any, cell: int | None = None) -> Entry:
     )
 
 
-def _check_notebook(name: str, text: str, formula_timeout: float | None) -> DocumentResult:
+def _check_notebook(document: Source, text: str, formula_timeout: float | None) -> DocumentResult:
+    name = document.name
     cells = read_notebook(name, text)
     if isinstance(cells, str):
         return document_error(name, cells, bad_input=True)
     entries = []
     for number, source in cells:
-        checks = _check_text(source, name, _MARKDOWN, formula_timeout)
+        checks = _check_text(source, name, _MARKDOWN, formula_timeout, document.symbols)
         entries.extend(_entry(c, cell=number) for c in checks)
     return DocumentResult(name, tuple(entries))
 

@@ -22,11 +22,13 @@ class Source:
         kind: ``notebook`` (``.ipynb``), else the documents API's format of the name
             (``markdown``, ``latex`` or ``text``).
         data: the document's bytes, read once by the parent process.
+        symbols: the kinds declared for it (``-s X=matrix``), as sorted (name, kind) pairs.
     """
 
     name: str
     kind: str
     data: bytes = field(repr=False)
+    symbols: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

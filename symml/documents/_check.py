@@ -35,7 +35,7 @@ from __future__ import annotations
 import traceback
 from pathlib import Path
 
-from symml.documents._claims import Unparsed, range_claim, table_derivative
+from symml.documents._claims import DECLARED, Unparsed, range_claim, table_derivative
 from symml.documents._context import Context
 from symml.documents._extract import extract_scan
 from symml.documents._markdown import extract_markdown
@@ -84,7 +84,7 @@ def extract(text: str, format: str = "markdown") -> list[Found]:
 
 def check_text(
     text: str, *, source: str = "<text>", format: str | None = None,
-    timeout: float | None = CHECK_TIMEOUT,
+    timeout: float | None = CHECK_TIMEOUT, symbols: dict[str, str] | None = None,
 ) -> list[FormulaCheck]:
     """Find and check every formula of one document's text: the per-document entry point.
 
@@ -97,6 +97,8 @@ def check_text(
         source: its name in the results (its format is guessed from the suffix).
         format: markdown, latex or text (default: from ``source``'s suffix, else markdown).
         timeout: seconds allowed for the checks of one formula; ``None`` is unbounded.
+        symbols: declared kinds by name (``{"X": "matrix", "w": "vector"}``), as ``-s``
+            gives them: every formula of the document is parsed with them.
 
     Returns:
         One FormulaCheck per formula found, in document order.
@@ -108,10 +110,14 @@ def check_text(
     fmt = format or format_of(source)
     context = Context(timeout=timeout)
     lines = text.splitlines()
-    return [
-        _check(found, source, context, sentence_before(lines, found.line, found.column))
-        for found in extract(text, fmt)
-    ]
+    token = DECLARED.set(dict(symbols or {}))
+    try:
+        return [
+            _check(found, source, context, sentence_before(lines, found.line, found.column))
+            for found in extract(text, fmt)
+        ]
+    finally:
+        DECLARED.reset(token)
 
 
 def check_document(

@@ -11,11 +11,16 @@ rejects raises :class:`Unparsed`.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 
 from symml.documents._compare import SEED, free_names, numeric_value, sample_point, short
 from symml.documents._context import Context, compare_bounded, match_registry
 from symml.documents._model import Found, Status
 from symml.documents._plain import INTERVAL
+
+
+#: What the user declared for this document (``symml check -s X=matrix``); set by check_text.
+DECLARED: ContextVar[dict[str, str] | None] = ContextVar("DECLARED", default=None)
 
 
 class Unparsed(Exception):
@@ -27,6 +32,7 @@ def parse(latex: str, offset: int = 0):
     from symml.latex import parse_latex
 
     symbols, functions = _hints(latex)
+    symbols = {**symbols, **(DECLARED.get() or {})}  # the user's word beats the notation's hint
     try:
         return parse_latex(latex, symbols=symbols or None, functions=functions or None)
     except ParseError as e:
