@@ -32,9 +32,19 @@ def row(section, what, value, unit, baseline=None, base_unit=None, target="", no
     ratio = None
     if baseline not in (None, 0) and value is not None:
         ratio = value / baseline
-    ROWS.append({"section": section, "what": what, "value": value, "unit": unit,
-                 "baseline": baseline, "baseline_unit": base_unit or unit, "ratio": ratio,
-                 "target": target, "note": note})
+    ROWS.append(
+        {
+            "section": section,
+            "what": what,
+            "value": value,
+            "unit": unit,
+            "baseline": baseline,
+            "baseline_unit": base_unit or unit,
+            "ratio": ratio,
+            "target": target,
+            "note": note,
+        }
+    )
     shown = "-" if value is None else f"{value:.4g} {unit}"
     base = "" if baseline is None else f"{baseline:.4g} {base_unit or unit}"
     r = "" if ratio is None else f"{ratio:.3g}x"
@@ -53,6 +63,7 @@ def best_of(fn, repeat=5):
 def wall(cmd, env=None, repeat=3):
     def go():
         subprocess.run(cmd, check=False, capture_output=True, env=env, cwd=tempfile.gettempdir())
+
     return best_of(go, repeat)
 
 
@@ -72,15 +83,19 @@ def bench_startup(quick):
     list_t = wall(symml_cmd("list"), env)
     row("startup", "symml list, warm cache (wall)", list_t, "s", target="< 0.5 s")
 
-    code = ("import time,sys; t=time.perf_counter(); from symml.registry import load_registry;"
-            "r=load_registry(); [f.expr for f in r.formulas()]; print(time.perf_counter()-t)")
+    code = (
+        "import time,sys; t=time.perf_counter(); from symml.registry import load_registry;"
+        "r=load_registry(); [f.expr for f in r.formulas()]; print(time.perf_counter()-t)"
+    )
     cold_env = dict(env, SYMML_NO_CACHE="1")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env=cold_env, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=cold_env, check=False
+    )
     cold = float(out.stdout.strip() or "nan")
     subprocess.run([sys.executable, "-c", code], capture_output=True, env=env, check=False)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                         check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
     warm = float(out.stdout.strip() or "nan")
     row("startup", "registry load + parse all, cold (no cache)", cold, "s")
     row("startup", "registry load + parse all, warm / cold", warm, "s", cold, target="<= 10%")
@@ -106,9 +121,15 @@ def bench_startup(quick):
             except Exception:  # noqa: BLE001  (the baseline fails on many formulas)
                 pass
     base = (time.perf_counter() - t) / len(texts)
-    row("startup", f"parse per formula, symml ({len(texts)} formulas)", ours * 1e3, "ms",
-        base * 1e3, note=f"latex2sympy2 parsed {ok}/{len(texts)}",
-        target="baseline: raw latex2sympy2")
+    row(
+        "startup",
+        f"parse per formula, symml ({len(texts)} formulas)",
+        ours * 1e3,
+        "ms",
+        base * 1e3,
+        note=f"latex2sympy2 parsed {ok}/{len(texts)}",
+        target="baseline: raw latex2sympy2",
+    )
 
 
 # ----------------------------------------------------------------------------- 2. verify --all
@@ -118,8 +139,13 @@ def bench_verify_all(quick):
         print("  (skipped in --quick)")
         return
     t = time.perf_counter()
-    proc = subprocess.run(symml_cmd("verify", "--all", "--json"), capture_output=True,
-                          text=True, check=False, cwd=tempfile.gettempdir())
+    proc = subprocess.run(
+        symml_cmd("verify", "--all", "--json"),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tempfile.gettempdir(),
+    )
     elapsed = time.perf_counter() - t
     note = f"exit {proc.returncode}"
     try:
@@ -143,8 +169,7 @@ def bench_generated(quick):
     xs = rng.normal(0, 5, n)
     x = sp.Symbol("x", real=True)
     cases = [
-        ("sigmoid'", sp.diff(sigmoid(x), x), hw.sigmoid_prime,
-         sp.diff(1 / (1 + sp.exp(-x)), x)),
+        ("sigmoid'", sp.diff(sigmoid(x), x), hw.sigmoid_prime, sp.diff(1 / (1 + sp.exp(-x)), x)),
         ("tanh'", sp.diff(sp.tanh(x), x), hw.tanh_prime, sp.diff(sp.tanh(x), x)),
         ("softplus'", sp.diff(softplus(x), x), hw.sigmoid, sp.diff(sp.log(1 + sp.exp(x)), x)),
     ]
@@ -155,10 +180,21 @@ def bench_generated(quick):
             t_ours = best_of(lambda: ours(xs))
             t_hand = best_of(lambda: hand(x=xs))
             t_naive = best_of(lambda: naive(xs))
-            row("generated", f"{name} n={n}: symml", t_ours * 1e3, "ms", t_hand * 1e3,
-                target="<= 1.1x hand-written")
-            row("generated", f"{name} n={n}: SymPy lambdify (no CSE)", t_naive * 1e3, "ms",
-                t_hand * 1e3)
+            row(
+                "generated",
+                f"{name} n={n}: symml",
+                t_ours * 1e3,
+                "ms",
+                t_hand * 1e3,
+                target="<= 1.1x hand-written",
+            )
+            row(
+                "generated",
+                f"{name} n={n}: SymPy lambdify (no CSE)",
+                t_naive * 1e3,
+                "ms",
+                t_hand * 1e3,
+            )
 
     # softmax Jacobian-vector product, textbook form s_i (v_i - sum_j s_j v_j), batched rows
     K = 10
@@ -179,8 +215,15 @@ def bench_generated(quick):
 
     t_ours = best_of(lambda: ours(z=z, v=v))
     t_hand = best_of(hand_jvp)
-    row("generated", f"softmax JVP component, {rows}x{K}: symml", t_ours * 1e3, "ms",
-        t_hand * 1e3, target="<= 1.1x", note="symml computes one component, hand-written all K")
+    row(
+        "generated",
+        f"softmax JVP component, {rows}x{K}: symml",
+        t_ours * 1e3,
+        "ms",
+        t_hand * 1e3,
+        target="<= 1.1x",
+        note="symml computes one component, hand-written all K",
+    )
     return lambdify_ml
 
 
@@ -215,8 +258,15 @@ def bench_sums(quick):
 
     t_hand = best_of(hand, 3)
     got, want = ours(w=ws, X=Xs, y=ys), hand()
-    row("sums", f"symml vectorised, m={M}", t_ours * 1e3, "ms", t_hand * 1e3,
-        target="<= 1.5x hand-written", note=f"|diff| = {abs(got - want):.1e}")
+    row(
+        "sums",
+        f"symml vectorised, m={M}",
+        t_ours * 1e3,
+        "ms",
+        t_hand * 1e3,
+        target="<= 1.5x hand-written",
+        note=f"|diff| = {abs(got - want):.1e}",
+    )
 
     # SymPy's default lambdify of a Sum is a Python loop: measure it on fewer samples
     small = 2000 if quick else 20000
@@ -236,8 +286,14 @@ def bench_sums(quick):
             return self.a[idx - 1]
 
     t_loop = best_of(lambda: loop_fn(OneBased(ws), OneBased(Xsm), OneBased(ysm), small, 10), 1)
-    row("sums", f"SymPy default lambdify (loops) vs symml, m={small}", t_loop * 1e3, "ms",
-        ours_small * 1e3, target="symml >= 100x faster")
+    row(
+        "sums",
+        f"SymPy default lambdify (loops) vs symml, m={small}",
+        t_loop * 1e3,
+        "ms",
+        ours_small * 1e3,
+        target="symml >= 100x faster",
+    )
 
 
 # ----------------------------------------------------------------------------- 5. accuracy
@@ -248,8 +304,12 @@ def bench_accuracy(quick):
     from symml.numeric import lambdify_ml, mp_reference_many, ulp_error
 
     x = sp.Symbol("x", real=True)
-    grid = np.concatenate([np.linspace(-1000, 1000, 201 if quick else 2001),
-                           np.array([-1e-8, 1e-12, 1e-300, -30.5, 36.7, 709.5, -745.0])])
+    grid = np.concatenate(
+        [
+            np.linspace(-1000, 1000, 201 if quick else 2001),
+            np.array([-1e-8, 1e-12, 1e-300, -30.5, 36.7, 709.5, -745.0]),
+        ]
+    )
     cases = [
         ("sigma", sigmoid(x), hw.sigmoid),
         ("sigma'", sp.diff(sigmoid(x), x), hw.sigmoid_prime),
@@ -258,8 +318,9 @@ def bench_accuracy(quick):
         ("tanh'", sp.diff(sp.tanh(x), x), hw.tanh_prime),
     ]
     for name, expr, hand in cases:
-        ref = np.array([float(v) for v in mp_reference_many(expr, [{"x": g} for g in grid])],
-                       dtype=float)
+        ref = np.array(
+            [float(v) for v in mp_reference_many(expr, [{"x": g} for g in grid])], dtype=float
+        )
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with np.errstate(all="warn"):
@@ -273,11 +334,18 @@ def bench_accuracy(quick):
         errs = ulp_error(hgot, ref)
         bad = int(np.sum(~np.isfinite(hgot)))
         hand_ulp = float(np.nanmax(np.where(np.isfinite(errs), errs, np.nan)))
-        row("accuracy", f"{name}: symml max ULP", ours, "ulp", hand_ulp, "ulp (hand-written)",
+        row(
+            "accuracy",
+            f"{name}: symml max ULP",
+            ours,
+            "ulp",
+            hand_ulp,
+            "ulp (hand-written)",
             target="<= 4 ULP, no overflow warning",
-            note=("OVERFLOW WARNING" if warned else "no warning") +
-            f"; hand-written: {bad} non-finite, "
-            f"{sum('overflow' in str(w.message) for w in caught_h)} overflow warnings")
+            note=("OVERFLOW WARNING" if warned else "no warning")
+            + f"; hand-written: {bad} non-finite, "
+            f"{sum('overflow' in str(w.message) for w in caught_h)} overflow warnings",
+        )
 
 
 # ----------------------------------------------------------------------------- 6. growth
@@ -295,9 +363,13 @@ def bench_growth(quick):
 
         def indexed():
             d = sp.diff(softmax(zb, i, Ksym), zb[j])
-            f = sp.lambdify([zb, i, j, Ksym], d.rewrite(sp.exp).replace(
-                sp.KroneckerDelta, lambda a, b: sp.Piecewise((1, sp.Eq(a, b)), (0, True))),
-                modules="numpy")
+            f = sp.lambdify(
+                [zb, i, j, Ksym],
+                d.rewrite(sp.exp).replace(
+                    sp.KroneckerDelta, lambda a, b: sp.Piecewise((1, sp.Eq(a, b)), (0, True))
+                ),
+                modules="numpy",
+            )
             return d, f
 
         def expanded():
@@ -310,22 +382,38 @@ def bench_growth(quick):
 
         t_idx = best_of(indexed, 1)
         t_exp = best_of(expanded, 1)
-        row("growth", f"K={K}: indexed form", t_idx * 1e3, "ms", t_exp * 1e3,
-            "ms (expanded K x K)", target="indexed stays flat")
+        row(
+            "growth",
+            f"K={K}: indexed form",
+            t_idx * 1e3,
+            "ms",
+            t_exp * 1e3,
+            "ms (expanded K x K)",
+            target="indexed stays flat",
+        )
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sizes, skip verify --all")
-    ap.add_argument("--json", default=str(ROOT / "bench" / "results.json"),
-                    help="where to write the figures as JSON")
-    ap.add_argument("--only", nargs="*", help="sections to run: startup verify generated "
-                    "sums accuracy growth")
+    ap.add_argument(
+        "--json",
+        default=str(ROOT / "bench" / "results.json"),
+        help="where to write the figures as JSON",
+    )
+    ap.add_argument(
+        "--only", nargs="*", help="sections to run: startup verify generated sums accuracy growth"
+    )
     args = ap.parse_args(argv)
-    sections = {"startup": bench_startup, "verify": bench_verify_all,
-                "generated": bench_generated, "sums": bench_sums,
-                "accuracy": bench_accuracy, "growth": bench_growth,
-                "parsers": lambda quick: __import__("parsers").main([])}  # bench/parsers.py
+    sections = {
+        "startup": bench_startup,
+        "verify": bench_verify_all,
+        "generated": bench_generated,
+        "sums": bench_sums,
+        "accuracy": bench_accuracy,
+        "growth": bench_growth,
+        "parsers": lambda quick: __import__("parsers").main([]),
+    }  # bench/parsers.py
     print(f"  {'figure':58s} {'value':>16s} {'baseline':>16s} {'ratio':>9s}  target")
     t0 = time.perf_counter()
     for name, fn in sections.items():
@@ -338,8 +426,9 @@ def main(argv=None):
             ROWS.append({"section": name, "error": f"{type(e).__name__}: {e}"})
     total = time.perf_counter() - t0
     print(f"total {total:.1f} s")
-    Path(args.json).write_text(json.dumps({"rows": ROWS, "total_s": total,
-                                           "quick": args.quick}, indent=1))
+    Path(args.json).write_text(
+        json.dumps({"rows": ROWS, "total_s": total, "quick": args.quick}, indent=1)
+    )
     print(f"figures written to {args.json}")
 
 

@@ -37,9 +37,13 @@ CASES = [
     # --- update rules
     ("sgd", r"$$\theta = \theta - \alpha \nabla_\theta L$$", OK, S.UPDATE),
     ("leftarrow", r"$w \leftarrow w - \eta g$", OK, S.UPDATE),
-    ("recurrence-chain",
-     r"$$\mathbf{z}_t = \mathbf{z}_{t-1} - \boldsymbol{\Lambda} \mathbf{z}_{t-1}"
-     r" = (\mathbf{I} - \boldsymbol{\Lambda}) \mathbf{z}_{t-1}$$", VERIFIED, S.UPDATE),
+    (
+        "recurrence-chain",
+        r"$$\mathbf{z}_t = \mathbf{z}_{t-1} - \boldsymbol{\Lambda} \mathbf{z}_{t-1}"
+        r" = (\mathbf{I} - \boldsymbol{\Lambda}) \mathbf{z}_{t-1}$$",
+        VERIFIED,
+        S.UPDATE,
+    ),
     # --- notation: summarised, never refuted
     ("bare-m", r"with $m$ samples", OK, S.NOTATION),
     ("interval", r"values in $(0, 1)$", OK, S.NOTATION),
@@ -54,22 +58,36 @@ CASES = [
     ("square-wrong", r"Note $(a + b)^2 = a^2 + b^2$.", REFUTED, S.IDENTITY),
     ("equation-to-solve", r"Solve $x^2 - 4 = 0$ for x.", OK, S.EQUATION),
     ("constant-side-not-identity", r"$$x^2 - 4 = 0$$", UNCHECKED, S.IDENTITY),
-    ("worked-example",
-     r"When \\(W = 10\\), \\(P = 0\\), \\(F = 3\\) and \\(S = 2\\), "
-     r"\\((W - F + 2P)/S + 1 = (10 - 3 + 0) / 2 + 1 = 4.5\\).", VERIFIED, S.DERIVATION),
+    (
+        "worked-example",
+        r"When \\(W = 10\\), \\(P = 0\\), \\(F = 3\\) and \\(S = 2\\), "
+        r"\\((W - F + 2P)/S + 1 = (10 - 3 + 0) / 2 + 1 = 4.5\\).",
+        VERIFIED,
+        S.DERIVATION,
+    ),
     # --- derivatives
-    ("derivation-of-derivative",
-     r"$$\frac{d}{dx} [3 x^2 - 4x] = 3 \frac{d}{dx} x^2 - 4 \frac{d}{dx} x = 6x - 4$$",
-     VERIFIED, S.DERIVATIVE),
+    (
+        "derivation-of-derivative",
+        r"$$\frac{d}{dx} [3 x^2 - 4x] = 3 \frac{d}{dx} x^2 - 4 \frac{d}{dx} x = 6x - 4$$",
+        VERIFIED,
+        S.DERIVATIVE,
+    ),
     ("derivative-wrong", r"$$\frac{d}{dx} x^3 = 2x^2$$", REFUTED, S.DERIVATIVE),
-    ("derivative-at-values",
-     "Let $f(x,y) = x y$.\n\nIf $x = 4, y = -3$ then $\\frac{\\partial f}{\\partial x} = -3$.",
-     VERIFIED, S.DERIVATIVE),
+    (
+        "derivative-at-values",
+        "Let $f(x,y) = x y$.\n\nIf $x = 4, y = -3$ then $\\frac{\\partial f}{\\partial x} = -3$.",
+        VERIFIED,
+        S.DERIVATIVE,
+    ),
     # --- rounded values and approximations
     ("rounded", r"so $\sqrt{0.2 \times 0.37} = 0.272$", VERIFIED, S.APPROXIMATION),
     ("rounded-wrong", r"so $\sqrt{0.2 \times 0.37} = 0.291$", REFUTED, S.APPROXIMATION),
-    ("rounded-derivative",
-     "Let $f(x) = 1/x^5$.\n\nThen $f'(4) = -0.0012$.", VERIFIED, S.APPROXIMATION),
+    (
+        "rounded-derivative",
+        "Let $f(x) = 1/x^5$.\n\nThen $f'(4) = -0.0012$.",
+        VERIFIED,
+        S.APPROXIMATION,
+    ),
     ("approx", r"$$e \approx 2.718$$", VERIFIED, S.APPROXIMATION),
     ("approx-loose", r"$$\pi \approx 4$$", UNCHECKED, S.APPROXIMATION),
     ("distribution", r"$x \sim \mathcal{N}(0, 1)$", OK, S.APPROXIMATION),
@@ -79,7 +97,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("text", "status", "cls"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("text", "status", "cls"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_statement_class(text: str, status: Status, cls: Statement) -> None:
     last = check_text(text, source="doc.md")[-1]
     assert (last.status, last.statement) == (status, cls), last.message
@@ -128,16 +148,19 @@ def test_expectation_and_variance_claims(text: str, status: Status) -> None:
 
 
 def test_a_declared_distribution_is_sampled_on_the_simplex() -> None:
-    declared = check_text(r"For a probability distribution $p$ we have $$\sum_i p_i = 1$$",
-                          source="doc.md")[-1]
+    declared = check_text(
+        r"For a probability distribution $p$ we have $$\sum_i p_i = 1$$", source="doc.md"
+    )[-1]
     assert declared.status is VERIFIED and declared.statement is S.IDENTITY
     undeclared = check_text(r"$$\sum_i p_i = 1$$", source="doc.md")[-1]
     assert undeclared.status is UNCHECKED and "true for some values only" in undeclared.message
 
 
 def test_a_step_that_brings_in_a_constant_that_cancels_is_checked() -> None:
-    text = (r"$$\frac{e^{f_{y_i}}}{\sum_j e^{f_j}} = \frac{Ce^{f_{y_i}}}{C\sum_j e^{f_j}}"
-            r" = \frac{e^{f_{y_i} + \log C}}{\sum_j e^{f_j + \log C}}$$")
+    text = (
+        r"$$\frac{e^{f_{y_i}}}{\sum_j e^{f_j}} = \frac{Ce^{f_{y_i}}}{C\sum_j e^{f_j}}"
+        r" = \frac{e^{f_{y_i} + \log C}}{\sum_j e^{f_j + \log C}}$$"
+    )
     [check] = check_text(text, source="doc.md")
     assert (check.status, check.statement) == (VERIFIED, S.DERIVATION)
 

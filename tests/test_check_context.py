@@ -20,115 +20,239 @@ NORMAL = r"\frac{1}{\sqrt{2\pi\sigma^2}} e^{-\frac{(x-\mu)^2}{2\sigma^2}}"
 # (id, document, status of the last formula, registry entry of the correction or None)
 CASES = [
     # --- the normal density by meaning
-    ("normal-myst", rf"The Gaussian density is $\mathcal{{N}}(x; \mu, \sigma^2) = {NORMAL}$.",
-     VERIFIED, None),
-    ("normal-mid-display",
-     "The likelihood of one point is\n\n$$\n\\mathcal{N}(x \\mid \\mu, \\sigma^2) = "
-     "\\frac{1}{\\sigma\\sqrt{2\\pi}} \\exp\\left(-\\frac{(x-\\mu)^2}{2\\sigma^2}\\right)\n$$\n",
-     VERIFIED, None),
-    ("normal-kramdown-standard",
-     r"The standard normal is \\(\mathcal{N}(x; 0, 1) = \frac{1}{\sqrt{2\pi}} e^{-x^2/2}\\).",
-     VERIFIED, None),
-    ("normal-chain-environment",
-     "\\begin{equation}\n\\mathcal{N}(x; \\mu, \\sigma^2) = " + NORMAL
-     + " = \\frac{1}{\\sigma\\sqrt{2\\pi}} e^{-\\frac{1}{2}\\left(\\frac{x-\\mu}{\\sigma}"
-     "\\right)^2}\n\\end{equation}\n",
-     VERIFIED, None),
-    ("normal-by-standard-deviation",  # N(x; mu, sigma): the third argument read as sigma
-     r"Here $\mathcal{N}(x; \mu, \sigma) = \frac{1}{\sqrt{2\pi}\sigma} "
-     r"e^{-\frac{(x-\mu)^2}{2\sigma^2}}$.",
-     VERIFIED, None),
-    ("normal-missing-2",
-     r"The density is $\mathcal{N}(x; \mu, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma^2}} "
-     r"e^{-\frac{(x-\mu)^2}{\sigma^2}}$.",
-     REFUTED, "normal_pdf"),
-    ("normal-sigma-under-root",
-     r"so that \\(\mathcal{N}(x \mid \mu, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma}} "
-     r"e^{-\frac{(x-\mu)^2}{2\sigma^2}}\\)",
-     REFUTED, "normal_pdf"),
-    ("normal-standard-wrong",
-     r"and the standard normal, $\mathcal{N}(x; 0, 1) = \frac{1}{\sqrt{2\pi}} e^{-x^2}$.",
-     REFUTED, "normal_pdf"),
-    ("normal-after-its-name",
-     rf"so $p(x) = \mathcal{{N}}(x; \mu, \sigma^2) = {NORMAL}$", VERIFIED, None),
-    ("normal-after-its-name-wrong",
-     r"so $p_\theta(x \mid z) = \mathcal{N}(x; \mu, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma^2}} "
-     r"e^{-\frac{(x-\mu)^2}{\sigma^2}}$", REFUTED, "normal_pdf"),
+    (
+        "normal-myst",
+        rf"The Gaussian density is $\mathcal{{N}}(x; \mu, \sigma^2) = {NORMAL}$.",
+        VERIFIED,
+        None,
+    ),
+    (
+        "normal-mid-display",
+        "The likelihood of one point is\n\n$$\n\\mathcal{N}(x \\mid \\mu, \\sigma^2) = "
+        "\\frac{1}{\\sigma\\sqrt{2\\pi}} \\exp\\left(-\\frac{(x-\\mu)^2}{2\\sigma^2}\\right)\n$$\n",
+        VERIFIED,
+        None,
+    ),
+    (
+        "normal-kramdown-standard",
+        r"The standard normal is \\(\mathcal{N}(x; 0, 1) = \frac{1}{\sqrt{2\pi}} e^{-x^2/2}\\).",
+        VERIFIED,
+        None,
+    ),
+    (
+        "normal-chain-environment",
+        "\\begin{equation}\n\\mathcal{N}(x; \\mu, \\sigma^2) = "
+        + NORMAL
+        + " = \\frac{1}{\\sigma\\sqrt{2\\pi}} e^{-\\frac{1}{2}\\left(\\frac{x-\\mu}{\\sigma}"
+        "\\right)^2}\n\\end{equation}\n",
+        VERIFIED,
+        None,
+    ),
+    (
+        "normal-by-standard-deviation",  # N(x; mu, sigma): the third argument read as sigma
+        r"Here $\mathcal{N}(x; \mu, \sigma) = \frac{1}{\sqrt{2\pi}\sigma} "
+        r"e^{-\frac{(x-\mu)^2}{2\sigma^2}}$.",
+        VERIFIED,
+        None,
+    ),
+    (
+        "normal-missing-2",
+        r"The density is $\mathcal{N}(x; \mu, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma^2}} "
+        r"e^{-\frac{(x-\mu)^2}{\sigma^2}}$.",
+        REFUTED,
+        "normal_pdf",
+    ),
+    (
+        "normal-sigma-under-root",
+        r"so that \\(\mathcal{N}(x \mid \mu, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma}} "
+        r"e^{-\frac{(x-\mu)^2}{2\sigma^2}}\\)",
+        REFUTED,
+        "normal_pdf",
+    ),
+    (
+        "normal-standard-wrong",
+        r"and the standard normal, $\mathcal{N}(x; 0, 1) = \frac{1}{\sqrt{2\pi}} e^{-x^2}$.",
+        REFUTED,
+        "normal_pdf",
+    ),
+    (
+        "normal-after-its-name",
+        rf"so $p(x) = \mathcal{{N}}(x; \mu, \sigma^2) = {NORMAL}$",
+        VERIFIED,
+        None,
+    ),
+    (
+        "normal-after-its-name-wrong",
+        r"so $p_\theta(x \mid z) = \mathcal{N}(x; \mu, \sigma^2) = \frac{1}{\sqrt{2\pi\sigma^2}} "
+        r"e^{-\frac{(x-\mu)^2}{\sigma^2}}$",
+        REFUTED,
+        "normal_pdf",
+    ),
     # guards: an assumption, a law (not a density), a density named p, another N
-    ("normal-assumed", r"Assume that $\mathcal{N}(x; \mu, \sigma^2) = \frac{1}{2} e^{-x^2}$.",
-     UNCHECKED, None),
-    ("normal-as-law", r"The prior $\mathcal{N}(\mu, \sigma^2) = \mathcal{N}(0, 1)$ here.",
-     UNCHECKED, None),
-    ("normal-multivariate",
-     r"$\mathcal{N}(z; 0, I) = \frac{1}{(2\pi)^{d/2}} e^{-\|z\|^2/2}$", UNCHECKED, None),
+    (
+        "normal-assumed",
+        r"Assume that $\mathcal{N}(x; \mu, \sigma^2) = \frac{1}{2} e^{-x^2}$.",
+        UNCHECKED,
+        None,
+    ),
+    (
+        "normal-as-law",
+        r"The prior $\mathcal{N}(\mu, \sigma^2) = \mathcal{N}(0, 1)$ here.",
+        UNCHECKED,
+        None,
+    ),
+    (
+        "normal-multivariate",
+        r"$\mathcal{N}(z; 0, I) = \frac{1}{(2\pi)^{d/2}} e^{-\|z\|^2/2}$",
+        UNCHECKED,
+        None,
+    ),
     ("density-named-p", r"Then $p(x) = \mathcal{N}(x; \mu, \sigma^2)$.", OK, None),
-    ("normal-with-its-constant",  # 1/Z: the text's own constant, not a wrong form
-     r"$\mathcal{N}(x; \mu, \sigma^2) = \frac{1}{Z} \exp\left(-\frac{(x-\mu)^2}{2\sigma^2}\right)$",
-     UNCHECKED, None),
-    ("normal-full-covariance",
-     r"$\mathcal{N}(x; \mu, \Sigma) = \frac{1}{\sqrt{(2\pi)^k |\Sigma|}} "
-     r"\exp\left(-\frac{1}{2} (x-\mu)^T \Sigma^{-1}(x-\mu)\right)$", OK, None),
-    ("normal-then-approx",
-     rf"$\mathcal{{N}}(x; \mu, \sigma^2) = {NORMAL} \approx 0.4$", UNCHECKED, None),
+    (
+        "normal-with-its-constant",  # 1/Z: the text's own constant, not a wrong form
+        r"$\mathcal{N}(x; \mu, \sigma^2) = "
+        r"\frac{1}{Z} \exp\left(-\frac{(x-\mu)^2}{2\sigma^2}\right)$",
+        UNCHECKED,
+        None,
+    ),
+    (
+        "normal-full-covariance",
+        r"$\mathcal{N}(x; \mu, \Sigma) = \frac{1}{\sqrt{(2\pi)^k |\Sigma|}} "
+        r"\exp\left(-\frac{1}{2} (x-\mu)^T \Sigma^{-1}(x-\mu)\right)$",
+        OK,
+        None,
+    ),
+    (
+        "normal-then-approx",
+        rf"$\mathcal{{N}}(x; \mu, \sigma^2) = {NORMAL} \approx 0.4$",
+        UNCHECKED,
+        None,
+    ),
     ("neighbourhood-N", r"and $\mathcal{N}(i) = 2 k$ neighbours", OK, None),
     # --- softmax
-    ("softmax-myst", r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}$",
-     VERIFIED, None),
-    ("softmax-text-bold",
-     r"\\(\text{softmax}(\mathbf{z})_i = \frac{\exp(z_i)}{\sum_{j=1}^K \exp(z_j)}\\)",
-     VERIFIED, None),
-    ("softmax-length-n",  # the text's n for the registry's K
-     r"$\mathrm{softmax}(\mathbf{x})_i = \frac{\exp(x_i)}{\sum_{j=1}^{n}\exp(x_j)}$",
-     VERIFIED, None),
-    ("softmax-length-n-wrong",
-     r"$\mathrm{softmax}(\mathbf{x})_i = \frac{\exp(x_i)}{\sum_{j=1}^{n} x_j}$",
-     REFUTED, "softmax"),
-    ("softmax-bound-i",  # the bound i of the sum is a dummy: the same value
-     r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_i e^{z_i}}$", VERIFIED, None),
-    ("softmax-no-exp-below",
-     r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j z_j}$", REFUTED, "softmax"),
-    ("softmax-sum-of-the-same",
-     r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_i}}$", REFUTED, "softmax"),
-    ("softmax-defined-wrong",
-     "We define\n\n$$\n\\operatorname{softmax}(z_i) = \\frac{e^{z_i}}{\\sum_j z_j}\n$$\n",
-     REFUTED, "softmax"),
+    (
+        "softmax-myst",
+        r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}$",
+        VERIFIED,
+        None,
+    ),
+    (
+        "softmax-text-bold",
+        r"\\(\text{softmax}(\mathbf{z})_i = \frac{\exp(z_i)}{\sum_{j=1}^K \exp(z_j)}\\)",
+        VERIFIED,
+        None,
+    ),
+    (
+        "softmax-length-n",  # the text's n for the registry's K
+        r"$\mathrm{softmax}(\mathbf{x})_i = \frac{\exp(x_i)}{\sum_{j=1}^{n}\exp(x_j)}$",
+        VERIFIED,
+        None,
+    ),
+    (
+        "softmax-length-n-wrong",
+        r"$\mathrm{softmax}(\mathbf{x})_i = \frac{\exp(x_i)}{\sum_{j=1}^{n} x_j}$",
+        REFUTED,
+        "softmax",
+    ),
+    (
+        "softmax-bound-i",  # the bound i of the sum is a dummy: the same value
+        r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_i e^{z_i}}$",
+        VERIFIED,
+        None,
+    ),
+    (
+        "softmax-no-exp-below",
+        r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j z_j}$",
+        REFUTED,
+        "softmax",
+    ),
+    (
+        "softmax-sum-of-the-same",
+        r"$\operatorname{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_i}}$",
+        REFUTED,
+        "softmax",
+    ),
+    (
+        "softmax-defined-wrong",
+        "We define\n\n$$\n\\operatorname{softmax}(z_i) = \\frac{e^{z_i}}{\\sum_j z_j}\n$$\n",
+        REFUTED,
+        "softmax",
+    ),
     # guards: a temperature is the author's own softmax; a stable form with max
-    ("softmax-temperature",
-     r"$\operatorname{softmax}(z_i) = \frac{e^{z_i/T}}{\sum_j e^{z_j/T}}$", OK, None),
-    ("softmax-stable",
-     r"$\operatorname{softmax}(z)_i = \frac{e^{z_i - \max_j z_j}}{\sum_j e^{z_j - \max_k z_k}}$",
-     UNCHECKED, None),
+    (
+        "softmax-temperature",
+        r"$\operatorname{softmax}(z_i) = \frac{e^{z_i/T}}{\sum_j e^{z_j/T}}$",
+        OK,
+        None,
+    ),
+    (
+        "softmax-stable",
+        r"$\operatorname{softmax}(z)_i = \frac{e^{z_i - \max_j z_j}}{\sum_j e^{z_j - \max_k z_k}}$",
+        UNCHECKED,
+        None,
+    ),
     # --- variance over lowercase variables: holds if independent, never refuted
-    ("var-weighted-sum",
-     r"$$\mathrm{Var}(\sum_i w_i x_i) = \sum_i w_i^2 \mathrm{Var}(x_i)$$", UNCHECKED, None),
-    ("var-dropped-means",  # true only with zero means (the text assumes it): not refuted
-     r"\\(\text{Var}(w_i x_i) = \text{Var}(x_i)\text{Var}(w_i)\\)", UNCHECKED, None),
+    (
+        "var-weighted-sum",
+        r"$$\mathrm{Var}(\sum_i w_i x_i) = \sum_i w_i^2 \mathrm{Var}(x_i)$$",
+        UNCHECKED,
+        None,
+    ),
+    (
+        "var-dropped-means",  # true only with zero means (the text assumes it): not refuted
+        r"\\(\text{Var}(w_i x_i) = \text{Var}(x_i)\text{Var}(w_i)\\)",
+        UNCHECKED,
+        None,
+    ),
     ("var-scaled", r"$\mathrm{Var}(a x) = a^2 \mathrm{Var}(x)$", VERIFIED, None),
-    ("var-capital", r"$\operatorname{Var}(X) = \mathbb{E}[X^2] - \mathbb{E}[X]^2$",
-     VERIFIED, None),
-    ("var-capital-wrong", r"$\operatorname{Var}(X) = \mathbb{E}[X^2] + \mathbb{E}[X]^2$",
-     REFUTED, None),
+    ("var-capital", r"$\operatorname{Var}(X) = \mathbb{E}[X^2] - \mathbb{E}[X]^2$", VERIFIED, None),
+    (
+        "var-capital-wrong",
+        r"$\operatorname{Var}(X) = \mathbb{E}[X^2] + \mathbb{E}[X]^2$",
+        REFUTED,
+        None,
+    ),
     # --- domains: points where a log, root or arcsine is not real are drawn again
-    ("log-of-a-difference",
-     r"Expanding, $\log(x - y - z) = \log x + \log(1 - \frac{y + z}{x})$.", VERIFIED, None),
-    ("log-of-a-difference-wrong",
-     "\\begin{equation}\n\\log(x - y - z) = \\log x - \\log(y + z)\n\\end{equation}\n",
-     REFUTED, None),
-    ("sqrt-of-a-difference-wrong",
-     r"Then \\(\sqrt{x - y - z} = \sqrt{x} - \sqrt{y + z}\\)", REFUTED, None),
+    (
+        "log-of-a-difference",
+        r"Expanding, $\log(x - y - z) = \log x + \log(1 - \frac{y + z}{x})$.",
+        VERIFIED,
+        None,
+    ),
+    (
+        "log-of-a-difference-wrong",
+        "\\begin{equation}\n\\log(x - y - z) = \\log x - \\log(y + z)\n\\end{equation}\n",
+        REFUTED,
+        None,
+    ),
+    (
+        "sqrt-of-a-difference-wrong",
+        r"Then \\(\sqrt{x - y - z} = \sqrt{x} - \sqrt{y + z}\\)",
+        REFUTED,
+        None,
+    ),
     ("arcsin-odd", r"and $\arcsin(x + y + z) = -\arcsin(-x - y - z)$", VERIFIED, None),
-    ("arcsin-is-not-arccos",
-     "We then have `arcsin(x + y + z) = arccos(x + y + z)` for the angle.", REFUTED, None),
+    (
+        "arcsin-is-not-arccos",
+        "We then have `arcsin(x + y + z) = arccos(x + y + z)` for the angle.",
+        REFUTED,
+        None,
+    ),
     ("plain-sqrt-wrong", "As code: `sqrt(x - y - z) = sqrt(x) - sqrt(y + z)`.", REFUTED, None),
     # a leaky slope is below 1 unsaid: max(alpha x, x) is x for positive x (not refuted)
-    ("leaky-relu-cases",
-     r"$\operatorname{LeakyReLU}(x) = \max(\alpha x, x) = \begin{cases} x & x > 0 \\ "
-     r"\alpha x & x \leq 0 \end{cases}$", VERIFIED, None),
+    (
+        "leaky-relu-cases",
+        r"$\operatorname{LeakyReLU}(x) = \max(\alpha x, x) = \begin{cases} x & x > 0 \\ "
+        r"\alpha x & x \leq 0 \end{cases}$",
+        VERIFIED,
+        None,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("text", "status", "entry"), [c[1:] for c in CASES],
-                         ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("text", "status", "entry"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_last_formula(text, status, entry):
     last = check_text(text)[-1]
     assert last.status is status, (last.status, last.message)
@@ -168,6 +292,7 @@ def test_cs231n_variance_of_a_product():
 
 
 # --- an environment inside a line of prose (amsmath reads it only at a block's start)
+
 
 def test_environment_mid_line_is_found_where_it_is():
     from symml.documents import extract
@@ -219,6 +344,7 @@ def test_cs231n_variance_derivation_is_never_refuted():
 
 # --- symml check lists bare notation only with --all (JSON keeps every formula)
 
+
 def test_check_lists_notation_only_with_all(tmp_path):
     import json
 
@@ -227,8 +353,9 @@ def test_check_lists_notation_only_with_all(tmp_path):
     from symml.cli import app
 
     doc = tmp_path / "sets.md"
-    doc.write_text(r"The set $\Omega$ holds $(a+b)^2 = a^2 + 2ab + b^2$ here." + "\n",
-                   encoding="utf-8")
+    doc.write_text(
+        r"The set $\Omega$ holds $(a+b)^2 = a^2 + 2ab + b^2$ here." + "\n", encoding="utf-8"
+    )
     runner = CliRunner()
     short = runner.invoke(app, ["check", str(doc), "--no-cache"])
     every = runner.invoke(app, ["check", str(doc), "--no-cache", "--all"])
@@ -237,6 +364,4 @@ def test_check_lists_notation_only_with_all(tmp_path):
     assert "\\Omega" not in short.output and "(a+b)^2" in short.output
     assert "1 notation row not listed (--all lists them)" in short.output
     assert "\\Omega" in every.output and "not listed" not in every.output
-    assert [e["latex"] for e in json.loads(data.output)] == [
-        "\\Omega", "(a+b)^2 = a^2 + 2ab + b^2"
-    ]
+    assert [e["latex"] for e in json.loads(data.output)] == ["\\Omega", "(a+b)^2 = a^2 + 2ab + b^2"]

@@ -55,12 +55,45 @@ def test_one_failing_formula_is_an_error_row_and_the_rest_is_checked(monkeypatch
     assert exit_status(checks) == 1
 
 
-_PIECES = st.sampled_from([
-    "$x$", "$$", "\\\\(", "\\\\)", "\\(", "\\)", "$\\frac{", "}$", "\n\n", "# h\n", "```\n",
-    "| a | b |\n", "|---|---|\n", "`code`", "---\n", "<div>", "</div>", "\\begin{align}",
-    "\\end{align}", "&=", "\\\\", " = ", "\\sigma(x)", "\\int", "\\sum_{i}", "p_{ij}(x)",
-    "\\mathbf{I}", "\\Lambda", "0.27", "\\approx", "\\geq 0", "for", "assume", "x^{", "\\left(",
-])
+_PIECES = st.sampled_from(
+    [
+        "$x$",
+        "$$",
+        "\\\\(",
+        "\\\\)",
+        "\\(",
+        "\\)",
+        "$\\frac{",
+        "}$",
+        "\n\n",
+        "# h\n",
+        "```\n",
+        "| a | b |\n",
+        "|---|---|\n",
+        "`code`",
+        "---\n",
+        "<div>",
+        "</div>",
+        "\\begin{align}",
+        "\\end{align}",
+        "&=",
+        "\\\\",
+        " = ",
+        "\\sigma(x)",
+        "\\int",
+        "\\sum_{i}",
+        "p_{ij}(x)",
+        "\\mathbf{I}",
+        "\\Lambda",
+        "0.27",
+        "\\approx",
+        "\\geq 0",
+        "for",
+        "assume",
+        "x^{",
+        "\\left(",
+    ]
+)
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

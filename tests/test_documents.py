@@ -119,7 +119,14 @@ def test_summary_and_json(checked: dict[str, list[FormulaCheck]]) -> None:
     )
     entry = checked["claims.md"][2].to_json()
     assert set(entry) == {
-        "document", "line", "column", "latex", "status", "message", "registry", "class"
+        "document",
+        "line",
+        "column",
+        "latex",
+        "status",
+        "message",
+        "registry",
+        "class",
     }
     assert entry["class"] == "derivative"
     assert entry["status"] == "refuted" and entry["document"] == "claims.md"
@@ -222,8 +229,13 @@ def test_stdin_text_that_names_a_file_is_checked_as_text(tmp_path):
 
     doc = tmp_path / "other.md"
     doc.write_text("$$\n\\frac{d}{dx} x^2 = 3x\n$$\n", encoding="utf-8")  # a false claim
-    proc = subprocess.run([sys.executable, "-m", "symml.cli", "check", "-", "--json"],
-                          input=str(doc), capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "symml.cli", "check", "-", "--json"],
+        input=str(doc),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr  # the text "<path>" has no formula to refute
     assert proc.stdout.strip() == "[]"
 
@@ -234,8 +246,12 @@ def test_a_binary_document_is_one_line_and_exit_2(tmp_path):
 
     doc = tmp_path / "blob.md"
     doc.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe\x00\x80")
-    proc = subprocess.run([sys.executable, "-m", "symml.cli", "check", str(doc)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "symml.cli", "check", str(doc)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2
     assert proc.stderr.startswith("error:") and "not UTF-8" in proc.stderr
     assert proc.stderr.count("\n") == 1

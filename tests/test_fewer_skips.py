@@ -189,8 +189,7 @@ def test_adam_steps_are_checked_row_by_row():
 def test_an_adam_step_with_a_wrong_first_moment_is_refuted(monkeypatch):
     from symml.handwritten import optimization
 
-    def forgot_one_minus_beta(theta, m, v, g, alpha=0.001, beta_1=0.9, beta_2=0.999,
-                              epsilon=1e-8):
+    def forgot_one_minus_beta(theta, m, v, g, alpha=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         m_t = beta_1 * np.asarray(m) + np.asarray(g)  # (1 - beta_1) left out
         v_t = beta_2 * np.asarray(v) + (1 - beta_2) * np.asarray(g) ** 2
         return np.asarray(theta) - alpha * m_t / (np.sqrt(v_t) + epsilon), m_t, v_t
@@ -218,8 +217,11 @@ def test_the_rust_loop_with_002s_settings_and_a_planted_sign_error(monkeypatch):
 
     def rust_checks():
         formula = default_registry().get("gd_quadratic_example")
-        return [c for c in verify_formula(formula, points=200).checks
-                if (c.handwritten or "").endswith("rust_gradient_descent_002_settings")]
+        return [
+            c
+            for c in verify_formula(formula, points=200).checks
+            if (c.handwritten or "").endswith("rust_gradient_descent_002_settings")
+        ]
 
     (right,) = rust_checks()
     assert right.status is Status.VERIFIED_NUMERICALLY, right.message
@@ -288,8 +290,10 @@ adapter = ADAPTER
 @pytest.mark.parametrize(
     ("adapter", "status"),
     [
-        ('{ prior = "P_A", likelihood = "P_B_given_A", data = "P_B" }',
-         Status.VERIFIED_NUMERICALLY),
+        (
+            '{ prior = "P_A", likelihood = "P_B_given_A", data = "P_B" }',
+            Status.VERIFIED_NUMERICALLY,
+        ),
         ('{ prior = "P_B", likelihood = "P_B_given_A", data = "P_A" }', Status.REFUTED),
     ],
 )
@@ -303,8 +307,9 @@ def test_bayes_code_dividing_by_the_wrong_probability_is_refuted(monkeypatch):
     from symml.handwritten import probability
     from symml.registry import default_registry
 
-    monkeypatch.setattr(probability, "bayesian_update", lambda prior, likelihood, data:
-                        prior * data / likelihood)
+    monkeypatch.setattr(
+        probability, "bayesian_update", lambda prior, likelihood, data: prior * data / likelihood
+    )
     (check,) = verify_formula(default_registry().get("bayes_theorem"), points=200).checks
     assert check.status is Status.REFUTED, check.message
 

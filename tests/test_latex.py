@@ -76,10 +76,14 @@ SEMANTICS = [
     # sums and products over IndexedBase
     (r"\sum_{i=1}^{n} (y_i - \hat{y}_i)^2", Sum((Ix("y", i) - Ix("y_hat", i)) ** 2, (i, 1, n))),
     (r"\sum_{k=1}^{K} x_k", Sum(Ix("x", k), (k, 1, S("K")))),
-    (r"\prod_{t=1}^{T} x_t", sp.Product(Ix("x", Symbol("t", integer=True)),
-                                         (Symbol("t", integer=True), 1, S("T")))),
-    (r"\frac{\lambda}{2} \sum_{j=1}^{p} \theta_j^2",
-     S("lambda") / 2 * Sum(Ix("theta", j) ** 2, (j, 1, S("p")))),
+    (
+        r"\prod_{t=1}^{T} x_t",
+        sp.Product(Ix("x", Symbol("t", integer=True)), (Symbol("t", integer=True), 1, S("T"))),
+    ),
+    (
+        r"\frac{\lambda}{2} \sum_{j=1}^{p} \theta_j^2",
+        S("lambda") / 2 * Sum(Ix("theta", j) ** 2, (j, 1, S("p"))),
+    ),
     # vectors contract: w^T x_i is a sum over a fresh index
     (r"\mathbf{w}^T \mathbf{x}_i + b", b + Sum(Ix("w", j) * Ix("x", i, j), (j, 1, nn))),
     (r"\mathbf{w} \cdot \mathbf{x}", Sum(Ix("w", j) * Ix("x", j), (j, 1, nn))),
@@ -99,22 +103,28 @@ SEMANTICS = [
     (r"\frac{\partial^2 f}{\partial x^2}", Derivative(S("f"), (x, 2))),
     (r"\sigma'(z)", Derivative(sigmoid(z), z)),  # \sigma(z) is the sigmoid (one function table)
     # cases
-    (r"\begin{cases} x & x > 0 \\ 0 & \text{otherwise} \end{cases}",
-     Piecewise((x, x > 0), (0, True))),
+    (
+        r"\begin{cases} x & x > 0 \\ 0 & \text{otherwise} \end{cases}",
+        Piecewise((x, x > 0), (0, True)),
+    ),
     # probability notation as named, unevaluated operators
     (r"P(x_i \mid \theta)", P(Given(Ix("x", i), S("theta")))),
     (r"q_\phi(z|x)", Function("q_phi")(Given(z, x))),
-    (r"\mathbb{E}_{x \sim p}[f(x)]",
-     Function("Expectation")(f(x), Function("Distributed")(x, S("p")))),
+    (
+        r"\mathbb{E}_{x \sim p}[f(x)]",
+        Function("Expectation")(f(x), Function("Distributed")(x, S("p"))),
+    ),
     (r"E[X]", Function("Expectation")(S("X"))),
     (r"\arg\max_\theta \ell(\theta)", Function("ArgMax")(Function("ell")(S("theta")), S("theta"))),
     (r"KL(P||Q)", Function("KL")(S("P"), S("Q"))),
     (r"D_{KL}(P \| Q)", Function("D_KL")(S("P"), S("Q"))),
     (r"x_{1:T}", Function("Slice")(Symbol("x"), 1, S("T"))),
     (r"k(x,x')", Function("k")(x, S("x_prime"))),
-    (r"\min_G \max_D V(D,G)", Function("MinOver")(
-        Function("MaxOver")(Function("V")(S("D"), S("G")), S("D")), S("G"))),
-    (r"\int_{-\infty}^{\infty} e^{-x^2} dx", Integral(exp(-x**2), (x, -oo, oo))),
+    (
+        r"\min_G \max_D V(D,G)",
+        Function("MinOver")(Function("MaxOver")(Function("V")(S("D"), S("G")), S("D")), S("G")),
+    ),
+    (r"\int_{-\infty}^{\infty} e^{-x^2} dx", Integral(exp(-(x**2)), (x, -oo, oo))),
     (r"\int \frac{dz}{z}", Integral(1 / z, z)),
     (r"e", E),
 ]
@@ -151,15 +161,19 @@ m_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t \\
 
 
 MATRIX_CASES = [
-    (r"X^T X", lambda e: e.is_MatMul and e.args[0].is_Transpose if hasattr(e, "is_MatMul")
-     else False),
+    (
+        r"X^T X",
+        lambda e: e.is_MatMul and e.args[0].is_Transpose if hasattr(e, "is_MatMul") else False,
+    ),
     (r"QK^T", lambda e: isinstance(e, sp.MatMul) and isinstance(e.args[-1], sp.Transpose)),
     (r"\Sigma^{-1}", lambda e: isinstance(e, sp.Inverse)),
     (r"x^{\top}", lambda e: isinstance(e, sp.Transpose)),
     (r"(x-y)^T", lambda e: all(isinstance(a, (sp.Transpose, sp.MatMul)) for a in e.args)),
     (r"\frac{2}{n} X^T (X w - y)", lambda e: isinstance(e, sp.MatMul) and e.shape[1] == 1),
-    (r"\text{softmax}\left(\frac{QK^T}{\sqrt{d_k}}\right) V",
-     lambda e: isinstance(e, sp.MatMul) and type(e.args[0]).__name__ == "row_softmax"),
+    (
+        r"\text{softmax}\left(\frac{QK^T}{\sqrt{d_k}}\right) V",
+        lambda e: isinstance(e, sp.MatMul) and type(e.args[0]).__name__ == "row_softmax",
+    ),
 ]
 
 
@@ -229,14 +243,29 @@ def test_every_latex_formula_of_documents_000_and_004_parses(doc, text):
 
 # ----------------------------------------------------------------------- state isolation
 ISOLATION_CORPUS = [
-    r"\int \frac{dz}{z}", r"x_1 + 1", r"y = 3", r"y + 1", r"i + j", r"\log x",
-    r"\sum_{i=1}^{n} x_i", r"X^T X", r"(x-y)^T", r"\mathbf{w}^T \mathbf{x}_i",
-    r"\sigma(x) = \frac{1}{1+e^{-x}}", r"P(x|z)",
+    r"\int \frac{dz}{z}",
+    r"x_1 + 1",
+    r"y = 3",
+    r"y + 1",
+    r"i + j",
+    r"\log x",
+    r"\sum_{i=1}^{n} x_i",
+    r"X^T X",
+    r"(x-y)^T",
+    r"\mathbf{w}^T \mathbf{x}_i",
+    r"\sigma(x) = \frac{1}{1+e^{-x}}",
+    r"P(x|z)",
     # read by the second reader (latex2sympy2): its global state must not leak either
-    r"x \bmod 3", r"i \bmod j", r"x_{0} \bmod 2 = y", r"{n \choose k}", r"\log(x) \bmod 10",
+    r"x \bmod 3",
+    r"i \bmod j",
+    r"x_{0} \bmod 2 = y",
+    r"{n \choose k}",
+    r"\log(x) \bmod 10",
 ]
-ALONE = {t: sp.srepr(_v) if isinstance(_v := parse_latex(t), sp.Basic) else repr(_v)
-         for t in ISOLATION_CORPUS}
+ALONE = {
+    t: sp.srepr(_v) if isinstance(_v := parse_latex(t), sp.Basic) else repr(_v)
+    for t in ISOLATION_CORPUS
+}
 
 
 def _key(value):
@@ -304,11 +333,16 @@ MORE_NOTATION = [
     (r"\|\mathbf{x}\|_1", lambda v: v == Sum(Abs(Ix("x", j)), (j, 1, nn))),
     (r"\|\mathbf{x}\|", lambda v: v == sqrt(Sum(Ix("x", j) ** 2, (j, 1, nn)))),
     (r"\operatorname{ReLU}'(0)", lambda v: isinstance(v, sp.Subs) and v.point == (0,)),
-    (r"\frac{1}{m} X^T (\sigma(X w) - y)",
-     lambda v: v.shape[1] == 1 and v.has(sp.matrices.expressions.applyfunc
-                                         .ElementwiseApplyFunction)),
-    (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}^{-1}",
-     lambda v: v == sp.Matrix([[-2, 1], [Rational(3, 2), Rational(-1, 2)]])),
+    (
+        r"\frac{1}{m} X^T (\sigma(X w) - y)",
+        lambda v: (
+            v.shape[1] == 1 and v.has(sp.matrices.expressions.applyfunc.ElementwiseApplyFunction)
+        ),
+    ),
+    (
+        r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}^{-1}",
+        lambda v: v == sp.Matrix([[-2, 1], [Rational(3, 2), Rational(-1, 2)]]),
+    ),
 ]
 
 
@@ -331,8 +365,10 @@ def test_component_of_a_declared_vector_is_indexed():
 
 
 def test_newton_step_keeps_the_inverse_hessian_and_a_gradient_vector():
-    eq = parse_latex(r"\theta_{t+1} = \theta_t - H^{-1} \nabla_\theta J(\theta_t)",
-                     symbols={"theta_t": "vector", "H": "matrix", "J": "function"})
+    eq = parse_latex(
+        r"\theta_{t+1} = \theta_t - H^{-1} \nabla_\theta J(\theta_t)",
+        symbols={"theta_t": "vector", "H": "matrix", "J": "function"},
+    )
     assert eq.rhs.has(sp.Inverse)
     assert eq.rhs.shape[1] == 1
 

@@ -10,8 +10,13 @@ import pytest
 
 @pytest.mark.slow
 def test_verify_all_is_green_and_reports_the_errata(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "symml.cli", "verify", "--all", "--json"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=1800)
+    proc = subprocess.run(
+        [sys.executable, "-m", "symml.cli", "verify", "--all", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=1800,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:] + proc.stdout[-2000:]
     report = json.loads(proc.stdout)
     assert report["ok"] is True
@@ -30,17 +35,30 @@ def test_verify_all_is_green_and_reports_the_errata(tmp_path):
     # Adam's steps, row by row; svd_compress through its factor adapter; one step of
     # gradient descent on random J; Bayes with P(A), P(B|A), P(B) as numbers; entropy of
     # the vector of P(x_i)
-    for name in ("adam", "adam_no_bias_correction", "svd_rank_k", "gradient_descent",
-                 "bayes_theorem", "entropy"):
+    for name in (
+        "adam",
+        "adam_no_bias_correction",
+        "svd_rank_k",
+        "gradient_descent",
+        "bayes_theorem",
+        "entropy",
+    ):
         checks = next(f["checks"] for f in report["formulas"] if f["name"] == name)
         assert all(c["status"] == "verified_numerically" for c in checks), (name, checks)
-    for name, code in (("gd_quadratic_example", ":gradient_descent"),
-                       ("gd_quadratic_example", ":rust_gradient_descent_002_settings"),
-                       ("gd_quadratic_example", ":gradient_descent_history"),
-                       ("least_squares_objective", None), ("ridge_objective", None)):
+    for name, code in (
+        ("gd_quadratic_example", ":gradient_descent"),
+        ("gd_quadratic_example", ":rust_gradient_descent_002_settings"),
+        ("gd_quadratic_example", ":gradient_descent_history"),
+        ("least_squares_objective", None),
+        ("ridge_objective", None),
+    ):
         checks = next(f["checks"] for f in report["formulas"] if f["name"] == name)
-        ran = [c for c in checks if c["kind"] == "stationary_point"
-               and (code is None or (c["handwritten"] or "").endswith(code))]
+        ran = [
+            c
+            for c in checks
+            if c["kind"] == "stationary_point"
+            and (code is None or (c["handwritten"] or "").endswith(code))
+        ]
         assert ran and all(c["status"] == "verified_numerically" for c in ran), (name, ran)
     assert report["not_checked"] == len(skipped) and report["exit_code"] == 0
     for kind in ("expectation_linearity", "variance", "kl_divergence", "chain_rule"):

@@ -33,8 +33,10 @@ def test_worker_exits_when_its_parent_is_killed():
         import pytest
 
         pytest.skip("needs /proc to find the worker process (Linux)")
-    code = ("import time\nfrom symml.workers import run_bounded\n"
-            "run_bounded(time.sleep, 600, timeout=600)\n")
+    code = (
+        "import time\nfrom symml.workers import run_bounded\n"
+        "run_bounded(time.sleep, 600, timeout=600)\n"
+    )
     parent = subprocess.Popen([sys.executable, "-c", code])
     try:
         workers: list[int] = []

@@ -159,8 +159,9 @@ def _hw_registry(tmp_path, monkeypatch, func: str, prime: str):
     # registry files may name only code under symml.handwritten: register the demo there
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("symml.handwritten.hw_demo_mod",
-                                                  tmp_path / "hw_demo_mod.py")
+    spec = importlib.util.spec_from_file_location(
+        "symml.handwritten.hw_demo_mod", tmp_path / "hw_demo_mod.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     monkeypatch.setitem(sys.modules, "symml.handwritten.hw_demo_mod", module)
@@ -428,8 +429,9 @@ def test_a_wrong_gradient_is_shown_at_ordinary_inputs_first():
     with pytest.raises(VerificationError) as info:
         check_gradient(sign_slip, r"\frac{1}{1+e^{-x}}", "x")
     message = str(info.value)
-    headline = re.search(r"wrong at x = (-?[\d.e+-]+): got ([\d.e+-]+), expected ([\d.e+-]+)",
-                         message)
+    headline = re.search(
+        r"wrong at x = (-?[\d.e+-]+): got ([\d.e+-]+), expected ([\d.e+-]+)", message
+    )
     assert headline, message
     x, got, want = (float(v) for v in headline.groups())
     assert abs(x) < 20  # not the extreme +-1000 where both sides saturate

@@ -57,9 +57,7 @@ def parse_command(
 
 @command("derive")
 @argument("name", required=False, default=None, help="A registry formula name.")
-@click.option(
-    "--wrt", default="", help="The variable (w: the gradient; w_j: one component)."
-)
+@click.option("--wrt", default="", help="The variable (w: the gradient; w_j: one component).")
 @click.option("--latex", default=None, help="Differentiate this LaTeX instead ('-': stdin).")
 @click.option(
     "--symbol",

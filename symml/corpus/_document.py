@@ -63,15 +63,16 @@ def _stamped(result: DocumentResult) -> DocumentResult:
 
 
 def _check_text(
-    text: str, name: str, fmt: str, formula_timeout: float | None,
+    text: str,
+    name: str,
+    fmt: str,
+    formula_timeout: float | None,
     symbols: tuple[tuple[str, str], ...] = (),
 ) -> list[Any]:
     """The one call of the documents API's per-document entry point."""
     from symml.documents import check_text
 
-    return check_text(
-        text, source=name, format=fmt, timeout=formula_timeout, symbols=dict(symbols)
-    )
+    return check_text(text, source=name, format=fmt, timeout=formula_timeout, symbols=dict(symbols))
 
 
 def _entry(check: Any, cell: int | None = None) -> Entry:

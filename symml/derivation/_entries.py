@@ -67,10 +67,7 @@ def _separate_sizes(expr: sp.Expr) -> sp.Expr:
     length becomes ``d``.
     """
     limits = {
-        s
-        for S in expr.atoms(sp.Sum)
-        for _, lo, hi in S.limits
-        for s in _free(lo) | _free(hi)
+        s for S in expr.atoms(sp.Sum) for _, lo, hi in S.limits for s in _free(lo) | _free(hi)
     }
     by_name: dict[str, set] = {}
     for s in expr.free_symbols:

@@ -83,8 +83,12 @@ def extract(text: str, format: str = "markdown") -> list[Found]:
 
 
 def check_text(
-    text: str, *, source: str = "<text>", format: str | None = None,
-    timeout: float | None = CHECK_TIMEOUT, symbols: dict[str, str] | None = None,
+    text: str,
+    *,
+    source: str = "<text>",
+    format: str | None = None,
+    timeout: float | None = CHECK_TIMEOUT,
+    symbols: dict[str, str] | None = None,
 ) -> list[FormulaCheck]:
     """Find and check every formula of one document's text: the per-document entry point.
 
@@ -121,8 +125,12 @@ def check_text(
 
 
 def check_document(
-    path_or_text: str | Path, *, name: str | None = None, timeout: float | None = CHECK_TIMEOUT,
-    literal: bool = False, format: str | None = None,
+    path_or_text: str | Path,
+    *,
+    name: str | None = None,
+    timeout: float | None = CHECK_TIMEOUT,
+    literal: bool = False,
+    format: str | None = None,
 ) -> list[FormulaCheck]:
     """Find and check every formula of a document.
 
@@ -157,13 +165,24 @@ def _read(path_or_text: str | Path, name: str | None) -> tuple[str, str]:
 
 def _check(found: Found, document: str, ctx: Context, sentence: str) -> FormulaCheck:
     def result(
-        status: Status, message: str, registry: str | None = None,
-        statement: Statement | None = None, correction: str | None = None,
+        status: Status,
+        message: str,
+        registry: str | None = None,
+        statement: Statement | None = None,
+        correction: str | None = None,
         debug: str | None = None,
     ) -> FormulaCheck:
         return FormulaCheck(
-            document, found.line, found.column, found.latex or found.source, status, message,
-            registry, statement, correction, debug,
+            document,
+            found.line,
+            found.column,
+            found.latex or found.source,
+            status,
+            message,
+            registry,
+            statement,
+            correction,
+            debug,
         )
 
     if found.problem:
@@ -181,13 +200,17 @@ def _check(found: Found, document: str, ctx: Context, sentence: str) -> FormulaC
     except SymmlTimeout as e:
         return result(Status.UNCHECKED, f"the check ran out of time: {e}")
     except RecursionError as e:  # SymPy recursing past the limit: symml failed here
-        return result(Status.ERROR, f"symml failed on this formula: RecursionError: {e}",
-                      debug=traceback.format_exc())
+        return result(
+            Status.ERROR,
+            f"symml failed on this formula: RecursionError: {e}",
+            debug=traceback.format_exc(),
+        )
     except Exception as e:  # noqa: BLE001 - recorded as this formula's error, never hidden
         # one formula that symml cannot handle must not lose the document: it is reported
         # with its reason (the traceback under --debug) and the next formula is checked
         reason = " ".join(str(e).split())[:200] or "no message"
         return result(
-            Status.ERROR, f"symml failed on this formula: {type(e).__name__}: {reason}",
+            Status.ERROR,
+            f"symml failed on this formula: {type(e).__name__}: {reason}",
             debug=traceback.format_exc(),
         )

@@ -3,9 +3,9 @@
 :func:`parse` parses one side (a rejection raises :class:`Unparsed`); :func:`split_equals`
 and :func:`split_conditions` cut a formula into sides or conditions; :func:`expand`
 substitutes the definitions known so far; :func:`check_property` samples a relation
-(``KL(P||Q) \\geq 0``). :func:`range_claim` and :func:`table_derivative` check the range and derivative cells of
-a table row. Each returns ``(Status, message, registry name)``; a formula the parser
-rejects raises :class:`Unparsed`.
+(``KL(P||Q) \\geq 0``). :func:`range_claim` and :func:`table_derivative` check the range and
+derivative cells of a table row. Each returns ``(Status, message, registry name)``; a formula
+the parser rejects raises :class:`Unparsed`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from __future__ import annotations
 import re
 from contextvars import ContextVar
 
-from symml.documents._compare import SEED, free_names, numeric_value, sample_point, short
+from symml.documents._compare import SEED, numeric_value, sample_point
 from symml.documents._context import Context, compare_bounded, match_registry
 from symml.documents._model import Found, Status
 from symml.documents._plain import INTERVAL
-
 
 #: What the user declared for this document (``symml check -s X=matrix``); set by check_text.
 DECLARED: ContextVar[dict[str, str] | None] = ContextVar("DECLARED", default=None)

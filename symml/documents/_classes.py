@@ -33,9 +33,7 @@ def is_name(value: Any) -> bool:
 
     if isinstance(value, (sp.Symbol, sp.Indexed, sp.MatrixSymbol, sp.IndexedBase)):
         return True
-    return (
-        isinstance(value, sp.Pow) and isinstance(value.base, sp.Symbol) and value.exp == 2
-    )
+    return isinstance(value, sp.Pow) and isinstance(value.base, sp.Symbol) and value.exp == 2
 
 
 def _is_atom(value: Any) -> bool:
@@ -47,8 +45,10 @@ def _is_atom(value: Any) -> bool:
 def _is_number(value: Any) -> bool:
     import sympy as sp
 
-    return isinstance(value, sp.Basic) and not isinstance(value, sp.MatrixExpr) and (
-        value.is_number is True
+    return (
+        isinstance(value, sp.Basic)
+        and not isinstance(value, sp.MatrixExpr)
+        and (value.is_number is True)
     )
 
 
@@ -124,7 +124,10 @@ def _recurrence(head: Any, body: Any) -> bool:
 
 
 def classify_equation(
-    sides: list, pieces: list[str], lead: tuple[str, str] | None, latex: str,
+    sides: list,
+    pieces: list[str],
+    lead: tuple[str, str] | None,
+    latex: str,
     is_head,
 ) -> tuple[Statement, int]:
     """(class, number of leading sides that are names being given the value that follows).

@@ -166,8 +166,16 @@ def _sample_equal(
         return complex("nan") if v is None else complex(v)  # nan: skip this point
 
     proof = prove_numeric(
-        a, b, purpose=Purpose.DOCUMENTS, seed=seed, points=SAMPLES // 2, attempts=SAMPLES // 2,
-        minimum=3, sample=sample, evaluate=value, rng=rng,
+        a,
+        b,
+        purpose=Purpose.DOCUMENTS,
+        seed=seed,
+        points=SAMPLES // 2,
+        attempts=SAMPLES // 2,
+        minimum=3,
+        sample=sample,
+        evaluate=value,
+        rng=rng,
     )
     if proof.ok is False:
         at = {**{str(k): v for k, v in fixed.items()}, **dict(proof.point)}

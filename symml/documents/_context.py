@@ -188,12 +188,14 @@ def match_registry(
 #: arguments, and the registry entries that define them (in any of their units).
 MEANINGS = {
     "the KL divergence": (
-        {"KL", "D_KL", "DKL", "KLD", "D_kl", "kl", "D"}, 2,
+        {"KL", "D_KL", "DKL", "KLD", "D_kl", "kl", "D"},
+        2,
         ("kl_divergence", "kl_divergence_bits"),
     ),
     "the entropy": ({"H", "Entropy", "entropy"}, 1, ("entropy_nats", "entropy")),
     "the cross-entropy": (
-        {"H", "CE", "H_x", "crossentropy"}, 2,
+        {"H", "CE", "H_x", "crossentropy"},
+        2,
         ("cross_entropy_distributions", "cross_entropy_bits"),
     ),
 }
@@ -266,8 +268,7 @@ def _compare_meaning(meaning: str, params: tuple, body: Any, ctx: Context):
     others = ", ".join(r for r, _ in refutations[1:])
     also = f" (and from {others})" if others else ""
     note = (
-        f"{meaning} differs from registry: {rname}{also}: {detail}; "
-        f"the registry has {correction}"
+        f"{meaning} differs from registry: {rname}{also}: {detail}; the registry has {correction}"
     )
     return rname, note, correction, True
 

@@ -23,9 +23,7 @@ REGISTRY_ENTRY = "normal_pdf"
 # \mathcal{N}(x; ...) or \mathcal{N}(x \mid ...) / (x | ...) at the start of the formula
 # p(x), p_\theta(x \mid z), q(z): the name of a density before it
 _DENSITY_NAME = re.compile(r"^\s*[pq](_\{?[^=(]*\}?)?\s*(\\left)?\(")
-_WRITTEN = re.compile(
-    r"^\s*\\mathcal\s*\{?\s*N\s*\}?\s*(\\left)?\s*\(\s*[^;|()]*?(;|\\mid\b|\|)"
-)
+_WRITTEN = re.compile(r"^\s*\\mathcal\s*\{?\s*N\s*\}?\s*(\\left)?\s*\(\s*[^;|()]*?(;|\\mid\b|\|)")
 
 
 def normal_density(sides: list, texts: list[str], ctx: Context) -> tuple | None:

@@ -143,7 +143,8 @@ def extract_markdown(text: str) -> list[Found]:
     """Every formula of a Markdown ``text``, in document order.
 
     Examples:
-        >>> [(f.line, f.column, f.latex) for f in extract_markdown("Let \\\\\\\\( x^2 \\\\\\\\) be.")]
+        >>> text = "Let \\\\\\\\( x^2 \\\\\\\\) be."
+        >>> [(f.line, f.column, f.latex) for f in extract_markdown(text)]
         [(1, 5, 'x^2')]
     """
     lines = text.splitlines()

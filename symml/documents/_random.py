@@ -48,7 +48,8 @@ def _random_variables(values: list) -> list:
             if f.func.__name__ in OPERATORS:
                 for arg in f.args:
                     out |= {
-                        s for s in arg.free_symbols
+                        s
+                        for s in arg.free_symbols
                         if isinstance(s, sp.Symbol) and s.name[:1].isupper()
                     }
     return sorted(out, key=str)
@@ -83,7 +84,8 @@ def _unknowns(value) -> set:
     labels = {ix.base.label for ix in entries}
     indices = set().union(*(i.free_symbols for ix in entries for i in ix.indices))
     symbols = {
-        s for s in value.free_symbols
+        s
+        for s in value.free_symbols
         if isinstance(s, sp.Symbol) and s not in labels and s not in indices
     }
     return entries | symbols
@@ -244,12 +246,11 @@ def _value(expr, outcomes, rvs: list = ()) -> float | None:
             return mean((x - mean(x)) * (y - mean(y)))
         return f
 
-    value = expr.replace(lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in OPERATORS,
-                         apply)
+    value = expr.replace(
+        lambda e: isinstance(e, AppliedUndef) and e.func.__name__ in OPERATORS, apply
+    )
     left = _unknowns(value)
-    if set(rvs) & left or any(
-        isinstance(s, sp.Symbol) and s.name[:1].isupper() for s in left
-    ):
+    if set(rvs) & left or any(isinstance(s, sp.Symbol) and s.name[:1].isupper() for s in left):
         raise _NotRandom("a random variable outside an expectation: not a claim on its law")
     try:
         number = complex(sp.N(value))

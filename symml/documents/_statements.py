@@ -52,7 +52,10 @@ __all__ = ["parse_formula"]
 _PROSE_WORD = re.compile(r"\\mathrm\{([a-z]{3,})\}|(?<![\\\w])(of|with|to|the)\b")
 _UPDATE_OPS = re.compile(r"\\leftarrow|\\gets|\\mapsfrom|(?<=[\w}])\s*[-+*]=")
 _NOT_CLAIMS = (
-    Statement.ASSUMPTION, Statement.CONDITION, Statement.EQUATION, Statement.ASSIGNMENT,
+    Statement.ASSUMPTION,
+    Statement.CONDITION,
+    Statement.EQUATION,
+    Statement.ASSIGNMENT,
 )
 _WHY = {
     Statement.ASSUMPTION: "an assumption, not a claim",
@@ -154,7 +157,13 @@ _NOT_CLAIM_LEADS = {
 def _single(value, found: Found, ctx: Context, lead) -> tuple:
     """A formula with no ``=``: a relation, a table row's formula, notation, an expression."""
     if hasattr(value, "items"):
-        return Status.OK, "several relations (a system of conditions)", None, Statement.CONDITION, None
+        return (
+            Status.OK,
+            "several relations (a system of conditions)",
+            None,
+            Statement.CONDITION,
+            None,
+        )
     if hasattr(value, "parts"):
         cls = classify_relation(list(value.parts), tuple(value.ops), lead)
         if cls is Statement.PROPERTY:
@@ -276,8 +285,11 @@ def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[St
             continue
         lost = free_names(done[previous]) - free_names(done[k])
         values_put_in = not free_names(done[k]) or lost <= set(ctx.values)
-        if verdict is False and lost and values_put_in and not (
-            free_names(done[k]) - free_names(done[previous])
+        if (
+            verdict is False
+            and lost
+            and values_put_in
+            and not (free_names(done[k]) - free_names(done[previous]))
         ):
             # (W - F + 2P)/S + 1 = (10 - 3 + 0)/2 + 1: the values of the text put in, not an
             # identity; checked with the values given earlier, never refuted on them
@@ -379,14 +391,15 @@ def _approximation(value, ctx: Context) -> tuple:
     return Status.UNCHECKED, why, None, cls, None
 
 
-
 _FRAGMENT = re.compile(
     r"^\\?(nabla|min|max|sum|prod|partial|arg\s*min|arg\s*max|argmin|argmax|lim|int|"
     r"mathbb\{E\}|E)(_\{[^{}]*\}|_\w|\^\{[^{}]*\}|\^\w)*\s*$"
 )
 _PLACEHOLDER = re.compile(r"[(,]\s*(-|\\cdot|\\bullet|\\ast|\*)\s*[,)]")
 _RELATION = re.compile(r"=|<|>|\\[lg]eq?\b|\\neq\b|\\approx|\\sim|\\in\b")
-_REMARK = re.compile(r"\s*(\\[hv]space\*?\{[^}]*\}|\\q?quad|\\;|\\ )*\s*\\text\{\s*\([^{}]*\)\s*\}\s*$")
+_REMARK = re.compile(
+    r"\s*(\\[hv]space\*?\{[^}]*\}|\\q?quad|\\;|\\ )*\s*\\text\{\s*\([^{}]*\)\s*\}\s*$"
+)
 
 
 def normalise(latex: str) -> str:
@@ -424,9 +437,7 @@ _DISTRIBUTION = re.compile(r"\b(distribution|probabilit(y|ies)|simplex|pmf|categ
 def _vectors(sides) -> set[str]:
     import sympy as sp
 
-    return {
-        str(ix.base) for s in sides if isinstance(s, sp.Basic) for ix in s.atoms(sp.Indexed)
-    }
+    return {str(ix.base) for s in sides if isinstance(s, sp.Basic) for ix in s.atoms(sp.Indexed)}
 
 
 def _compare(a, b, ctx: Context) -> tuple[bool | None, str]:
@@ -446,8 +457,12 @@ def _bounds(value) -> set:
 
     if not isinstance(value, sp.Basic):
         return set()
-    return {lim[2] for s in value.atoms(sp.Sum) for lim in s.limits
-            if len(lim) == 3 and isinstance(lim[2], sp.Symbol)}
+    return {
+        lim[2]
+        for s in value.atoms(sp.Sum)
+        for lim in s.limits
+        if len(lim) == 3 and isinstance(lim[2], sp.Symbol)
+    }
 
 
 def _registry_lengths(sides: list, expanded: list) -> dict:
@@ -468,16 +483,23 @@ def _same_lengths(values: list) -> list:
     bounds = []
     for v in values:
         if isinstance(v, sp.Basic):
-            bounds.append({lim[2] for s in v.atoms(sp.Sum) for lim in s.limits
-                           if len(lim) == 3 and isinstance(lim[2], sp.Symbol)})
+            bounds.append(
+                {
+                    lim[2]
+                    for s in v.atoms(sp.Sum)
+                    for lim in s.limits
+                    if len(lim) == 3 and isinstance(lim[2], sp.Symbol)
+                }
+            )
         else:
             bounds.append(set())
     if not all(len(b) <= 1 for b in bounds) or len(set().union(*bounds)) < 2:
         return values
     target = next(iter(next(b for b in bounds if b)))
     others = set().union(*bounds) - {target}
-    return [v.xreplace({o: target for o in others}) if isinstance(v, sp.Basic) else v
-            for v in values]
+    return [
+        v.xreplace({o: target for o in others}) if isinstance(v, sp.Basic) else v for v in values
+    ]
 
 
 def _identity_matrix(value):
@@ -507,7 +529,9 @@ def _with_values(a, b, lost: set[str], ctx: Context):
     known = {n: ctx.values[n] for n in lost if n in ctx.values}
     if set(known) != lost:
         return None, f"no value given for {', '.join(sorted(lost - set(known)))}"
-    subs = {s: known[s.name] for s in a.free_symbols if isinstance(s, sp.Symbol) and s.name in known}
+    subs = {
+        s: known[s.name] for s in a.free_symbols if isinstance(s, sp.Symbol) and s.name in known
+    }
     verdict, detail = compare_bounded(a.xreplace(subs), b, ctx)
     shown = ", ".join(f"{k} = {v}" for k, v in sorted(known.items()))
     if verdict is True:
@@ -536,8 +560,17 @@ def _value_claim(sides, pieces, ctx: Context):
     return status, f"value of {sides[0]}: {detail}", None, cls, None
 
 
-_SEPARATOR = re.compile(r"\\(?:rightarrow|Rightarrow|implies|longrightarrow|qquad|quad)(?![A-Za-z])|\\\\")
-_ORDER = [Status.REFUTED, Status.ERROR, Status.UNPARSED, Status.UNCHECKED, Status.VERIFIED, Status.OK]
+_SEPARATOR = re.compile(
+    r"\\(?:rightarrow|Rightarrow|implies|longrightarrow|qquad|quad)(?![A-Za-z])|\\\\"
+)
+_ORDER = [
+    Status.REFUTED,
+    Status.ERROR,
+    Status.UNPARSED,
+    Status.UNCHECKED,
+    Status.VERIFIED,
+    Status.OK,
+]
 
 
 def _statements(latex: str) -> list[str]:

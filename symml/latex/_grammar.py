@@ -145,7 +145,10 @@ class _Parser(
         self.matrices = matrices
         self.dims = dims
         self.matrix_mode = (
-            matrix_mode or bool(matrices) or _transposes_capital(tokens) or multiplies_vector(tokens)
+            matrix_mode
+            or bool(matrices)
+            or _transposes_capital(tokens)
+            or multiplies_vector(tokens)
         )
         self.bound: dict[str, sp.Symbol] = {}
         self.closers: list[str] = []  # what ends the innermost |...|, ||...|| or call

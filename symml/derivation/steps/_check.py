@@ -73,8 +73,14 @@ def _numeric_compare(ours, expected, seed: int, points: int) -> Proof | None:
         return point
 
     proof = prove_numeric(
-        *both.args, purpose=Purpose.STEPS, seed=seed, points=points, attempts=points,
-        minimum=2, sample=sample, evaluate=_at,
+        *both.args,
+        purpose=Purpose.STEPS,
+        seed=seed,
+        points=points,
+        attempts=points,
+        minimum=2,
+        sample=sample,
+        evaluate=_at,
     )
     if proof.ok is False:
         fixed = ", ".join(f"{k}={float(v):.6g}" for k, v in values.items())
@@ -185,9 +191,7 @@ def check_derivative(
     )
 
 
-def check_step(
-    result: sp.Expr, expr: sp.Expr, var: sp.Symbol, rule: str, seed: int = 0
-) -> None:
+def check_step(result: sp.Expr, expr: sp.Expr, var: sp.Symbol, rule: str, seed: int = 0) -> None:
     """Raise DerivationError unless the closing step ``expr`` equals the derivative ``result``."""
     real = _realify(sp.Tuple(result, expr, var))
     a, b = (mlf.to_elementary(e.xreplace(real)) for e in (expr, result))
