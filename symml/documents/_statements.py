@@ -46,6 +46,7 @@ from symml.documents._density import normal_density
 from symml.documents._model import Found, Statement, Status
 from symml.documents._random import OPERATORS, compare_random, has_random
 from symml.documents._sentence import lead_word
+from symml.documents._typography import FRAGMENT, PLACEHOLDER, RELATION, normalise
 
 __all__ = ["parse_formula"]
 
@@ -77,7 +78,7 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
     lead = lead_word(sentence)
     latex = normalise(latex)
     ctx.current = latex
-    if _FRAGMENT.match(latex) or _PLACEHOLDER.search(latex):
+    if FRAGMENT.match(latex) or PLACEHOLDER.search(latex):
         return Status.OK, "notation (an operator or a placeholder)", None, Statement.NOTATION, None
     several = _statements(latex)
     if len(several) > 1:
@@ -94,7 +95,7 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
         why = f"a system of {len(conditions)} conditions, not a claim"
         return Status.OK, why, None, Statement.CONDITION, None
     items = split_top(latex, ",")
-    if len(items) > 1 and not _RELATION.search(latex):  # D_k, D_v: a list of names
+    if len(items) > 1 and not RELATION.search(latex):  # D_k, D_v: a list of names
         for offset, text in items:
             if text.strip():
                 parse(text, offset)
@@ -389,34 +390,6 @@ def _approximation(value, ctx: Context) -> tuple:
         return Status.VERIFIED, f"approximation holds ({a:.6g} vs {b:.6g})", None, cls, None
     why = f"approximation not confirmed: {a:.6g} vs {b:.6g} ({rel:.0%} apart)"
     return Status.UNCHECKED, why, None, cls, None
-
-
-_FRAGMENT = re.compile(
-    r"^\\?(nabla|min|max|sum|prod|partial|arg\s*min|arg\s*max|argmin|argmax|lim|int|"
-    r"mathbb\{E\}|E)(_\{[^{}]*\}|_\w|\^\{[^{}]*\}|\^\w)*\s*$"
-)
-_PLACEHOLDER = re.compile(r"[(,]\s*(-|\\cdot|\\bullet|\\ast|\*)\s*[,)]")
-_RELATION = re.compile(r"=|<|>|\\[lg]eq?\b|\\neq\b|\\approx|\\sim|\\in\b")
-_REMARK = re.compile(
-    r"\s*(\\[hv]space\*?\{[^}]*\}|\\q?quad|\\;|\\ )*\s*\\text\{\s*\([^{}]*\)\s*\}\s*$"
-)
-
-
-def normalise(latex: str) -> str:
-    """The author's typography, as a reader reads it: spacing dropped, remarks cut.
-
-    Examples:
-        >>> normalise(r"a = b \\hspace{0.1in} \\text{(bad, do not use)}")
-        'a = b'
-        >>> normalise(r"\\mid w \\mid + tanh^{'}(x) + F’")
-        "| w | + tanh'(x) + F'"
-    """
-    text = _REMARK.sub("", latex)
-    text = re.sub(r"\\[hv]space\*?\{[^}]*\}", r" \\quad ", text)
-    text = text.replace("’", "'").replace("^{'}", "'").replace("^'", "'")
-    if text.count("\\mid") % 2 == 0 and "|" not in text and not re.search(r"[pPq]\(", text):
-        text = re.sub(r"\\mid\b", "|", text)  # \mid x \mid: an absolute value
-    return " ".join(text.split()).strip()
 
 
 def _remember_value(lhs, ctx: Context, rhs=None) -> None:
