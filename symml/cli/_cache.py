@@ -29,7 +29,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,6 @@ _KEEP_GENERATIONS = 4
 _LAYOUT_VARIABLES = ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TERM", "TTY_COMPATIBLE")
 #: Words of an output that say a bounded computation ran out of time.
 _TIMED_OUT = ("timed out", "timeout", "did not finish within", "time budget")
-_PACKAGE = Path(__file__).resolve().parents[1]  # the symml package
 #: The parameters whose ``-`` means standard input (``read_latex``).
 _STDIN_PARAMS = ("latex", "latex_a", "latex_b")
 
@@ -231,9 +229,9 @@ def fingerprint() -> str:
             continue
         names = sorted(n for n in listed if n.endswith((".dist-info", ".egg-info")))
         digest.update("\0".join(names).encode())
-    for source in sorted(_PACKAGE.rglob("*.py")):
-        digest.update(source.relative_to(_PACKAGE).as_posix().encode() + b"\0")
-        digest.update(source.read_bytes())
+    from symml.registry import source_hash
+
+    digest.update(source_hash().encode())
     return digest.hexdigest()
 
 
@@ -264,18 +262,9 @@ def _read(entry: Path, key: str) -> dict[str, Any] | None:
 
 def _write(entry: Path, text: str) -> None:
     """Through a temporary file and a rename: a reader never sees half an entry."""
-    try:
-        entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text)
-            os.replace(tmp, entry)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as e:  # a read-only or full disk only costs speed
-        log.debug("not caching %s: %s", entry.name, e)
+    from symml.registry import write_entry
+
+    write_entry(entry, text.encode("utf-8"))
 
 
 @functools.cache

@@ -18,7 +18,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
 
 from symml.corpus._model import DocumentResult, Entry, Source
@@ -82,20 +81,9 @@ class ResultCache:
         if not self._pruned:
             self._pruned = True
             prune(path.parent.parent)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(data)
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as e:  # a read-only or full disk costs only speed
-            log.debug("not caching %s: %s", source.name, e)
-            return False
-        return True
+        from symml.registry import write_entry
+
+        return write_entry(path, data.encode("utf-8"))
 
 
 def prune(current: Path, keep: int = KEEP_GENERATIONS) -> None:

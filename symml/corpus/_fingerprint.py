@@ -11,9 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import sys
-from pathlib import Path
-
-PACKAGE = Path(__file__).resolve().parents[1]  # the symml package
 
 #: Bumped when the cached result format changes.
 FORMAT = 1
@@ -53,10 +50,8 @@ def registry_hash() -> str:
     return digest.hexdigest()[:32]
 
 
-@functools.lru_cache(maxsize=1)
 def code_hash() -> str:
     """A hash of every module of the symml package (its names and bytes)."""
-    digest = hashlib.sha256()
-    for source in sorted(PACKAGE.rglob("*.py")):
-        digest.update(source.relative_to(PACKAGE).as_posix().encode() + b"\0" + source.read_bytes())
-    return digest.hexdigest()[:32]
+    from symml.registry import source_hash
+
+    return source_hash()[:32]

@@ -5,7 +5,7 @@ is the shipped one, loaded once; :func:`get` and :func:`formulas` look formulas 
 A :class:`Formula` holds its LaTeX, symbols, sources and :class:`Claim` values.
 """
 
-from symml.registry._cache import cache_dir
+from symml.registry._cache import cache_dir, source_hash, write_entry
 from symml.registry._registry import (
     Claim,
     ClaimKind,
@@ -30,5 +30,7 @@ __all__ = [
     "formulas_dir",
     "get",
     "load_registry",
+    "source_hash",
     "substitute",
+    "write_entry",
 ]

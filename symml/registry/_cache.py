@@ -59,6 +59,20 @@ def _fingerprint() -> str:
         digest.update("\0".join(names).encode())
     # During development the version stays put while the parser changes, and the parser is
     # spread over several packages (latex, functions, symbols, ...): hash every module of symml.
+    digest.update(source_hash().encode())
+    return digest.hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def source_hash() -> str:
+    """A hash of every module of the symml package, names and bytes (about 5 ms).
+
+    Every cache of symml (parses, command results, checked documents) keys on it: during
+    development the version stays put while the code changes.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
     for source in sorted(PACKAGE.rglob("*.py")):
         digest.update(source.relative_to(PACKAGE).as_posix().encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()
@@ -137,18 +151,27 @@ def _prune_once(current: Path) -> None:
 
 
 def _write_atomically(entry: Path, payload: Any) -> None:
-    """Write to a temporary file beside ``entry`` then rename, so readers never see half."""
+    """Pickle ``payload`` into ``entry`` through :func:`write_entry`."""
     import pickle
-    import tempfile
 
     try:
         data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, TypeError, AttributeError, RecursionError) as e:
         log.debug("not caching %s: cannot pickle (%s)", entry.name, e)
         return
+    write_entry(entry, data)
+
+
+def write_entry(entry: Path, data: bytes) -> bool:
+    """Write a cache entry through a temporary file beside it and a rename, so that a reader
+    never sees half of one. False (and nothing left behind) when the disk refuses: a
+    read-only or full disk only costs speed.
+    """
+    import tempfile
+
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".pickle")
+        fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=entry.suffix)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)
@@ -156,5 +179,7 @@ def _write_atomically(entry: Path, payload: Any) -> None:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-    except OSError as e:  # a read-only or full disk only costs speed
+    except OSError as e:
         log.debug("not caching %s: %s", entry.name, e)
+        return False
+    return True
