@@ -267,20 +267,30 @@ def _topic(formula: Any) -> str:
 
 
 def _bounded_entry(formula: Any, steps: bool, verify: bool) -> Entry:
+    from symml.registry import formulas_dir
     from symml.workers import run_bounded
 
     try:
-        return run_bounded(_entry_by_name, formula.name, steps, verify, timeout=ENTRY_TIMEOUT)
+        where = str(formulas_dir())  # the worker may have been started under another registry
+        return run_bounded(
+            _entry_by_name, formula.name, steps, verify, where, timeout=ENTRY_TIMEOUT
+        )
     except Exception as e:  # recorded on the sheet: one broken formula must not sink it
         entry = build_entry(formula, steps=False, verify=False, derive_fn=no_derive)
         return replace(entry, marks=(Mark(Status.FAILED, failure_mark("derive/verify", e)),))
 
 
-def _entry_by_name(name: str, steps: bool, verify: bool) -> Entry:
-    """Runs in a worker process: look the formula up again and build its entry."""
+def _entry_by_name(name: str, steps: bool, verify: bool, where: str | None = None) -> Entry:
+    """Runs in a worker process: look the formula up again (in the parent's registry, ``where``)
+    and build its entry. A reused worker keeps the environment it was started with, so its
+    default registry may be another one than the parent's now."""
     from symml import registry
 
-    return build_entry(registry.get(name), steps=steps, verify=verify)
+    if where is None or Path(where).resolve() == Path(registry.formulas_dir()).resolve():
+        formula = registry.get(name)
+    else:
+        formula = registry.load_registry(where).get(name)
+    return build_entry(formula, steps=steps, verify=verify)
 
 
 def add_plots(sheet: Sheet, formulas: Sequence[Any], plots_dir: Path, *, ext: str) -> Sheet:
