@@ -212,3 +212,18 @@ def test_a_name_that_is_a_dash_does_not_read_standard_input(capsys, monkeypatch)
     monkeypatch.setattr(sys, "stdin", Untouchable())
     code, _, err = run(capsys, monkeypatch, "show", "-")
     assert code == 2 and err.startswith("error: unknown formula '-'")
+
+
+def test_the_copying_stream_closes_quietly_after_the_stream_it_wraps():
+    # io's close() flushes; on Python 3.13 the Tee was collected after pytest had closed the
+    # captured stdout, and the flush raised "I/O operation on closed file" as unraisable
+    import io
+
+    from symml.cli._cache import _Tee
+
+    inner = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # like pytest's captured stdout
+    tee = _Tee(inner)
+    tee.write("printed")
+    inner.close()  # its flush() now raises ValueError
+    tee.close()
+    assert tee.closed and tee.text() == "printed"

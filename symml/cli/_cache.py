@@ -121,7 +121,10 @@ class _Tee(io.TextIOBase):
         return written
 
     def flush(self) -> None:
-        self.inner.flush()
+        # also called when the Tee is closed or collected (io's close flushes), possibly
+        # after the stream it wraps was closed: pytest's capture, a shell's closed pipe
+        if not getattr(self.inner, "closed", False):
+            self.inner.flush()
 
     def isatty(self) -> bool:
         return bool(self.inner.isatty())
