@@ -29,7 +29,7 @@ from sympy.core.function import ArgumentIndexError
 
 from symml.functions._ml import (
     MLFunction,
-    default_k,
+    entry_of_vector,
     fresh_index,
     logsumexp,
     sigmoid,
@@ -394,13 +394,7 @@ class log_softmax(MLFunction):
 
     @classmethod
     def eval(cls, z, i, n=None):
-        if isinstance(z, sp.Symbol):
-            return cls(sp.IndexedBase(z), i, n if n is not None else default_k())
-        if not isinstance(z, sp.IndexedBase):
-            raise TypeError(f"log_softmax(z, i, K) needs an IndexedBase z, got {z!r}")
-        if n is None:
-            return cls(z, i, default_k())
-        return None
+        return entry_of_vector(cls, z, i, n)
 
     def _eval_derivative(self, s):
         z, i, n = self.args

@@ -430,13 +430,7 @@ class softmax(MLFunction):
 
     @classmethod
     def eval(cls, z, i, n=None):
-        if isinstance(z, sp.Symbol):
-            return cls(sp.IndexedBase(z), i, n if n is not None else default_k())
-        if not isinstance(z, sp.IndexedBase):
-            raise TypeError(f"softmax(z, i, K) needs an IndexedBase z, got {z!r}")
-        if n is None:
-            return cls(z, i, default_k())
-        return None
+        return entry_of_vector(cls, z, i, n)
 
     def _eval_derivative(self, s):
         z, i, n = self.args
@@ -468,6 +462,18 @@ class softmax(MLFunction):
         z, i, _ = self.args
         body = rf"\operatorname{{softmax}}\left({printer._print(z)}\right)_{{{printer._print(i)}}}"
         return rf"{body}^{{{exp}}}" if exp is not None else body
+
+
+def entry_of_vector(cls: type, z: object, i: object, n: object = None) -> object:
+    """``eval`` of an entry ``f(z, i, K)`` of a function of a whole vector (softmax,
+    log-softmax): a Symbol z becomes an IndexedBase, a missing K the default length."""
+    if isinstance(z, sp.Symbol):
+        return cls(sp.IndexedBase(z), i, n if n is not None else default_k())
+    if not isinstance(z, sp.IndexedBase):
+        raise TypeError(f"{cls.__name__}(z, i, K) needs an IndexedBase z, got {z!r}")
+    if n is None:
+        return cls(z, i, default_k())
+    return None
 
 
 def default_k() -> sp.Symbol:
