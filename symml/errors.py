@@ -13,6 +13,7 @@ __all__ = [
     "SymmlError",
     "SymmlTimeout",
     "VerificationError",
+    "WorkerDied",
 ]
 
 
@@ -65,6 +66,10 @@ class VerificationError(SymmlError):
 
 class SymmlTimeout(SymmlError):
     """A bounded computation (simplify, solve, integral, mpmath) ran out of time."""
+
+
+class WorkerDied(SymmlError):
+    """A worker process ended (crashed, was killed, ran out of memory) before it replied."""
 
 
 def _clip(text: str, limit: int = 120) -> str:

@@ -43,7 +43,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, TypeVar
 
-from symml.errors import SymmlError, SymmlTimeout
+from symml.errors import SymmlError, SymmlTimeout, WorkerDied
 
 log = logging.getLogger("symml.workers")  # a timeout is logged: a cache must not keep its result
 
@@ -56,6 +56,7 @@ __all__ = [
     "run_bounded",
     "run_parallel",
     "shutdown",
+    "timeouts",
 ]
 
 #: Default bounds in seconds; every caller may pass its own.
@@ -103,9 +104,7 @@ def run_bounded(fn: Callable[..., T], *args: Any, timeout: float | None, **kwarg
     if timeout is None:
         return fn(*args, **kwargs)
     if timeout <= 0:
-        message = f"{_name(fn)} was given no time (timeout={timeout!r} s)"
-        log.info(message)
-        raise SymmlTimeout(message)
+        raise _timed_out(f"{_name(fn)} was given no time (timeout={timeout!r} s)")
     if os.environ.get(_WORKER_FLAG) or multiprocessing.current_process().daemon:
         # Inside a worker (ours, or a daemonic multiprocessing one) no new process is started.
         return _run_in_thread(fn, args, kwargs, timeout)
@@ -192,6 +191,41 @@ def run_parallel(
         pool.shutdown()
 
 
+def timeouts() -> int:
+    """How many bounded computations have run out of time in this process so far.
+
+    The worker processes' own count too: a worker's reply carries the timeouts of its call.
+    A result computed while the count grew depends on the machine's load as well as on its
+    input, so the caches keep no such result. The count is per process, not per thread: a
+    thread that reads it around its own work also sees other threads' timeouts (erring on
+    the side of not caching).
+
+    Examples:
+        >>> import time
+        >>> before = timeouts()
+        >>> try:
+        ...     run_bounded(time.sleep, 5, timeout=0.1)
+        ... except SymmlTimeout:
+        ...     pass
+        >>> timeouts() - before
+        1
+    """
+    return _TIMEOUTS[0]
+
+
+def _count_timeouts(n: int) -> None:
+    if n:
+        with _TIMEOUTS_LOCK:
+            _TIMEOUTS[0] += n
+
+
+def _timed_out(message: str) -> SymmlTimeout:
+    """The exception for a computation past its bound, logged and counted (see timeouts)."""
+    log.info(message)
+    _count_timeouts(1)
+    return SymmlTimeout(message)
+
+
 def shutdown() -> None:
     """Stop the idle worker processes (they are daemonic, so exit stops them anyway)."""
     _POOL.shutdown()
@@ -219,15 +253,17 @@ def _run_in_thread(fn: Callable[..., T], args: tuple, kwargs: dict, timeout: flo
     thread.start()
     thread.join(timeout)
     if thread.is_alive():
-        message = f"{_name(fn)} did not finish within {timeout:g} s (thread abandoned)"
-        log.info(message)
-        raise SymmlTimeout(message)
+        raise _timed_out(f"{_name(fn)} did not finish within {timeout:g} s (thread abandoned)")
     if "error" in box:
         raise box["error"]
     return box["value"]
 
 
 _HEADER = struct.Struct("!Q")
+
+#: Bounded computations that ran out of time in this process (see :func:`timeouts`).
+_TIMEOUTS = [0]
+_TIMEOUTS_LOCK = threading.Lock()
 
 
 def write_frame(stream: Any, data: bytes) -> None:
@@ -283,20 +319,22 @@ def _serve_stdio() -> None:
         payload = read_frame(requests)
         if payload is None:
             return
+        before = timeouts()
         try:
             fn, args, kwargs = pickle.loads(payload)
-            reply: tuple[str, Any] = ("ok", fn(*args, **kwargs))
+            status, value = "ok", fn(*args, **kwargs)
         except Exception as exc:
             import traceback
 
             # the caller gets the exception; the worker's traceback travels as a note
             exc._symml_remote_traceback = traceback.format_exc()  # type: ignore[attr-defined]
-            reply = ("err", exc)
+            status, value = "err", exc
+        spent = timeouts() - before  # this call's own bounded computations that timed out
         try:
-            data = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+            data = pickle.dumps((status, value, spent), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # an unpicklable result or exception: say what it was
             error = SymmlError(f"the worker's reply could not be pickled: {exc!r}")
-            data = pickle.dumps(("err", error))
+            data = pickle.dumps(("err", error, spent))
         write_frame(channel, data)
 
 
@@ -361,8 +399,9 @@ class _Worker:
 class _Pool:
     """Idle workers, one taken per concurrent call; a worker past its deadline is killed.
 
-    The module-level pool is the module's only mutable state: a cache of processes, guarded
-    by a lock. :func:`run_parallel` makes its own (``nested``) pool and shuts it down.
+    The module-level pool is, with the count of :func:`timeouts`, the module's only mutable
+    state: a cache of processes, guarded by a lock. :func:`run_parallel` makes its own
+    (``nested``) pool and shuts it down.
     """
 
     def __init__(self, nested: bool = False) -> None:
@@ -405,20 +444,19 @@ class _Pool:
             frame = worker.replies.get(timeout=timeout)
         except queue.Empty:
             self._drop(worker)
-            message = f"{name} did not finish within {timeout:g} s"
-            log.info(message)
-            raise SymmlTimeout(message) from None
+            raise _timed_out(f"{name} did not finish within {timeout:g} s") from None
         except OSError as exc:
             self._drop(worker)
             raise SymmlError(f"the symml worker running {name} failed: {exc!r}") from exc
         if frame is None:
             self._drop(worker)
-            raise SymmlError(f"the symml worker running {name} died (see stderr)")
+            raise WorkerDied(f"the symml worker running {name} died (see stderr)")
         self._give_back(worker)
         try:
-            status, value = pickle.loads(frame)
+            status, value, spent = pickle.loads(frame)
         except Exception as exc:  # the reply arrived but does not unpickle here
             raise SymmlError(f"the reply of {name} could not be unpickled: {exc!r}") from exc
+        _count_timeouts(spent)
         if status == "err":
             remote = getattr(value, "_symml_remote_traceback", None)
             if remote and hasattr(value, "add_note"):  # Python 3.11+

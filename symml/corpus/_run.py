@@ -22,7 +22,7 @@ from symml.corpus._cache import ResultCache
 from symml.corpus._document import FORMULA_TIMEOUT, check_source
 from symml.corpus._fingerprint import fingerprint
 from symml.corpus._model import DocumentResult, Source, document_error
-from symml.errors import SymmlError, SymmlTimeout
+from symml.errors import SymmlError, SymmlTimeout, WorkerDied
 
 #: Seconds allowed for one document (its formulas are bounded on their own as well).
 DOCUMENT_TIMEOUT = 600.0
@@ -146,7 +146,7 @@ def _failure(source: Source, error: BaseException, timeout: float | None) -> Doc
         message = f"{source.name}: the check did not finish within {timeout:g} s"
     elif type(error).__name__ == "KilledWorker":
         message = f"{source.name}: every Dask worker that tried this document died ({error})"
-    elif isinstance(error, SymmlError) and "died" in str(error):
+    elif isinstance(error, WorkerDied):
         message = f"{source.name}: the worker checking this document died"
     else:
         message = f"{source.name}: symml failed on this document: {type(error).__name__}: {error}"
