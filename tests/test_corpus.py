@@ -321,6 +321,48 @@ def test_a_result_from_another_symml_is_neither_used_nor_cached(private_cache: P
     assert not private_cache.exists()
 
 
+def test_a_result_that_ran_out_of_time_is_checked_again_not_served(private_cache: Path) -> None:
+    # a timeout says how loaded the machine was, not what the document says
+    source = Source("t.md", "markdown", b"$$\\frac{d}{dx} x^2 = 2x$$\n")
+    for _ in range(2):
+        [slow] = check_corpus([source], formula_timeout=0)
+        assert slow.timed_out == 1 and not slow.cached
+        assert [e.status for e in slow.entries] == ["unchecked"]
+        assert "ran out of time" in slow.entries[0].message
+    assert not list(private_cache.rglob("*.json"))
+    [fresh] = check_corpus([source])
+    assert (fresh.timed_out, fresh.cached, fresh.entries[0].status) == (0, False, "verified")
+    assert _served_from_cache(source)
+
+
+def _served_from_cache(source: Source) -> bool:
+    [again] = check_corpus([source])
+    return again.cached and again.entries[0].status == "verified"
+
+
+def test_the_cli_says_which_results_it_did_not_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    import symml.corpus
+    from symml.cli import app
+
+    original = symml.corpus.check_corpus
+    monkeypatch.setattr(
+        symml.corpus, "check_corpus", lambda *a, **k: original(*a, **k, formula_timeout=0)
+    )
+    doc = tmp_path / "t.md"
+    doc.write_text("$$\\frac{d}{dx} x^2 = 2x$$\n")
+    result = CliRunner().invoke(app, ["check", str(doc)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.strip().splitlines()[-1] == (
+        "note: a computation ran out of time in 1 document; its result depends on the "
+        "machine's load, so it is not cached and is checked again next time"
+    )
+    assert "note:" not in CliRunner().invoke(app, ["check", str(doc), "--no-cache"]).stderr
+
+
 def _foreign(source: Source, formula_timeout: float | None = None):
     from dataclasses import replace
 

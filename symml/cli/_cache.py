@@ -77,12 +77,10 @@ def run_cached(ctx: click.Context, invoke: Callable[[], Any]) -> Any:
 
 
 def _run_and_store(invoke: Callable[[], Any], entry: Path, key: str, generation: Path) -> Any:
+    from symml.workers import timeouts
+
     out, err = _Tee(sys.stdout), _Tee(sys.stderr)
-    timeouts = _TimeoutWatch()
-    symml_log = logging.getLogger("symml")
-    level = symml_log.level
-    symml_log.addHandler(timeouts)
-    symml_log.setLevel(logging.DEBUG)  # a timeout may be logged at any level
+    before = timeouts()  # bounded computations past their time, its workers' included
     sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
     status: int | None = None
     try:
@@ -94,10 +92,8 @@ def _run_and_store(invoke: Callable[[], Any], entry: Path, key: str, generation:
         raise
     finally:
         sys.stdout, sys.stderr = out.inner, err.inner
-        symml_log.removeHandler(timeouts)
-        symml_log.setLevel(level)
         text = out.text() + err.text()
-        fresh = not timeouts.seen and not any(w in text.lower() for w in _TIMED_OUT)
+        fresh = timeouts() == before and not any(w in text.lower() for w in _TIMED_OUT)
         if status in (0, 1) and fresh:
             record = {"key": key, "stdout": out.text(), "stderr": err.text(), "status": status}
             _write(entry, json.dumps(record, ensure_ascii=False))
@@ -142,18 +138,6 @@ class _Tee(io.TextIOBase):
 
     def text(self) -> str:
         return "".join(self._parts)
-
-
-class _TimeoutWatch(logging.Handler):
-    """Notes a log record of symml that says a computation ran out of time."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.seen = False
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if any(w in record.getMessage().lower() for w in _TIMED_OUT):
-            self.seen = True
 
 
 # --------------------------------------------------------------------------- the key

@@ -143,6 +143,7 @@ def check_command(
     root = click.get_current_context().find_root()
     debug = bool(root.params.get("debug")) or os.environ.get("SYMML_DEBUG", "") not in ("", "0")
     bad_input = failing = False
+    slow = 0  # documents during whose check a computation ran out of time
     collected = []
     with _destination(output) as out, bar:
         for result in results:
@@ -150,10 +151,11 @@ def check_command(
                 bad_input = True
                 bar.echo(one_line(f"error: {result.error}"))
             failing = failing or _failed(result)
+            slow += bool(result.timed_out)
             if debug:
                 for entry in result.entries:
                     if entry.debug:
-                        bar.echo(f"{result.document}: {entry.where}:\n{entry.debug}")
+                        bar.echo(f"{result.document}: {entry.where}:\n{entry.debug.rstrip()}")
             if fmt == "jsonl":
                 for entry in result.entries:
                     out.write(json.dumps(entry.to_json(), ensure_ascii=False) + "\n")
@@ -162,6 +164,13 @@ def check_command(
                 collected.append(result)
         bar.close()
         _write(fmt, collected, out, everything=all_)
+    if slow and not no_cache:
+        which = "document" if slow == 1 else "documents"
+        click.echo(
+            f"note: a computation ran out of time in {slow} {which}; its result depends on "
+            "the machine's load, so it is not cached and is checked again next time",
+            err=True,
+        )
     if bad_input:
         raise Exit(2)
     if failing:

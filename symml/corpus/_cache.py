@@ -8,8 +8,9 @@ run leaves none behind. Entries hold no document name (two files with the same b
 one); a damaged entry is a miss. Entries of one fingerprint share a directory, and only the
 few most recently used such directories are kept. Not cached: document-level errors (a
 document past its bound, a dead worker, unreadable input), which say nothing about the
-document. A formula that ran out of time is cached as what it is, ``unchecked`` with that
-reason (``--no-cache`` tries it again).
+document, and a result computed while a bounded computation ran out of time (a formula
+left ``unchecked`` for want of time, or a simplification cut short): a timeout depends on
+the machine's load, so the next run tries again instead of serving it for ever.
 """
 
 from __future__ import annotations
@@ -107,6 +108,6 @@ def prune(current: Path, keep: int = KEEP_GENERATIONS) -> None:
 
 
 def cacheable(result: DocumentResult, fingerprint: str) -> bool:
-    """A result about the document: no document-level error, and computed by this very
-    symml (the same fingerprint)."""
-    return result.error is None and result.fingerprint == fingerprint
+    """A result about the document alone: no document-level error, nothing ran out of time,
+    and computed by this very symml (the same fingerprint)."""
+    return result.error is None and not result.timed_out and result.fingerprint == fingerprint

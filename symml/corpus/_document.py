@@ -39,6 +39,9 @@ def check_source(source: Source, formula_timeout: float | None = FORMULA_TIMEOUT
         >>> print(check_source(Source("n.ipynb", "notebook", b"{}")).error)
         n.ipynb: not a valid notebook: no 'nbformat' version (a JSON object expected)
     """
+    from symml.workers import timeouts
+
+    before = timeouts()
     try:
         text = source.data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -47,19 +50,21 @@ def check_source(source: Source, formula_timeout: float | None = FORMULA_TIMEOUT
                 source.name,
                 f"{source.name} is not UTF-8 text ({e.reason} at byte {e.start})",
                 bad_input=True,
-            )
+            ),
+            0,
         )
     if source.kind == "notebook":
-        return _stamped(_check_notebook(source, text, formula_timeout))
-    checks = _check_text(text, source.name, source.kind, formula_timeout, source.symbols)
-    entries = tuple(_entry(c) for c in checks)
-    return _stamped(DocumentResult(source.name, entries))
+        result = _check_notebook(source, text, formula_timeout)
+    else:
+        checks = _check_text(text, source.name, source.kind, formula_timeout, source.symbols)
+        result = DocumentResult(source.name, tuple(_entry(c) for c in checks))
+    return _stamped(result, timeouts() - before)
 
 
-def _stamped(result: DocumentResult) -> DocumentResult:
+def _stamped(result: DocumentResult, timed_out: int) -> DocumentResult:
     from dataclasses import replace
 
-    return replace(result, fingerprint=fingerprint())
+    return replace(result, fingerprint=fingerprint(), timed_out=timed_out)
 
 
 def _check_text(

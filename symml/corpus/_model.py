@@ -93,6 +93,9 @@ class DocumentResult:
         fingerprint: what produced the result (symml version, registry and code
             fingerprints); a result from a worker running another symml is not trusted.
         cached: the result came from the cache.
+        timed_out: bounded computations (simplify, solve, a formula's checks) that ran out
+            of time while the document was checked. Such a result depends on the machine's
+            load as well as on the document, so it is not cached.
     """
 
     document: str
@@ -100,6 +103,7 @@ class DocumentResult:
     bad_input: bool = False
     fingerprint: str = ""
     cached: bool = False
+    timed_out: int = 0
 
     @property
     def error(self) -> str | None:
