@@ -8,6 +8,7 @@ makes ``check`` exit 2.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,33 @@ def test_one_failing_formula_is_an_error_row_and_the_rest_is_checked(monkeypatch
     )
     assert "Traceback" in checks[0].debug and "debug" not in checks[0].to_json()
     assert exit_status(checks) == 1
+
+
+def test_debug_prints_the_traceback_of_a_failing_formula_and_only_then(
+    monkeypatch, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from symml.cli import app
+
+    def failing(found, ctx, sentence=""):
+        raise TypeError("noncommutative scalars in MatMul")
+
+    monkeypatch.setattr("symml.documents._check.parse_formula", failing)
+    doc = tmp_path / "d.md"
+    doc.write_text("Text, then $a = 1$.\n", encoding="utf-8")
+    plain = CliRunner().invoke(app, ["check", str(doc), "--no-cache", "--json"])
+    debug = CliRunner().invoke(app, ["--debug", "check", str(doc), "--no-cache", "--json"])
+    assert plain.exit_code == debug.exit_code == 1
+    assert plain.stdout == debug.stdout  # the records are the same; only stderr differs
+    [record] = json.loads(debug.stdout)
+    assert record["status"] == "error" and "debug" not in record
+    assert plain.stderr == ""
+    head, *trace = debug.stderr.splitlines()
+    assert head == f"{doc}: 1:12:"
+    assert trace[0] == "Traceback (most recent call last):"
+    assert trace[-1] == "TypeError: noncommutative scalars in MatMul"
+    assert any("in failing" in line for line in trace)
 
 
 _PIECES = st.sampled_from(
