@@ -144,11 +144,11 @@ def bench_corpus(label: str, corpus: Path, work: Path) -> list[dict]:
 
 def code_hash_cost() -> float:
     """Seconds to hash every module of symml (paid once per process)."""
-    from symml.corpus._fingerprint import code_hash
+    from symml.registry import source_hash
 
-    code_hash.cache_clear()
+    source_hash.cache_clear()
     start = time.perf_counter()
-    code_hash()
+    source_hash()
     return time.perf_counter() - start
 
 

@@ -177,9 +177,9 @@ def bench_generated(quick):
         for name, expr, hand, elementary in cases:
             ours = lambdify_ml(expr, [x])
             naive = sp.lambdify([x], elementary, modules="numpy")
-            t_ours = best_of(lambda: ours(xs))
-            t_hand = best_of(lambda: hand(x=xs))
-            t_naive = best_of(lambda: naive(xs))
+            t_ours = best_of(lambda ours=ours: ours(xs))
+            t_hand = best_of(lambda hand=hand: hand(x=xs))
+            t_naive = best_of(lambda naive=naive: naive(xs))
             row(
                 "generated",
                 f"{name} n={n}: symml",
@@ -372,7 +372,7 @@ def bench_growth(quick):
             )
             return d, f
 
-        def expanded():
+        def expanded(K=K, zv=zv):  # bound now: it is called in this iteration
             zs = sp.symbols(f"z1:{K + 1}", real=True)
             den = sum(sp.exp(t) for t in zs)
             s = [sp.exp(t) / den for t in zs]
