@@ -402,7 +402,8 @@ class CallMixin:
 
         ``\\log 2x`` is log(2x) and ``\\ln xy`` is log(xy), as SymPy's parser and most
         textbooks read them; the product ends at an explicit operator (``+``, ``\\cdot``,
-        ``/``), at the next function command (``\\sin x \\cos x``) or at a big operator.
+        ``/``), at the next function command (``\\sin x \\cos x``), at a big operator or at a
+        space the author typed (``\\tanh x\\,(1 - \\tanh^2 x)``: tanh(x) times the bracket).
         """
         value = self.parse_postfix(self.parse_atom())
         while self._starts_atom(self.peek()) and not self._ends_argument(self.peek()):
@@ -410,8 +411,14 @@ class CallMixin:
         return value
 
     def _ends_argument(self, t):
-        return t.kind == "cmd" and (
-            t.value in FUNCTION_COMMANDS or t.value in ARGUMENT_ENDS or t.value in NAMED_OPERATORS
+        return (
+            t.spaced
+            or t.kind == "cmd"
+            and (
+                t.value in FUNCTION_COMMANDS
+                or t.value in ARGUMENT_ENDS
+                or t.value in NAMED_OPERATORS
+            )
         )
 
     def _integer_function(self, name, args, tok):

@@ -2,13 +2,14 @@
 
 The tokenizer is deliberately small: LaTeX math is a sequence of single letters, numbers,
 commands (``\\frac``) and punctuation. Spacing commands are dropped here so the grammar in
-``symml.latex._grammar`` never sees them.
+``symml.latex._grammar`` never sees them; the token after an explicit space (``\\,``, ``\\;``)
+carries ``spaced``, since the author typed it to set factors apart (``\\sin x\\,(1+x)``).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from symml.errors import ParseError
@@ -58,6 +59,21 @@ SPACING = frozenset(
     }
 )
 
+# Spaces an author types to set two factors apart: after ``\sin x\,`` the argument has ended.
+# (\! is a negative space; \quad and \qquad are tokens of their own.)
+SEPARATING_SPACES = frozenset(
+    {
+        r"\,",
+        r"\;",
+        r"\:",
+        r"\ ",
+        r"\enspace",
+        r"\thinspace",
+        r"\medspace",
+        r"\thickspace",
+    }
+)
+
 # Separators that split an aligned row into several equations ("a = b, \quad c = d").
 ROW_SPACERS = frozenset({r"\quad", r"\qquad"})
 
@@ -72,6 +88,7 @@ class Token:
     value: str
     col: int
     space_before: bool = False
+    spaced: bool = False  # an explicit space (\, \; \: ~) stands before it
 
 
 # C0/C1 controls other than tab and line ends, zero-width and bidi controls, BOM, separators.
@@ -107,6 +124,7 @@ def tokenize(text: str) -> list[Token]:
             bad.start(),
         )
     out: list[Token] = []
+    spaced: set[int] = set()  # the tokens after an explicit space
     i, n = 0, len(text)
     space = False
     while i < n:
@@ -160,6 +178,8 @@ def tokenize(text: str) -> list[Token]:
                     continue
             if name in SPACING and name not in ROW_SPACERS:
                 space = True
+                if name in SEPARATING_SPACES:
+                    spaced.add(len(out))
                 i = j
                 continue
             if name in OP_ALIASES:  # \div is /, \vert is |
@@ -184,6 +204,7 @@ def tokenize(text: str) -> list[Token]:
         if ch in "+-*/^_()[]{}|,;:=<>!'&.~":
             if ch == "~":  # a non-breaking space
                 space = True
+                spaced.add(len(out))
                 i += 1
                 continue
             if ch == "!" and i + 1 < n and text[i + 1] == "=":  # a != b is a \neq b
@@ -205,6 +226,8 @@ def tokenize(text: str) -> list[Token]:
             continue
         raise ParseError(f"unexpected character {ch!r} (U+{ord(ch):04X})", text, i)
     out.append(Token("end", "", n, space))
+    for k in spaced:
+        out[k] = replace(out[k], spaced=True)
     return out
 
 
