@@ -12,12 +12,132 @@ import pytest
 import sympy as sp
 
 from symml.documents import Status, check_text
+from symml.errors import ParseError
+from symml.functions import sigmoid
 from symml.latex import parse_latex
 from symml.latex._lex import tokenize
+from symml.latex._relations import Equation
 
 x, y, m, a, b, c, w = (sp.Symbol(n, real=True) for n in ("x", "y", "m", "a", "b", "c", "w"))
 half = sp.Rational(1, 2)
 D = sp.Derivative
+
+
+# --- item 1: the operand of \frac{d}{dx} is the implicit product after it
+@pytest.mark.parametrize(
+    ("latex", "expected"),
+    [
+        (r"\frac{d}{dx}\frac{1}{2}x^2", D(x**2 / 2, x)),
+        (r"\frac{d}{dx} 5x", D(5 * x, x)),
+        (r"\frac{d}{dx} x\sin x", D(x * sp.sin(x), x)),
+        (r"\frac{d^2}{dx^2} 3x^3", D(3 * x**3, (x, 2))),
+        (r"\frac{\mathrm{d}}{\mathrm{d}x} 5x", D(5 * x, x)),
+        (r"\frac{\partial}{\partial w} \frac{1}{2}(w - y)^2", D((w - y) ** 2 / 2, w)),
+        (r"\frac{d}{dx} f(x) g(x)", D(sp.Function("f")(x) * sp.Function("g")(x), x)),
+    ],
+)
+def test_derivative_operand_is_the_product(latex, expected):
+    assert parse_latex(latex) == expected
+
+
+@pytest.mark.parametrize(
+    ("latex", "expected"),
+    [
+        # a bracket is the operand (with its power); what follows it multiplies
+        (r"\frac{d}{dx}\left(x^2 + 3x\right)", D(x**2 + 3 * x, x)),
+        (r"\frac{d}{dx}(x^2) y", y * D(x**2, x)),
+        (r"\frac{d}{dx}(x + 1)^2", D((x + 1) ** 2, x)),
+        (r"\frac{d}{dx}[x^2 + 1]", D(x**2 + 1, x)),
+        # an explicit operator ends the operand
+        (r"\frac{d}{dx} x^2 \cdot y", y * D(x**2, x)),
+        # the body in the numerator
+        (r"\frac{\partial L}{\partial w} + 1", D(sp.Symbol("L", real=True), w) + 1),
+        (r"\frac{d}{dx} f(x)", D(sp.Function("f")(x), x)),
+        # a sum after the first term, and derivatives written term by term
+        (r"a + \frac{d}{dx} x^2 + b", a + b + D(x**2, x)),
+        (
+            r"\frac{d}{dx} f(x) + \frac{d}{dx} g(x)",
+            D(sp.Function("f")(x), x) + D(sp.Function("g")(x), x),
+        ),
+    ],
+)
+def test_derivative_neighbours_keep_their_meaning(latex, expected):
+    assert parse_latex(latex) == expected
+
+
+def test_derivative_of_sigma_keeps_its_equation():
+    value = parse_latex(r"\frac{d}{dx}\sigma(x) = \sigma(x)(1-\sigma(x))")
+    s = sigmoid(x)
+    assert value == Equation(D(s, x), s * (1 - s))
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        r"\frac{d}{dx} x^2 + 3x = 2x + 3",
+        r"-\frac{d}{dx} x^2 + 1",
+        r"(\frac{d}{dx} x^2 + 1)",
+        r"2x = \frac{d}{dx} x^2 + 0",
+        r"\frac{d}{dx} e^x - 1",
+    ],
+)
+def test_derivative_before_a_sum_is_refused(latex):
+    with pytest.raises(ParseError, match=r"followed by a sum .*\\left\(\.\.\.\\right\)"):
+        parse_latex(latex)
+
+
+def test_derivative_before_a_typed_space_is_refused():
+    with pytest.raises(ParseError, match="space typed in it"):
+        parse_latex(r"\frac{d}{dx} x\,(1+x)")
+
+
+@pytest.mark.parametrize(
+    ("latex", "reason"),
+    [
+        # sigma^2 times x, differentiated, would be checked against the author's sigma(x)^2
+        (r"\frac{d}{dx}\sigma^2(x) = 2\sigma^2(x)(1-\sigma(x))", r"\\sigma\^n\(\.\.\.\) after"),
+        (r"\frac{d}{dx} f^2(x)", r"f\^n\(\.\.\.\) after"),
+        # a name times x, where the author means the function sech
+        (r"\frac{d}{dx}\operatorname{sech} x", r"operatorname\{sech\} before a factor"),
+        # the body holds w_j: the derivative by the symbol w would be 0
+        (r"\frac{\partial}{\partial \mathbf{w}}\mathbf{w}^\top\mathbf{x}", "by the vector w"),
+        (r"\frac{\partial}{\partial \mathbf{w}}(\mathbf{w}^\top\mathbf{x})", "by the vector w"),
+    ],
+)
+def test_derivative_operand_misreadings_are_refused(latex, reason):
+    with pytest.raises(ParseError, match=reason):
+        parse_latex(latex)
+
+
+@pytest.mark.parametrize(
+    ("latex", "expected"),
+    [
+        (r"\frac{d}{dx} x^2(x+1)", D(x**2 * (x + 1), x)),  # x is no function
+        (r"\frac{d}{dx}\operatorname{sech}(x)", D(sp.sech(x), x)),
+        (r"\frac{\partial L}{\partial \mathbf{w}}", D(sp.Symbol("L", real=True), w)),
+    ],
+)
+def test_derivative_operand_guards_keep_neighbours(latex, expected):
+    assert parse_latex(latex) == expected
+
+
+@pytest.mark.parametrize(
+    ("doc", "status"),
+    [
+        (r"$$\frac{d}{dx} x\sin x = \sin x + x\cos x$$", Status.VERIFIED),
+        (r"$$\frac{d}{dx} x\sin x = \sin x$$", Status.REFUTED),
+        (r"$$\frac{d}{dx} 5x = 5$$", Status.VERIFIED),
+        (
+            r"$$\frac{\partial}{\partial w_j}\frac{1}{2}(\mathbf{w}^T\mathbf{x} - y)^2"
+            r" = (\mathbf{w}^T\mathbf{x}-y)x_j$$",
+            Status.VERIFIED,
+        ),
+        (r"$$\frac{d}{dx} x^2 + 3x = 2x + 3$$", Status.UNPARSED),
+    ],
+)
+def test_derivative_verdicts(doc, status):
+    [result] = check_text(doc, source="doc.md")
+    assert result.status == status, result.message
 
 
 # --- item 2: a typed space ends a bare function's argument

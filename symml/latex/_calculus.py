@@ -11,7 +11,7 @@ import sympy as sp
 from sympy.matrices.expressions.matexpr import MatrixExpr
 
 from symml.latex._base import Vec
-from symml.latex._names import GREEK
+from symml.latex._names import FUNCTION_LIKE, GREEK, RELATIONS
 
 
 class CalculusMixin:
@@ -53,6 +53,7 @@ class CalculusMixin:
         self.expect("}")
         self.expect("{")
         wrts = []
+        vectors = []  # the vectors it is taken by (\partial \mathbf{w})
         while not self.at("}"):
             t = self.next()
             if not (
@@ -62,7 +63,10 @@ class CalculusMixin:
             ):
                 self.pos = start
                 return None
-            var = self.scalar(self.parse_postfix(self.parse_atom()))
+            raw = self.parse_postfix(self.parse_atom())
+            if isinstance(raw, Vec) and not raw.index:
+                vectors.append(raw.name)
+            var = self.scalar(raw)
             if isinstance(var, sp.Pow) and var.exp.is_Integer:
                 wrts.append((var.base, int(var.exp)))
             else:
@@ -71,7 +75,16 @@ class CalculusMixin:
         if body is None:  # \frac{d}{dx} f(x): the operand follows
             if self.peek().kind == "end" or self.at("=") or self.at(")"):
                 self.fail("\\frac{d}{dx} without an expression to differentiate")
-            body = self.scalar(self.parse_postfix(self.parse_atom()))
+            body = self.scalar(self.derivative_operand(start - 1))
+        for name in vectors:
+            # \frac{\partial}{\partial \mathbf{w}} \mathbf{w}^T \mathbf{x}: the body holds w_j, and
+            # the derivative by a symbol w would be 0
+            if any(str(e.base.label) == name for e in body.atoms(sp.Indexed)):
+                self.fail(
+                    f"a derivative by the vector {name} of an expression in its components "
+                    "(a gradient): write it per component, "
+                    f"\\frac{{\\partial}}{{\\partial {name}_j}}"
+                )
         wrt_args = []
         for var, n in wrts:
             if not isinstance(var, (sp.Symbol, sp.Indexed, sp.MatrixSymbol)):
@@ -79,6 +92,131 @@ class CalculusMixin:
             else:
                 wrt_args.append((var, n))
         return sp.Derivative(body, *wrt_args)
+
+    def derivative_operand(self, op_index):
+        """What ``\\frac{d}{dx}`` (its first token at ``op_index``) applies to.
+
+        A bracket (``\\left(...\\right)``, ``[...]``, ``{...}``) is the operand, with its power;
+        otherwise the whole implicit product that follows, as for ``\\log 2x``:
+        ``\\frac{d}{dx} \\frac{1}{2} x^2`` is the derivative of x^2/2, ``\\frac{d}{dx} x \\sin x``
+        of x sin(x). An explicit operator (``+``, ``\\cdot``, ``/``) or a relation ends it; a sum
+        after it, when the derivative opens the sum, is refused (the whole sum, or its first
+        term?), unless the other terms are derivatives written out the same way.
+        """
+        opener = self.peek()
+        if (
+            opener.kind == "op"
+            and opener.value in ("(", "[", "{")
+            or opener.kind == "cmd"
+            and opener.value in (r"\left", r"\{", r"\big", r"\Big", r"\bigl", r"\Bigl")
+        ):
+            return self.parse_postfix(self.parse_atom())
+        value = self._operand_factor()
+        while self._starts_atom(self.peek()):
+            if self.peek().spaced:
+                self.fail(
+                    "\\frac{d}{dx} before a product with a space typed in it (\\, \\;): "
+                    "write \\frac{d}{dx}\\left(...\\right) around what it differentiates",
+                    self.peek(),
+                )
+            value = self.mul(value, self._operand_factor())
+        if (self.at("+") or self.at("-")) and self._opens_sum(op_index):
+            self.fail(
+                "\\frac{d}{dx} followed by a sum (of the whole sum, or of its first term?): "
+                "write \\frac{d}{dx}\\left(...\\right) around what it differentiates",
+                self.peek(),
+            )
+        return value
+
+    def _operand_factor(self):
+        """One factor of a derivative's operand; the notations a product would misread there
+        (``\\sigma^2(x)``: sigma^2 times x; ``\\operatorname{sech} x``: a name times x) are
+        refused, since the derivative of the misread product would be checked."""
+        first = self.peek()
+        start = self.pos
+        value = self.parse_postfix(self.parse_atom())
+        nxt = self.peek()
+        if (
+            self.pos >= start + 2
+            and self.toks[start + 1].kind == "op"
+            and self.toks[start + 1].value == "^"
+            and first.kind in ("letter", "cmd")
+            and first.value.lstrip("\\") in FUNCTION_LIKE
+            and nxt.kind == "op"
+            and nxt.value == "("
+            and not nxt.space_before
+        ):
+            self.fail(
+                f"{first.value}^n(...) after \\frac{{d}}{{dx}}: a power of a function or a "
+                f"product? write {first.value}(...)^n or {first.value}^n \\cdot (...)",
+                nxt,
+            )
+        if (
+            first.kind == "text"
+            and isinstance(value, sp.Symbol)
+            and len(value.name) > 1
+            and self._starts_atom(nxt)
+        ):
+            self.fail(
+                f"{first.value} before a factor after \\frac{{d}}{{dx}}: a function or a "
+                f"product? write {first.value}(...) or put \\cdot between",
+                nxt,
+            )
+        return value
+
+    def _opens_sum(self, op_index):
+        """Does the derivative operator at ``op_index`` stand in the first term of its sum, and
+        are the terms after the cursor not derivatives of their own (``\\frac{d}{dx} f +
+        \\frac{d}{dx} g``)?"""
+        depth = 0
+        for k in range(op_index - 1, -1, -1):
+            t = self.toks[k]
+            if t.kind == "op" and t.value in (")", "]", "}"):
+                depth += 1
+            elif t.kind == "op" and t.value in ("(", "[", "{"):
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and _ends_term(t):
+                break
+            elif depth == 0 and t.kind == "op" and t.value in ("+", "-"):
+                if k > 0 and _ends_operand(self.toks[k - 1]):
+                    return False  # a + \frac{d}{dx} x^2 + b: after the sum's first term
+                break  # -\frac{d}{dx} x^2 + 1: a sign
+        depth = 0
+        for k in range(self.pos, len(self.toks)):
+            t = self.toks[k]
+            if t.kind == "op" and t.value in ("(", "[", "{"):
+                depth += 1
+            elif t.kind == "op" and t.value in (")", "]", "}"):
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and (t.kind == "end" or _ends_term(t)):
+                break
+            elif depth == 0 and self._derivative_operator_at(k):
+                return False
+        return True
+
+    def _derivative_operator_at(self, k):
+        t = self.toks[k]
+        if t.kind == "cmd" and t.value == r"\nabla":
+            return True
+        if not (t.kind == "cmd" and t.value == r"\frac" and k + 2 < len(self.toks)):
+            return False
+        opener, first = self.toks[k + 1], self.toks[k + 2]
+        return (
+            opener.kind == "op"
+            and opener.value == "{"
+            and (
+                first.kind == "letter"
+                and first.value == "d"
+                or first.kind == "cmd"
+                and first.value == r"\partial"
+                or first.kind == "text"
+                and first.value in (r"\mathrm{d}", r"\text{d}")
+            )
+        )
 
     def parse_big_operator(self, cmd):
         tok = self.next()
@@ -245,3 +383,24 @@ class CalculusMixin:
         if lo is None and hi is None:
             return sp.Integral(body, var)
         return sp.Integral(body, (var, lo, hi))
+
+
+def _ends_term(t):
+    """A token a term does not run across: a relation, a comma, an alignment mark, a new row."""
+    if t.kind == "op":
+        return t.value in ("=", "<", ">", ",", "&", ";")
+    return t.kind == "cmd" and (t.value in RELATIONS or t.value in (r"\\", r"\quad", r"\qquad"))
+
+
+def _ends_operand(t):
+    """Can ``t`` be the last token of an operand (so that a + or - after it is binary)?"""
+    if t.kind in ("letter", "num", "text"):
+        return True
+    if t.kind == "op":
+        return t.value in (")", "]", "}", "|", "||", "'", "!")
+    return t.kind == "cmd" and not (
+        t.value in RELATIONS
+        or t.value
+        in (r"\cdot", r"\times", r"\ast", r"\odot", r"\pm", r"\mp", r"\left", r"\\", r"\quad")
+        or t.value in (r"\qquad", r"\sum", r"\prod", r"\int", r"\frac")
+    )
