@@ -178,3 +178,43 @@ def test_other_spaces_keep_their_meaning(latex, expected):
 def test_typed_space_verdict():
     [result] = check_text(r"$$\tanh x\,(1-\tanh^2 x) = \tanh x - \tanh^3 x$$", source="d.md")
     assert result.status == Status.VERIFIED, result.message
+
+
+# --- item 3: a divisor followed by another factor is ambiguous
+@pytest.mark.parametrize(
+    "latex",
+    [r"1/2m", r"e^{-x^2/2\sigma^2}", r"1/2 (x + y)", r"x/2 \sin x", r"a \div b c"],
+)
+def test_slash_before_a_product_is_refused(latex):
+    with pytest.raises(ParseError, match=r"a / whose divisor is followed by another factor"):
+        parse_latex(latex)
+
+
+@pytest.mark.parametrize(
+    ("latex", "expected"),
+    [
+        (r"a/b", a / b),
+        (r"(a+b)/2", (a + b) / 2),
+        (r"x/2 + y", x / 2 + y),
+        (r"1/(2m)", 1 / (2 * m)),
+        (r"a/b \cdot c", a * c / b),
+        (r"a/b^2", a / b**2),
+        (r"a b/c", a * b / c),
+        (r"\int x/2 dx", sp.Integral(x / 2, x)),
+    ],
+)
+def test_slash_neighbours_keep_their_meaning(latex, expected):
+    assert parse_latex(latex) == expected
+
+
+def test_slash_before_a_sum_operator_is_strict():
+    i = sp.Symbol("i", integer=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    xi = sp.Indexed(sp.IndexedBase("x"), i)
+    assert parse_latex(r"1/N \sum_i x_i") == sp.Sum(xi, (i, 1, n)) / sp.Symbol("N", real=True)
+
+
+def test_slash_verdict_is_unparsed():
+    [result] = check_text(r"$$1/2m = 0.5m$$", source="d.md")
+    assert result.status == Status.UNPARSED
+    assert "a/bc" in result.message

@@ -7,6 +7,7 @@ from __future__ import annotations
 import sympy as sp
 
 from symml.latex._base import Vec
+from symml.latex._names import ARGUMENT_ENDS
 
 
 class OperatorMixin:
@@ -33,6 +34,24 @@ class OperatorMixin:
             return sp.Function(name)(body, var)
         args = [a for a in (var, domain) if a is not None]
         return sp.Function(name)(body, *args)
+
+    def slash_operand(self, slash):
+        """The divisor after ``/`` (the token ``slash``): one factor, with its sign and powers.
+
+        ``1/2m`` is 1/(2m) to an ML reader and (1/2)m to a strict one, ``e^{-x^2/2\\sigma^2}``
+        likewise: a divisor followed by another factor without an operator is refused. An
+        explicit operator after it (``a/b \\cdot c``, ``x/2 + y``) and a big operator
+        (``1/N \\sum_i x_i``, which no one reads as 1/(N sum)) keep the strict reading.
+        """
+        right = self.parse_unary()
+        t = self.peek()
+        if self._starts_atom(t) and not (t.kind == "cmd" and t.value in ARGUMENT_ENDS):
+            self.fail(
+                "a / whose divisor is followed by another factor (a/bc: a/(bc) or (a/b)c?): "
+                "write \\frac{a}{bc}, a/(bc) or (a/b)c",
+                slash,
+            )
+        return right
 
     def _expectation_spec(self):
         """``_{x \\sim p}``, ``_x``, ``_{x \\sim p, y \\sim q(y | x)}`` (a Tuple of the draws)."""
