@@ -369,7 +369,7 @@ class _Parser(
                     left = self.mul(left, right)
             elif t.kind == "op" and t.value == "/":
                 self.next()
-                right = self.parse_unary()
+                right = self.slash_operand(t)
                 left = self.div(left, right)
             else:
                 return left
