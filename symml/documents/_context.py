@@ -137,6 +137,8 @@ def match_registry(
     for rname, _title, _head, rparams, rbody in entries:
         if len(rparams) != len(params) or not isinstance(rbody, sp.Basic):
             continue
+        if not _kinds_fit(params, rparams):
+            continue  # a scalar x onto the registry's vector x: a MatMul of scalars
         try:
             renamed = canon.xreplace(_renaming(params, rparams, canon, rbody))
         except (TypeError, ValueError):
@@ -165,6 +167,9 @@ def match_registry(
         if len(rparams) != len(params):
             note = f"differs from registry: {rname} takes {len(rparams)} argument(s)"
             return rname, note, None, False
+        if not _kinds_fit(params, rparams):
+            reason = "its arguments are matrices where these are scalars (or the reverse)"
+            return None, f"registry {rname} has this name; not compared: {reason}", None, False
         renamed = body.xreplace(_renaming(params, rparams, body, rbody))
         verdict, detail = compare_bounded(renamed, rbody, ctx)
         if verdict is True:
@@ -323,6 +328,16 @@ def _parallel_renaming(nodes: list, rnodes: list) -> dict | None:
     if len(set(mapping.values())) != len(mapping):
         return None
     return mapping
+
+
+def _kinds_fit(params: tuple, rparams: tuple) -> bool:
+    """Is each parameter a matrix (a vector) exactly where the registry entry's is?"""
+    from sympy.matrices.expressions import MatrixExpr
+
+    return all(
+        isinstance(mine, MatrixExpr) == isinstance(theirs, MatrixExpr)
+        for mine, theirs in zip(params, rparams, strict=True)
+    )
 
 
 def _renaming(params: tuple, rparams: tuple, body=None, rbody=None) -> dict:
