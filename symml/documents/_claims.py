@@ -15,6 +15,7 @@ from contextvars import ContextVar
 
 from symml.documents._compare import SEED, numeric_value, sample_point
 from symml.documents._context import Context, compare_bounded, match_registry
+from symml.documents._functions import greek_function
 from symml.documents._model import Found, Status
 from symml.documents._plain import INTERVAL
 
@@ -33,7 +34,11 @@ def parse(latex: str, offset: int = 0):
     symbols, functions = _hints(latex)
     symbols = {**symbols, **(DECLARED.get() or {})}  # the user's word beats the notation's hint
     try:
-        return parse_latex(latex, symbols=symbols or None, functions=functions or None)
+        parsed = parse_latex(latex, symbols=symbols or None, functions=functions or None)
+        greek = greek_function(latex, parsed)  # \kappa(x) = e^{-x^2}: a function, not kappa x
+        if greek is None:
+            return parsed
+        return parse_latex(latex, symbols=symbols or None, functions=[*functions, greek])
     except ParseError as e:
         where = f" (column {offset + e.column + 1} of the LaTeX)" if e.column is not None else ""
         raise Unparsed(f"does not parse: {e.reason}{where}") from e
