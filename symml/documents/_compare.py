@@ -143,13 +143,16 @@ def _sample_equal(
     constraints = domain(a) + domain(b)
 
     def draw() -> dict:
-        point = {u: float(rng.uniform(0.1, 0.9)) for u in unknowns}
+        point = {u: sp.Float(float(rng.uniform(0.1, 0.9))) for u in unknowns}
         for name in simplex:  # a declared distribution: its entries on the simplex
             entries = [u for u in unknowns if isinstance(u, sp.Indexed) and str(u.base) == name]
-            total = sum(point[u] for u in entries)
-            for u in entries:
-                point[u] /= total
-        return {u: sp.Float(v) for u, v in point.items()}
+            exact = {u: sp.Rational(point[u]) for u in entries}
+            total = sum(exact.values())
+            for u in entries:  # summing to 1 exactly (the 50-digit check of exact_gap)
+                point[u] = exact[u] / total
+        return point
+
+    drawn = []
 
     def sample(_difference, rng) -> dict:
         # a point where a log, sqrt or arcsin of the formula is not real is drawn again,
@@ -158,7 +161,8 @@ def _sample_equal(
         for _ in range(REDRAWS):
             point = draw()
             if in_domain(constraints, point):
-                return point
+                break
+        drawn.append(point)
         return point
 
     def value(expr, point) -> complex:
@@ -184,7 +188,40 @@ def _sample_equal(
         return False, f"at {shown} (seed {seed}): {got:.6g} != {expected:.6g}", proof.points
     if proof.ok is None:
         return None, "could not be evaluated at sampled points", proof.points
+    gap = exact_gap(a, b, drawn)
+    if gap is not None:  # m/(sqrt(v) + 10^-8) = m/sqrt(v): equal to 8 digits, not exactly
+        at = {**{str(k): v for k, v in fixed.items()}, **{str(k): v for k, v in gap[0].items()}}
+        shown = ", ".join(f"{k} = {float(v):.4g}" for k, v in at.items())
+        why = f"the sides differ by a small amount: at {shown}, by {gap[1]:.3g} (at 50 digits)"
+        return None, why, proof.points
     return True, "sampled", proof.points
+
+
+def exact_gap(a: Any, b: Any, points: list, tries: int = 4) -> tuple[dict, float] | None:
+    """The first of ``points`` where ``a`` and ``b`` differ at 50 digits: (point, difference).
+
+    Decimals are read as written (``0.1`` is 1/10, not its float): ``0.99999999 x`` is not
+    ``x``, and ``0.5 x`` is ``x/2``. Differences below 1e-20 of the values are noise.
+    """
+    import sympy as sp
+
+    exact = {f: sp.Rational(str(f)) for f in a.atoms(sp.Float) | b.atoms(sp.Float)}
+    a, b = a.xreplace(exact), b.xreplace(exact)
+    for point in points[:tries]:
+        at = {
+            k: v if isinstance(v, sp.Rational) else sp.Rational(float(v)) for k, v in point.items()
+        }
+        try:
+            gap = sp.N((a - b).xreplace(at), 50)
+            size = sp.N(abs(b.xreplace(at)), 50) + sp.N(abs(a.xreplace(at)), 50)
+            if not (gap.is_number and size.is_number):
+                continue
+            gap, size = abs(complex(gap)), abs(complex(size))
+        except (TypeError, ValueError, AttributeError, ZeroDivisionError, OverflowError):
+            continue
+        if gap == gap and size == size and gap > 1e-20 * size + 1e-40:
+            return point, gap
+    return None
 
 
 def domain(expr: Any) -> list:

@@ -282,6 +282,9 @@ def _equiv_numeric(
                     "method": "numeric",
                     "counterexample": {"point": p, "a": float(va[k]), "b": float(vb[k])},
                 }
+        gap = None if bad.any() else _gap(ea, eb, samples, np.flatnonzero(both)[:4], names)
+        if gap is not None:  # 0.99999999 x and x agree to 8 digits, not exactly
+            return {"equivalent": False, "method": "numeric (50 digits)", "counterexample": gap}
         if not bad.any():
             return {
                 "equivalent": True,
@@ -290,3 +293,18 @@ def _equiv_numeric(
                 "points": int(both.sum()),
             }
     return {"equivalent": None, "method": "undecided", "counterexample": None}
+
+
+def _gap(ea: sp.Basic, eb: sp.Basic, samples: Any, ks: Any, names: list) -> dict | None:
+    """A point where ``ea`` and ``eb`` differ at 50 digits though they agree in floats."""
+    points = [{n: samples.point(int(k))[n] for n in names} for k in ks]
+    try:
+        gaps, refs = mp_reference_many(ea - eb, points), mp_reference_many(eb, points)
+    except SymmlError:
+        return None
+    for p, gap, ref in zip(points, gaps, refs, strict=True):
+        if np.ndim(gap) or np.ndim(ref):
+            return None  # matrices: the float comparison stands
+        if gap == gap and ref == ref and abs(gap) > 1e-20 * abs(ref) + 1e-30:
+            return {"point": p, "a": float(ref + gap), "b": float(ref), "difference": float(gap)}
+    return None
