@@ -165,3 +165,30 @@ def test_an_equation_for_a_free_factor_is_not_refuted() -> None:
     # a free symbol inside the left side (not a factor): the claim is for all b, refuted
     status, _ = _one(r"\mathrm{Var}(aX + b) = a \mathrm{Var}(X)")
     assert status is Status.REFUTED
+
+
+# --- 5. d/dx_k of a sum over x_i differentiates the entry x[k] ------------------------------
+
+_WRITTEN_OUT = "derivative holds (symbolically, once the sums are written out (lengths 3 and 4))"
+
+
+@pytest.mark.parametrize(
+    "latex",
+    [
+        r"\frac{\partial}{\partial x_k}\sum_{i=1}^n x_i^2 = 2x_k",
+        r"\frac{\partial}{\partial x_k}\sum_{i=1}^n a_i x_i = a_k",
+        r"\frac{\partial}{\partial z_k}\log\sum_{j=1}^K e^{z_j} = "
+        r"\frac{e^{z_k}}{\sum_{j=1}^K e^{z_j}}",
+    ],
+)
+def test_a_derivative_by_an_entry_of_a_summed_vector_is_checked(latex: str) -> None:
+    assert _one(latex) == (Status.VERIFIED, _WRITTEN_OUT)
+
+
+def test_a_wrong_derivative_by_an_entry_is_refuted_and_an_absent_variable_unchecked() -> None:
+    status, message = _one(r"\frac{\partial}{\partial x_k}\sum_{i=1}^n x_i^2 = x_k")
+    assert status is Status.REFUTED and message.startswith("derivative: step 1"), message
+    assert _one(r"\frac{\partial}{\partial y}\sum_{i=1}^n x_i^2 = 0") == (
+        Status.UNCHECKED,
+        "derivative not checked: Sum(x[i]**2, (i, 1, n)) (as defined above) does not depend on y",
+    )

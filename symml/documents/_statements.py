@@ -43,6 +43,7 @@ from symml.documents._context import (
     match_registry,
 )
 from symml.documents._density import normal_density
+from symml.documents._indexed import entries as _entries
 from symml.documents._model import Found, Statement, Status
 from symml.documents._random import OPERATORS, compare_random, has_random
 from symml.documents._rounding import rounded_value as _rounded
@@ -331,7 +332,7 @@ def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[St
 def _derivative_claim(sides, ctx: Context) -> tuple[Status, str, str | None]:
     import sympy as sp
 
-    expanded = [expand(side, ctx, symbols=True) for side in sides]
+    expanded = _entries([expand(side, ctx, symbols=True) for side in sides])
     for side in expanded:
         if not isinstance(side, sp.Basic):
             continue
