@@ -84,7 +84,7 @@ READINGS = [
     (r"w_{d/2}", idx("w", sym("d") / 2)),
     (r"tanh'(x)", 1 - sp.tanh(x) ** 2),
     (r"tanh^{'}(x)", 1 - sp.tanh(x) ** 2),
-    (r"p(x^{(i)})", F("p")(idx("x", i))),
+    (r"p(x^{(i)})", F("p")(sym("x^{(i)}"))),  # the label is part of the name (test_parser_calls)
 ]
 
 

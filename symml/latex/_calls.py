@@ -59,6 +59,8 @@ class CallMixin:
                 base = self.symbol(f"{base.name}_prime")
             elif self.at("_") and not isinstance(base, sp.Symbol):
                 base = self._component(base)
+            elif self.at("_") and self.peek(-1).value == "}":
+                base = self._group_index(base)
             else:
                 return base
         self.fail(f"more than {MAX_POSTFIX} powers, factorials or primes in a row")
@@ -180,6 +182,15 @@ class CallMixin:
                 self.fail("a matrix element needs two indices", tok)
             return base[value[0], value[1]]
         return sp.Function("Component")(self.scalar(base), *value)
+
+    def _group_index(self, base):
+        """``{w^{(1)}}_{i,j}`` (how SymPy prints an indexed labelled name): the name at the
+        indices; any other subscript on a braced name is refused."""
+        tok = self.next()  # _
+        kind, value = self.parse_subscript()
+        if kind != "index" or base.name in self.bound:
+            self.fail("a subscript on a braced name must be an index (i, j or a bound one)", tok)
+        return self.name_value(base.name, value, False)
 
     def _transpose(self, base, tok):
         if isinstance(base, (MatrixExpr, sp.MatrixBase)):

@@ -188,6 +188,7 @@ class NameMixin:
         """Subscripts, superscripts, primes and calls after a name (``primes`` already read)."""
         sub_name, indices = "", ()
         star = ""
+        label = None  # w^{(1)}, x^{(i)}: a label (layer, sample, step), part of the name
         slice_ = None
         for _ in range(4):
             if self.at("_"):
@@ -202,8 +203,10 @@ class NameMixin:
             elif self.at("^") and self._name_superscript():
                 self.next()
                 kind, value = self._name_superscript_value()
-                if kind == "index":
-                    indices = value
+                if kind == "label":
+                    if label is not None:
+                        self.fail(f"two labels ^{{({label.value})}} on one name")
+                    label = value
                 else:
                     star += "_" + value
             elif self.at("'"):
@@ -216,6 +219,8 @@ class NameMixin:
             else:
                 break
         full = name + sub_name + star
+        if label is not None:
+            return self._labelled(name, full, label, indices, slice_, primes, vector, tok)
         if self.at_bracket_call(full, multi) and not primes:  # Var[X], D_{KL}[p || q]
             return self.apply_function(full, self.parse_bracket_args())
         is_call = self.at("(") or (self.at(r"\left") and self.at("(", 1))
@@ -235,6 +240,35 @@ class NameMixin:
         if slice_ is not None:
             return sp.Function("Slice")(sp.Symbol(full), *slice_)
         return self.name_value(full, indices, vector)
+
+    def _labelled(self, base, full, label, indices, slice_, primes, vector, tok):
+        """``w^{(1)}_{ij}``, ``x^{(i)}``, ``W^{(l)}``: the label is part of the name, so that
+        ``w^{(1)}`` and ``w^{(2)}`` are two objects and ``x^{(i)}`` is neither ``x`` nor ``x_i``.
+        A label that a sum binds (``\\sum_i x^{(i)}``) stays an index, on a base of its own
+        (``x^{(\\cdot)}``), so that the sum still runs over it."""
+        text = f"{full}^{{({label.value})}}"
+        if primes or slice_ is not None:
+            self.fail(f"a prime or a slice on the labelled name {text}", label)
+        if self.at("(") or (self.at(r"\left") and self.at("(", 1)):
+            if base in INDEXED_FUNCTIONS and self._labelled_call(base) and not indices:
+                self.fail(
+                    f"{text}(...) is ambiguous (a derivative of order {label.value} or a "
+                    f"function labelled {label.value}); write {full}'(x), {full}''(x) or "
+                    f"\\frac{{d^n}}{{dx^n}} {full}(x) for a derivative, {full}_{label.value}(x) "
+                    "for a labelled function",
+                    label,
+                )
+        if label.kind == "letter" and label.value in self.bound:
+            return sp.Indexed(
+                sp.IndexedBase(f"{full}^{{(\\cdot)}}"), self.bound[label.value], *indices
+            )
+        if label.kind not in ("letter", "num") or "." in label.value:
+            self.fail(f"a label ^{{({label.value})}} that is not a number or a letter", label)
+        return self.name_value(text, indices, vector or full in self.vectors)
+
+    def _labelled_call(self, base) -> bool:
+        """Would ``base`` before this ``(`` be applied (the rule of a subscripted name)?"""
+        return not self.peek().space_before and not self._group_mentions(base)
 
     def _is_function_name(self, base, full, indices, multi, tok):
         if indices:
@@ -454,7 +488,7 @@ class NameMixin:
             t = self.next()
             self.expect(")")
             self.expect("}")
-            return "index", (self._index_symbol(t.value),)
+            return "label", t
         self.expect("[")
         words = []
         while not self.at("]"):
