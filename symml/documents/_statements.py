@@ -45,6 +45,7 @@ from symml.documents._context import (
 from symml.documents._density import normal_density
 from symml.documents._indexed import entries as _entries
 from symml.documents._model import Found, Statement, Status
+from symml.documents._names import defined_names
 from symml.documents._random import OPERATORS, compare_random, has_random
 from symml.documents._rounding import rounded_value as _rounded
 from symml.documents._rounding import value as _value
@@ -397,7 +398,17 @@ def _compare(a, b, ctx: Context) -> tuple[bool | None, str]:
         from symml.workers import run_bounded
 
         return run_bounded(compare_random, a, b, timeout=ctx.timeout)
-    return compare_bounded(a, b, ctx)
+    verdict, detail = compare_bounded(a, b, ctx)
+    names = defined_names(a, b, ctx) if verdict is False else {}
+    if names:  # mu = (1/d) sum x_i above: the variance identity in mu is about that mu
+        try:
+            a, b = a.xreplace(names), b.xreplace(names)
+        except (TypeError, ValueError):
+            return verdict, detail
+        again, how = compare_bounded(a, b, ctx)
+        listed = ", ".join(sorted(map(str, names)))
+        return again, f"{how}, with {listed} as defined above" if again is not None else how
+    return verdict, detail
 
 
 _EXPLICIT_BOUND = re.compile(r"\\(sum|prod)\s*(_\{[^{}]*\}|_\\?\w+)?\s*\^")
