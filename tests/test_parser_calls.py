@@ -13,6 +13,7 @@ import sympy as sp
 
 from symml.documents import Status, check_text
 from symml.errors import ParseError
+from symml.functions import sigmoid
 from symml.latex import parse_latex
 
 i, j, k = (sp.Symbol(n, integer=True) for n in "ijk")
@@ -73,3 +74,38 @@ def test_labelled_call_is_refused(text):
 def test_two_layers_weights_are_not_verified_equal():
     [check] = check_text("$$w^{(1)}_{ij} - w^{(2)}_{ij} = 0$$", source="doc.md")
     assert check.status is Status.UNCHECKED
+
+
+# ---------------------------------------------------------------- 2. p(1-p) is a product
+N, K = sym("N"), sym("K")
+sigma, q, h = sym("sigma"), sym("q"), sym("h")
+PRODUCTS = [
+    (r"p(1-p)", p * (1 - p)),
+    (r"q(1-q)", q * (1 - q)),
+    (r"h(1-h)", h * (1 - h)),
+    (r"k(k+1)/2", sym("k") * (sym("k") + 1) / 2),
+    (r"N(N+1)", N * (N + 1)),
+    (r"\sigma(1-\sigma)", sigma * (1 - sigma)),
+]
+CALLS = [
+    (r"p(x)", F("p")(x)),
+    (r"f(x-1)", F("f")(x - 1)),
+    (r"f(f(x))", F("f")(F("f")(x))),  # applied inside: a composition
+    (r"\sigma(x)", sigmoid(x)),
+    (r"\sigma(-x)", sigmoid(-x)),
+    (r"p(1-p_i)", F("p")(1 - idx("p", i))),  # p_i is another object
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PRODUCTS + CALLS)
+def test_call_or_product(text, expected):
+    assert parse_latex(text) == expected
+
+
+def test_declared_function_is_still_applied():
+    assert parse_latex(r"p(1-p)", functions=["p"]) == F("p")(1 - p)
+
+
+def test_bernoulli_variance_identity_verifies():
+    [check] = check_text(r"$$\sigma(1-\sigma) = \sigma - \sigma^2$$", source="doc.md")
+    assert check.status is Status.VERIFIED

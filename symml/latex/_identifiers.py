@@ -279,6 +279,8 @@ class NameMixin:
             return False
         if multi:
             return True
+        if self._group_uses_as_value(base):
+            return False  # p(1-p), N(N+1), \sigma(1-\sigma): a product, not p applied to 1-p
         if self._group_is_transposed():
             return False  # \delta^{[l]}(a^{[l-1]})^T is a product with a transposed vector
         nxt = self.peek()
@@ -321,6 +323,27 @@ class NameMixin:
             or (t.kind == "cmd" and t.value.lstrip("\\") == base)
             for _, t in toks
         )
+
+    def _group_uses_as_value(self, base) -> bool:
+        """Does the group that starts here use ``base`` as a value (not applied, not
+        indexed, not primed)? ``p(1-p)``, ``k(k+1)``: then ``base`` is no function there;
+        ``f(f(x))`` applies it, and ``p(1-p_i)`` names another object."""
+        toks = [t for _, t in self._group_extent()]
+        for n, t in enumerate(toks):
+            if not (
+                (t.kind == "letter" and t.value == base)
+                or (t.kind == "cmd" and t.value.lstrip("\\") == base)
+            ):
+                continue
+            after = toks[n + 1] if n + 1 < len(toks) else None
+            if after is None or after.kind == "letter" and not after.space_before:
+                # the end of the group, or part of a longer word (pp, pq)
+                if after is None:
+                    return True
+                continue
+            if after.value not in ("(", r"\left", "_", "'"):
+                return True
+        return False
 
     def _tuple_follows(self) -> bool:
         """Does the parenthesised group that starts here hold a top-level comma?"""
