@@ -109,3 +109,31 @@ def test_declared_function_is_still_applied():
 def test_bernoulli_variance_identity_verifies():
     [check] = check_text(r"$$\sigma(1-\sigma) = \sigma - \sigma^2$$", source="doc.md")
     assert check.status is Status.VERIFIED
+
+
+# ---------------------------------------------------------------- 3. \pi( with arithmetic
+s_, rho = sym("s"), sym("rho")
+PI = [
+    (r"2\pi(1-a)", 2 * sp.pi * (1 - a)),
+    (r"\sqrt{2\pi(1-\rho^2)}", sp.sqrt(2 * sp.pi * (1 - rho**2))),
+    (r"\pi(1-\pi)", sp.pi * (1 - sp.pi)),
+    (r"\pi \left(1 - a\right)", sp.pi * (1 - a)),
+    (r"\pi(2s)", 2 * sp.pi * s_),
+    # policies keep their reading
+    (r"\pi(a\mid s)", F("pi")(F("Given")(a, s_))),
+    (r"\pi(a \mid s+1)", F("pi")(F("Given")(a, s_ + 1))),
+    (r"\pi(s)", F("pi")(s_)),
+    (r"\pi(-x)", F("pi")(-x)),
+    (r"\pi_\theta(a|s)", F("pi_theta")(F("Given")(a, s_))),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), PI)
+def test_pi_constant_or_policy(text, expected):
+    assert parse_latex(text) == expected
+
+
+def test_gaussian_normaliser_with_correlation_verifies():
+    claim = r"$$\sqrt{2\pi(1-\rho^2)} = \sqrt{2\pi}\sqrt{1-\rho^2}$$"
+    [check] = check_text(claim, source="doc.md")
+    assert check.status is Status.VERIFIED  # was "pi not defined": a function pi applied

@@ -67,9 +67,12 @@ class NameMixin:
         return self.parse_name_atom(t.value, t)
 
     def parse_name_atom(self, name: str, tok):
+        after_number = self.peek(-1).kind == "num" and self.pos > 0
         self.next()
-        if name == "pi" and not self.at("(") and not self.at("_"):
-            return sp.pi
+        if name == "pi" and not self.at("_"):
+            opens = self.at("(") or (self.at(r"\left") and self.at("(", 1))
+            if not opens or after_number or self._arithmetic_group():
+                return sp.pi  # 2\pi(1-a), \pi(1 - \rho^2): the constant times the group
         digits = self.peek()
         if (
             tok is not None
@@ -323,6 +326,27 @@ class NameMixin:
             or (t.kind == "cmd" and t.value.lstrip("\\") == base)
             for _, t in toks
         )
+
+    def _arithmetic_group(self) -> bool:
+        """Does the group that starts here hold a sum or difference at its top level, or
+        start with a number (``(1-a)``, ``(2s)``)? Then it is no argument list of a policy
+        ``\\pi(a \\mid s)`` but a factor."""
+        toks = self._group_extent()
+        if toks and toks[0][1].kind == "num":
+            return True
+        nest, arithmetic = 0, False
+        for n, (depth, t) in enumerate(toks):
+            if t.kind == "op" and t.value in ("{", "["):
+                nest += 1
+            elif t.kind == "op" and t.value in ("}", "]"):
+                nest -= 1
+            elif depth > 1 or nest:
+                continue
+            elif t.value in ("|", r"\mid", ",", ";"):
+                return False  # \pi(a \mid s + 1), \pi(s, a + 1): the arguments of a policy
+            elif n > 0 and t.kind == "op" and t.value in ("+", "-"):
+                arithmetic = True
+        return arithmetic
 
     def _group_uses_as_value(self, base) -> bool:
         """Does the group that starts here use ``base`` as a value (not applied, not
