@@ -13,7 +13,7 @@ import sympy as sp
 
 from symml.documents import Status, check_text
 from symml.errors import ParseError
-from symml.functions import sigmoid
+from symml.functions import relu, sigmoid
 from symml.latex import parse_latex
 
 i, j, k = (sp.Symbol(n, integer=True) for n in "ijk")
@@ -137,3 +137,57 @@ def test_gaussian_normaliser_with_correlation_verifies():
     claim = r"$$\sqrt{2\pi(1-\rho^2)} = \sqrt{2\pi}\sqrt{1-\rho^2}$$"
     [check] = check_text(claim, source="doc.md")
     assert check.status is Status.VERIFIED  # was "pi not defined": a function pi applied
+
+
+# ---------------------------------------------------------------- 4. f^{-1}(x) is refused
+@pytest.mark.parametrize("text", [r"f^{-1}(x)", r"\sigma^{-1}(p)", r"F^{-1}(u)", r"g^{-1}(y)"])
+def test_unknown_inverse_function_is_refused(text):
+    with pytest.raises(ParseError, match="inverse function"):
+        parse_latex(text)
+
+
+def test_inverse_neighbours_keep_their_reading():
+    k_ = sym("k")
+    assert parse_latex(r"k^{-1}(k+1)") == (k_ + 1) / k_  # a count: a power times a group
+    assert parse_latex(r"a^{-1}(x+1)") == (x + 1) / a
+    assert parse_latex(r"\sin^{-1}(x)") == sp.asin(x)
+
+
+def test_inverse_sigmoid_claim_is_unparsed():
+    claim = r"$$\sigma^{-1}(p) = \log\frac{p}{1-p}$$"
+    [check] = check_text(claim, source="doc.md")
+    assert check.status is Status.UNPARSED
+    assert "inverse function" in check.message
+
+
+# ---------------------------------------------------------------- 5. \sigma^2(x)
+POWERS = [
+    (r"\sigma^2(x)", sigmoid(x) ** 2),
+    (r"\sigma^{2}\left(x\right)", sigmoid(x) ** 2),  # how SymPy prints sigma(x)**2
+    (r"\phi^2(x)", F("phi")(x) ** 2),
+    (r"\operatorname{ReLU}^2(x)", relu(x) ** 2),
+    # not a function there: a power times a group
+    (r"a^2(x+1)", a**2 * (x + 1)),
+    (r"p^2(1-p)", p**2 * (1 - p)),
+    (r"\sigma^2(1-\sigma)", sigma**2 * (1 - sigma)),
+    (r"\sigma^2", sigma**2),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), POWERS)
+def test_power_of_a_call(text, expected):
+    assert parse_latex(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [(r"g^2(x)", "composition"), (r"\sigma^2(1-\rho^2)", "variance times a group")],
+)
+def test_ambiguous_power_before_a_call_is_refused(text, match):
+    with pytest.raises(ParseError, match=match):
+        parse_latex(text)
+
+
+def test_derivative_printed_by_symml_reads_back():
+    value = 2 * sigmoid(x) ** 2 * (1 - sigmoid(x))
+    assert parse_latex(sp.latex(value)) == value

@@ -18,6 +18,7 @@ from symml.latex._names import (
     GREEK,
     GREEK_ALIASES,
     INDEX_LETTERS,
+    INDEXED_FUNCTIONS,
     MULTI_LETTER_NAMES,
     TEXT_WORDS,
     VECTOR_ACCENTS,
@@ -25,9 +26,6 @@ from symml.latex._names import (
 from symml.latex._notation import bare_function, expression_subscript
 
 _LONGEST_NAME = max(len(n) for n in MULTI_LETTER_NAMES)
-# Letters of FUNCTION_LIKE that, indexed, are still functions (p_{ij}(x), f_k(x), L_i(W)); the
-# other capitals (W_i, N_k, C_i, I_n, ...) indexed are more often a matrix or a count.
-INDEXED_FUNCTIONS = FUNCTION_LIKE - frozenset("I N W C M K S T U Z V R".split())
 # characters of an expression inside \mathit{...}/\text{...}: not part of a name
 _EXPRESSION_CHARS = re.compile(r"[+*/=<>^()\[\]|\\]|\s-\s")
 
@@ -224,6 +222,10 @@ class NameMixin:
         full = name + sub_name + star
         if label is not None:
             return self._labelled(name, full, label, indices, slice_, primes, vector, tok)
+        if not (primes or indices) and self.at("^"):
+            powered = self._powered_call(name, full, multi)
+            if powered is not None:
+                return powered
         if self.at_bracket_call(full, multi) and not primes:  # Var[X], D_{KL}[p || q]
             return self.apply_function(full, self.parse_bracket_args())
         is_call = self.at("(") or (self.at(r"\left") and self.at("(", 1))
@@ -243,35 +245,6 @@ class NameMixin:
         if slice_ is not None:
             return sp.Function("Slice")(sp.Symbol(full), *slice_)
         return self.name_value(full, indices, vector)
-
-    def _labelled(self, base, full, label, indices, slice_, primes, vector, tok):
-        """``w^{(1)}_{ij}``, ``x^{(i)}``, ``W^{(l)}``: the label is part of the name, so that
-        ``w^{(1)}`` and ``w^{(2)}`` are two objects and ``x^{(i)}`` is neither ``x`` nor ``x_i``.
-        A label that a sum binds (``\\sum_i x^{(i)}``) stays an index, on a base of its own
-        (``x^{(\\cdot)}``), so that the sum still runs over it."""
-        text = f"{full}^{{({label.value})}}"
-        if primes or slice_ is not None:
-            self.fail(f"a prime or a slice on the labelled name {text}", label)
-        if self.at("(") or (self.at(r"\left") and self.at("(", 1)):
-            if base in INDEXED_FUNCTIONS and self._labelled_call(base) and not indices:
-                self.fail(
-                    f"{text}(...) is ambiguous (a derivative of order {label.value} or a "
-                    f"function labelled {label.value}); write {full}'(x), {full}''(x) or "
-                    f"\\frac{{d^n}}{{dx^n}} {full}(x) for a derivative, {full}_{label.value}(x) "
-                    "for a labelled function",
-                    label,
-                )
-        if label.kind == "letter" and label.value in self.bound:
-            return sp.Indexed(
-                sp.IndexedBase(f"{full}^{{(\\cdot)}}"), self.bound[label.value], *indices
-            )
-        if label.kind not in ("letter", "num") or "." in label.value:
-            self.fail(f"a label ^{{({label.value})}} that is not a number or a letter", label)
-        return self.name_value(text, indices, vector or full in self.vectors)
-
-    def _labelled_call(self, base) -> bool:
-        """Would ``base`` before this ``(`` be applied (the rule of a subscripted name)?"""
-        return not self.peek().space_before and not self._group_mentions(base)
 
     def _is_function_name(self, base, full, indices, multi, tok):
         if indices:
@@ -326,27 +299,6 @@ class NameMixin:
             or (t.kind == "cmd" and t.value.lstrip("\\") == base)
             for _, t in toks
         )
-
-    def _arithmetic_group(self) -> bool:
-        """Does the group that starts here hold a sum or difference at its top level, or
-        start with a number (``(1-a)``, ``(2s)``)? Then it is no argument list of a policy
-        ``\\pi(a \\mid s)`` but a factor."""
-        toks = self._group_extent()
-        if toks and toks[0][1].kind == "num":
-            return True
-        nest, arithmetic = 0, False
-        for n, (depth, t) in enumerate(toks):
-            if t.kind == "op" and t.value in ("{", "["):
-                nest += 1
-            elif t.kind == "op" and t.value in ("}", "]"):
-                nest -= 1
-            elif depth > 1 or nest:
-                continue
-            elif t.value in ("|", r"\mid", ",", ";"):
-                return False  # \pi(a \mid s + 1), \pi(s, a + 1): the arguments of a policy
-            elif n > 0 and t.kind == "op" and t.value in ("+", "-"):
-                arithmetic = True
-        return arithmetic
 
     def _group_uses_as_value(self, base) -> bool:
         """Does the group that starts here use ``base`` as a value (not applied, not

@@ -52,6 +52,15 @@ FUNCTION_LIKE = frozenset(
     sigma phi psi ell Phi Psi pi Pi Gamma""".split()
 )
 
+# Letters of FUNCTION_LIKE that, indexed, are still functions (p_{ij}(x), f_k(x), L_i(W)); the
+# other capitals (W_i, N_k, C_i, I_n, ...) indexed are more often a matrix or a count.
+INDEXED_FUNCTIONS = FUNCTION_LIKE - frozenset("I N W C M K S T U Z V R".split())
+# Greek names that are functions before "(" in ML notes: \sigma^2(x) is sigma(x)^2, as \sin^2(x)
+POWERED_FUNCTIONS = frozenset("sigma phi psi Phi Psi Gamma".split())
+# Letters that name a function in notes: f^2(x), g^{-1}(y), F^{-1}(u) (the quantile) are refused
+# rather than read as f**2*x or u/F; other letters (a^2(x+1), H^{-1}(g), W^{-1}(x - b)) are a
+# power times a group.
+FUNCTION_LETTERS = frozenset("f g h p q F G".split())
 # Multi-letter names written without \text, read as one name: KL(P||Q), Var(X), FL(p_t).
 MULTI_LETTER_NAMES = frozenset(
     """KL JS FL MMD MSE MAE BCE CE ReLU LeakyReLU Var Cov ELBO SVD PCA Attention softmax

@@ -8,15 +8,23 @@ indicator of the condition (``Piecewise((1, cond), (0, True))``); ``\\partial{L_
 name. Function words without a backslash (``log(1)``, ``max(0, x)``, ``tanh'(z)``) are the
 functions before ``(`` and refused elsewhere (never ``l*o*g``); a subscript holding an expression
 or a relation (``\\sigma_{aX+b}``, ``p_{x \\sim q}``) is refused rather than glued into a name.
-A mixin of the parser (``symml.latex._grammar``).
+A label superscript (``w^{(1)}``, ``x^{(i)}``) is part of the name; a function name with a power
+before its call (``\\sigma^2(x)``) is the power of the call, and an inverse function symml does
+not know (``f^{-1}(x)``) is refused. A mixin of the parser (``symml.latex._grammar``).
 """
 
 from __future__ import annotations
 
 import sympy as sp
 
-from symml.latex._base import Vec
-from symml.latex._names import RELATIONS
+from symml.latex._base import Vec, ml_function
+from symml.latex._names import (
+    FUNCTION_LETTERS,
+    GREEK,
+    INDEXED_FUNCTIONS,
+    POWERED_FUNCTIONS,
+    RELATIONS,
+)
 
 # Names that take their argument in brackets as well as in parentheses: Var[X], KL[p || q].
 BRACKET_OPERATORS = frozenset({"Var", "Cov", "Corr", "Cor", "KL", "D_KL", "JS", "D_JS", "H"})
@@ -70,6 +78,124 @@ QUANTIFIERS = {r"\forall": "for all", r"\exists": "there exists", r"\nexists": "
 
 
 class NotationMixin:
+    # ------------------------------------------------------------------ labels, powered calls
+    def _labelled(self, base, full, label, indices, slice_, primes, vector, tok):
+        """``w^{(1)}_{ij}``, ``x^{(i)}``, ``W^{(l)}``: the label is part of the name, so that
+        ``w^{(1)}`` and ``w^{(2)}`` are two objects and ``x^{(i)}`` is neither ``x`` nor ``x_i``.
+        A label that a sum binds (``\\sum_i x^{(i)}``) stays an index, on a base of its own
+        (``x^{(\\cdot)}``), so that the sum still runs over it."""
+        text = f"{full}^{{({label.value})}}"
+        if primes or slice_ is not None:
+            self.fail(f"a prime or a slice on the labelled name {text}", label)
+        if self.at("(") or (self.at(r"\left") and self.at("(", 1)):
+            if base in INDEXED_FUNCTIONS and self._labelled_call(base) and not indices:
+                self.fail(
+                    f"{text}(...) is ambiguous (a derivative of order {label.value} or a "
+                    f"function labelled {label.value}); write {full}'(x), {full}''(x) or "
+                    f"\\frac{{d^n}}{{dx^n}} {full}(x) for a derivative, {full}_{label.value}(x) "
+                    "for a labelled function",
+                    label,
+                )
+        if label.kind == "letter" and label.value in self.bound:
+            return sp.Indexed(
+                sp.IndexedBase(f"{full}^{{(\\cdot)}}"), self.bound[label.value], *indices
+            )
+        if label.kind not in ("letter", "num") or "." in label.value:
+            self.fail(f"a label ^{{({label.value})}} that is not a number or a letter", label)
+        return self.name_value(text, indices, vector or full in self.vectors)
+
+    def _labelled_call(self, base) -> bool:
+        """Would ``base`` before this ``(`` be applied (the rule of a subscripted name)?"""
+        return not self.peek().space_before and not self._group_mentions(base)
+
+    def _powered_call(self, base, full, multi):
+        """``\\sigma^2(x)``, ``\\operatorname{ReLU}^2(x)``: a function name with a power before
+        its call is the power of the call (as ``\\sin^2 x``); ``f^{-1}(x)`` (an inverse
+        function symml does not know) and ``f^2(x)`` (a power or a composition) are refused.
+        None when the name is no function there (``a^2(x+1)``, ``p^2(1-p)``): a power."""
+        k = self._superscript_end()
+        if not (self.at("(", k) or (self.at(r"\left", k) and self.at("(", k + 1))):
+            return None
+        if full in self.vectors or full in self.matrices:
+            return None
+        marks = ("T", r"\top", r"\intercal")
+        if (k == 2 and self.peek(1).value in marks) or (k == 4 and self.peek(2).value in marks):
+            return None  # h^T(x - y): a transposed vector times a group
+        own = full in self.functions or self._declared_as(full, "function")
+        known = own or multi or base in POWERED_FUNCTIONS or ml_function(full) is not None
+        if not (known or base in FUNCTION_LETTERS):
+            return None
+        start = self.pos
+        self.pos += k
+        try:
+            uses, arithmetic = self._group_uses_as_value(base), self._arithmetic_group()
+        finally:
+            self.pos = start
+        if uses and not own:
+            return None  # p^2(1-p), \sigma^2(1-\sigma): a power times a group
+        sup = self.peek(1)
+        full_tex = "\\" + full if base in GREEK else full
+        inverse = k == 5 and self.at("-", 2) and self.peek(3).value == "1"
+        if inverse:
+            self.fail(
+                f"the inverse function {full_tex}^{{-1}}(x) is not supported; write "
+                f"1/{full_tex}(x) for the reciprocal, or name the inverse function",
+                sup,
+            )
+        if not known:
+            self.fail(
+                f"{full}^k(...) is ambiguous (a power of the call, a composition, or a power "
+                f"times a group): write {full}(x)^2, ({full} \\circ {full})(x) or "
+                f"{full}^2 \\cdot (...)",
+                sup,
+            )
+        if base == "sigma" and arithmetic and not own:
+            self.fail(
+                "\\sigma^k(...) of a sum is ambiguous (a power of the sigmoid, or a variance "
+                "times a group): write \\sigma(x)^2 or \\sigma^2 \\cdot (...)",
+                sup,
+            )
+        self.next()  # ^
+        exponent = self.scalar(self.parse_arg())
+        value = self.apply_function(full, self.parse_call_args())
+        return sp.Pow(self.scalar(value), exponent)
+
+    def _superscript_end(self) -> int:
+        """The offset of the token after the superscript that starts here (at ``^``)."""
+        if not self.at("{", 1):
+            return 2
+        k, depth = 1, 0
+        while self.peek(k).kind != "end":
+            if self.at("{", k):
+                depth += 1
+            elif self.at("}", k):
+                depth -= 1
+                if depth == 0:
+                    return k + 1
+            k += 1
+        return k
+
+    def _arithmetic_group(self) -> bool:
+        """Does the group that starts here hold a sum or difference at its top level, or
+        start with a number (``(1-a)``, ``(2s)``)? Then it is no argument list of a policy
+        ``\\pi(a \\mid s)`` but a factor."""
+        toks = self._group_extent()
+        if toks and toks[0][1].kind == "num":
+            return True
+        nest, arithmetic = 0, False
+        for n, (depth, t) in enumerate(toks):
+            if t.kind == "op" and t.value in ("{", "["):
+                nest += 1
+            elif t.kind == "op" and t.value in ("}", "]"):
+                nest -= 1
+            elif depth > 1 or nest:
+                continue
+            elif t.value in ("|", r"\mid", ",", ";"):
+                return False  # \pi(a \mid s + 1), \pi(s, a + 1): the arguments of a policy
+            elif n > 0 and t.kind == "op" and t.value in ("+", "-"):
+                arithmetic = True
+        return arithmetic
+
     # ------------------------------------------------------------------ indicators
     def at_indicator_condition(self) -> bool:
         """After ``\\mathbb{1}`` / ``\\mathbf{1}``: does a condition follow (``(`` or ``\\{``)?"""
