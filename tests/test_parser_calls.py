@@ -191,3 +191,43 @@ def test_ambiguous_power_before_a_call_is_refused(text, match):
 def test_derivative_printed_by_symml_reads_back():
     value = 2 * sigmoid(x) ** 2 * (1 - sigmoid(x))
     assert parse_latex(sp.latex(value)) == value
+
+
+# ---------------------------------------------------------------- 6. smaller ones
+SMALL = [
+    (r"\operatorname{sech}^2 x", sp.sech(x) ** 2),
+    (r"\mathrm{sech}^2 x", sp.sech(x) ** 2),
+    (r"\operatorname{coth} x", sp.coth(x)),
+    (r"\operatorname{sech}(x)", sp.sech(x)),
+    (r"\log_e x", sp.log(x)),  # Euler's e: the natural logarithm
+    (r"\log_2 x", sp.log(x, 2)),
+    (r"\mathbb{V}[X]", F("Var")(sym("X"))),  # as \operatorname{Var}[X]
+    (r"\mathbb{V}", sym("V")),
+    (r"\|x\|_1", F("Norm")(x, 1)),
+    (r"(e^x)_i", F("Component")(sp.exp(x), i)),
+    (r"e^{x_i}", sp.exp(idx("x", i))),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), SMALL)
+def test_small_readings(text, expected):
+    assert parse_latex(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        (r"|x|_1", r"subscript after \|\.\.\.\|"),
+        (r"e^{x}_i", r"subscript after e\^"),
+        (r"\mathbb{V}_{x \sim p}[X]", r"mathbb\{V\}"),
+    ],
+)
+def test_small_refusals(text, match):
+    with pytest.raises(ParseError, match=match):
+        parse_latex(text)
+
+
+def test_sech_squared_derivative_verifies():
+    claim = r"$$\frac{d}{dx}\tanh x = \operatorname{sech}^2 x$$"
+    [check] = check_text(claim, source="doc.md")
+    assert check.status is Status.VERIFIED  # was refuted: sech read as a symbol

@@ -165,6 +165,17 @@ class CallMixin:
                 "write the index in the subscript",
                 tok,
             )
+        if isinstance(base, sp.Abs) and self.peek(-2).value == "|":
+            self.fail(
+                "a subscript after |...| (|x|_1): write \\|x\\|_1 for a norm, (|x|)_i for a "
+                "component",
+                tok,
+            )
+        if isinstance(base, sp.exp) and self.peek(-2).value != ")":
+            self.fail(
+                "a subscript after e^{...} (e^{x}_i): write (e^{x})_i or e^{x_i}",
+                tok,
+            )
         kind, value = self.parse_subscript()
         if kind != "index":
             if kind == "name" and value.isdigit():  # \|x\|_1 after a norm is handled there
@@ -325,9 +336,11 @@ class CallMixin:
             return sp.Derivative(self.apply_function(name, [first]), (first, primes))
         return sp.Subs(d, u, self.scalar(first))
 
-    def parse_function_command(self):
+    def parse_function_command(self, name=None):
+        """``\\log_2 x``, ``\\sin^2 x``, ``\\tanh(x)``; ``name`` for one written in a font
+        (``\\operatorname{sech}^2 x``)."""
         tok = self.next()
-        name = FUNCTION_COMMANDS[tok.value]
+        name = name or FUNCTION_COMMANDS[tok.value]
         base = None
         power = None
         primes = 0
@@ -335,6 +348,8 @@ class CallMixin:
             if self.at("_") and name in ("log", "lg"):
                 self.next()
                 base = self.scalar(self.parse_arg())
+                if isinstance(base, sp.Symbol) and base.name == "e" and "e" not in self.kinds:
+                    base = sp.E  # \log_e x: Euler's e, so the natural logarithm
             elif self.at("^") and not self.at(r"\prime", 1):
                 self.next()
                 power = self.scalar(self.parse_arg())

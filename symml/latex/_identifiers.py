@@ -14,6 +14,7 @@ import sympy as sp
 from symml.latex._base import AUTO_DIM_PREFIX, Vec, declared
 from symml.latex._names import (
     ACCENTS,
+    FUNCTION_COMMANDS,
     FUNCTION_LIKE,
     GREEK,
     GREEK_ALIASES,
@@ -95,6 +96,13 @@ class NameMixin:
                     self.next()
                     return space(sp.Symbol(inner), self.scalar(self.parse_arg()))
                 return space(sp.Symbol(inner))
+            if inner == "V" and (self.at("[") or (self.at(r"\left") and self.at("[", 1))):
+                return self.apply_function("Var", self.parse_bracket_args())  # the variance
+            if inner == "V" and self._subscript_then_bracket(0):
+                self.fail(
+                    "\\mathbb{V}_{...} (a variance under a distribution) is not supported; "
+                    "write \\operatorname{Var}[X]"
+                )
             if inner == "1":  # \mathbb{1}(x < 0), \mathbb{1}_{y_i = k}: the indicator
                 if self.at("_") or self.at_indicator_condition():
                     return self.parse_indicator()
@@ -166,9 +174,16 @@ class NameMixin:
         return self.next().value.lstrip("\\")
 
     def parse_text_name(self):
-        t = self.next()
+        t = self.peek()
         cmd, _, body = t.value.partition("{")
         word = body[:-1].strip()
+        if (
+            cmd in (r"\operatorname", r"\mathrm", r"\operatorname*")
+            and "\\" + word in FUNCTION_COMMANDS
+            and not (self.at("(", 1) or self.at(r"\left", 1))
+        ):  # \operatorname{sech}^2 x, \mathrm{log}_2 x: the function command, not a name
+            return self.parse_function_command(FUNCTION_COMMANDS["\\" + word])
+        self.next()
         if word in TEXT_WORDS or word.rstrip(" ,") in TEXT_WORDS:
             return sp.Function("Text")(sp.Symbol(word.replace(" ", "_") or "_"))
         if cmd == r"\mathrm" and word == "d" and self.integral_depth:
