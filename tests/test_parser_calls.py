@@ -16,7 +16,7 @@ from symml.errors import ParseError
 from symml.functions import relu, sigmoid
 from symml.latex import parse_latex
 
-i, j, k = (sp.Symbol(n, integer=True) for n in "ijk")
+i, j, k, t = (sp.Symbol(n, integer=True) for n in "ijkt")
 m = sp.Symbol("m", real=True)
 F = sp.Function
 
@@ -43,6 +43,13 @@ LABELS = [
     (r"p(x^{(i)})", F("p")(sym("x^{(i)}"))),
     # a label that a sum binds stays an index, on a base of its own
     (r"\sum_{i=1}^{m} x^{(i)}", sp.Sum(idx(r"x^{(\cdot)}", i), (i, 1, m))),
+    # a label with an offset: step t+1, layer l-1 (was theta**(t+1))
+    (r"\theta^{(t+1)}", sym(r"\theta^{(t+1)}")),  # named by its LaTeX: it prints back
+    (r"\hat{x}^{(i)}", sym(r"x_{hat}^{(i)}")),  # as SymPy prints the name x_hat
+    (r"a^{(l-1)}_j", idx("a^{(l-1)}", j)),
+    (r"\sum_{t=1}^{m} \theta^{(t+1)}", sp.Sum(idx(r"\theta^{(\cdot)}", t + 1), (t, 1, m))),
+    (r"e^{(x+1)}", sp.exp(x + 1)),  # e to a power, not a label
+    (r"x^{(2n)}", x ** (2 * sym("n"))),  # not names joined by + or -: a power, as before
     # how SymPy prints an indexed labelled name reads back
     (r"{w^{(1)}}_{i,j}", idx("w^{(1)}", i, j)),
     (r"{w}_{i,j}", idx("w", i, j)),
@@ -59,7 +66,10 @@ def test_labels_are_distinct_objects():
     assert parse_latex(r"w^{(1)}_{j}") != parse_latex(r"w^{(2)}_{j}")
 
 
-@pytest.mark.parametrize("text", [r"w^{(1)}_{ij}", r"x^{(i)}", r"W^{(l)} x^{(2)}"])
+ROUND_TRIP = [r"w^{(1)}_{ij}", r"x^{(i)}", r"W^{(l)} x^{(2)}", r"\theta^{(t+1)}", r"a^{(l-1)}_j"]
+
+
+@pytest.mark.parametrize("text", [*ROUND_TRIP, r"\hat{x}^{(i)}", r"x_{data}^{(i)}"])
 def test_label_round_trip(text):
     value = parse_latex(text)
     assert parse_latex(sp.latex(value)) == value

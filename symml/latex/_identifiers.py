@@ -216,12 +216,12 @@ class NameMixin:
                     slice_ = value
                 else:
                     sub_name += "_" + value
-            elif self.at("^") and self._name_superscript():
+            elif self.at("^") and self._name_superscript(name):
                 self.next()
                 kind, value = self._name_superscript_value()
                 if kind == "label":
                     if label is not None:
-                        self.fail(f"two labels ^{{({label.value})}} on one name")
+                        self.fail(f"two labels ^{{(...)}} on the name {name}")
                     label = value
                 else:
                     star += "_" + value
@@ -477,16 +477,28 @@ class NameMixin:
     def _index_symbol(self, name):
         return self.bound.get(name) or sp.Symbol(name, integer=True)
 
-    def _name_superscript(self):
-        """^* , ^{*}, ^{[l]}, ^{(i)} belong to the name, not to a power."""
+    def _name_superscript(self, name=None):
+        """^* , ^{*}, ^{[l]}, ^{(i)}, ^{(t+1)} belong to the name, not to a power."""
         a, b = self.peek(1), self.peek(2)
         if a.kind == "op" and a.value == "*":
             return True
         if a.kind == "op" and a.value == "{" and b.kind == "op" and b.value in ("*", "["):
             return True
         if a.kind == "op" and a.value == "{" and b.kind == "op" and b.value == "(":
-            return self.peek(4).value == ")"
+            return self.peek(4).value == ")" or (name != "e" and self._label_offset())
         return False
+
+    def _label_offset(self) -> bool:
+        """After ``^{(``: a label with an offset, ``t+1``, ``l-1`` (names and numbers joined
+        by + and -), then ``)}``? (``e^{(x+1)}`` is e to a power: not asked for e.)"""
+        k = 3
+        if self.peek(k).kind not in ("letter", "num"):
+            return False
+        while self.peek(k + 1).value in ("+", "-") and self.peek(k + 1).kind == "op":
+            k += 2
+            if self.peek(k).kind not in ("letter", "num"):
+                return False
+        return k > 3 and self.at(")", k + 1) and self.at("}", k + 2)
 
     def _name_superscript_value(self):
         if self.at("*"):
@@ -499,10 +511,12 @@ class NameMixin:
             return "name", "star"
         if self.at("("):
             self.next()
-            t = self.next()
+            toks = [self.next()]
+            while not self.at(")"):
+                toks.append(self.next())
             self.expect(")")
             self.expect("}")
-            return "label", t
+            return "label", toks
         self.expect("[")
         words = []
         while not self.at("]"):

@@ -84,24 +84,32 @@ class NotationMixin:
         ``w^{(1)}`` and ``w^{(2)}`` are two objects and ``x^{(i)}`` is neither ``x`` nor ``x_i``.
         A label that a sum binds (``\\sum_i x^{(i)}``) stays an index, on a base of its own
         (``x^{(\\cdot)}``), so that the sum still runs over it."""
-        text = f"{full}^{{({label.value})}}"
+        first, word = label[0], "".join(t.value for t in label)
+        # the name is its LaTeX (\\theta^{(t)}, \\hat{x}^{(i)}), which SymPy prints back as is
+        shown = sp.latex(sp.Symbol(full))
+        text = f"{shown}^{{({word})}}"
         if primes or slice_ is not None:
-            self.fail(f"a prime or a slice on the labelled name {text}", label)
+            self.fail(f"a prime or a slice on the labelled name {text}", first)
         if self.at("(") or (self.at(r"\left") and self.at("(", 1)):
             if base in INDEXED_FUNCTIONS and self._labelled_call(base) and not indices:
                 self.fail(
-                    f"{text}(...) is ambiguous (a derivative of order {label.value} or a "
-                    f"function labelled {label.value}); write {full}'(x), {full}''(x) or "
-                    f"\\frac{{d^n}}{{dx^n}} {full}(x) for a derivative, {full}_{label.value}(x) "
+                    f"{text}(...) is ambiguous (a derivative of order {word} or a "
+                    f"function labelled {word}); write {full}'(x), {full}''(x) or "
+                    f"\\frac{{d^n}}{{dx^n}} {full}(x) for a derivative, {full}_{{{word}}}(x) "
                     "for a labelled function",
-                    label,
+                    first,
                 )
-        if label.kind == "letter" and label.value in self.bound:
-            return sp.Indexed(
-                sp.IndexedBase(f"{full}^{{(\\cdot)}}"), self.bound[label.value], *indices
-            )
-        if label.kind not in ("letter", "num") or "." in label.value:
-            self.fail(f"a label ^{{({label.value})}} that is not a number or a letter", label)
+        if any(t.kind not in ("letter", "num", "op") or "." in t.value for t in label):
+            self.fail(f"a label ^{{({word})}} that is not a number or a letter", first)
+        if any(t.kind == "letter" and t.value in self.bound for t in label):
+            value, sign = sp.Integer(0), 1
+            for t in label:
+                if t.kind == "op":
+                    sign = 1 if t.value == "+" else -1
+                else:
+                    term = sp.Integer(t.value) if t.kind == "num" else self._index_symbol(t.value)
+                    value += sign * term
+            return sp.Indexed(sp.IndexedBase(f"{shown}^{{(\\cdot)}}"), value, *indices)
         return self.name_value(text, indices, vector or full in self.vectors)
 
     def _labelled_call(self, base) -> bool:
