@@ -155,12 +155,14 @@ class AtomMixin:
         return sp.sqrt(arg) if index is None else sp.root(arg, self.scalar(index))
 
     def _nabla(self):
+        start = self.pos
         self.next()
         wrt = None
         if self.at("_"):
             self.next()
             wrt = self.scalar(self.parse_arg())
-        body = self.scalar(self.parse_postfix(self.parse_atom()))
+        # the whole implicit product after it, as for \frac{d}{dx}: \nabla_x \frac{1}{2}x^2
+        body = self.scalar(self.derivative_operand(start, "\\nabla"))
         if self.matrix_mode and wrt is not None:
             rows = (
                 wrt.shape[0]

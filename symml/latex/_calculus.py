@@ -93,8 +93,9 @@ class CalculusMixin:
                 wrt_args.append((var, n))
         return sp.Derivative(body, *wrt_args)
 
-    def derivative_operand(self, op_index):
-        """What ``\\frac{d}{dx}`` (its first token at ``op_index``) applies to.
+    def derivative_operand(self, op_index, spelled="\\frac{d}{dx}"):
+        """What ``\\frac{d}{dx}`` (its first token at ``op_index``; ``spelled`` in messages, e.g.
+        ``\\nabla_w``) applies to.
 
         A bracket (``\\left(...\\right)``, ``[...]``, ``{...}``) is the operand, with its power;
         otherwise the whole implicit product that follows, as for ``\\log 2x``:
@@ -111,24 +112,24 @@ class CalculusMixin:
             and opener.value in (r"\left", r"\{", r"\big", r"\Big", r"\bigl", r"\Bigl")
         ):
             return self.parse_postfix(self.parse_atom())
-        value = self._operand_factor()
+        value = self._operand_factor(spelled)
         while self._starts_atom(self.peek()):
             if self.peek().spaced:
                 self.fail(
-                    "\\frac{d}{dx} before a product with a space typed in it (\\, \\;): "
-                    "write \\frac{d}{dx}\\left(...\\right) around what it differentiates",
+                    f"{spelled} before a product with a space typed in it (\\, \\;): "
+                    f"write {spelled}\\left(...\\right) around what it differentiates",
                     self.peek(),
                 )
-            value = self.mul(value, self._operand_factor())
+            value = self.mul(value, self._operand_factor(spelled))
         if (self.at("+") or self.at("-")) and self._opens_sum(op_index):
             self.fail(
-                "\\frac{d}{dx} followed by a sum (of the whole sum, or of its first term?): "
-                "write \\frac{d}{dx}\\left(...\\right) around what it differentiates",
+                f"{spelled} followed by a sum (of the whole sum, or of its first term?): "
+                f"write {spelled}\\left(...\\right) around what it differentiates",
                 self.peek(),
             )
         return value
 
-    def _operand_factor(self):
+    def _operand_factor(self, spelled):
         """One factor of a derivative's operand; the notations a product would misread there
         (``\\sigma^2(x)``: sigma^2 times x; ``\\operatorname{sech} x``: a name times x) are
         refused, since the derivative of the misread product would be checked."""
@@ -147,7 +148,7 @@ class CalculusMixin:
             and not nxt.space_before
         ):
             self.fail(
-                f"{first.value}^n(...) after \\frac{{d}}{{dx}}: a power of a function or a "
+                f"{first.value}^n(...) after {spelled}: a power of a function or a "
                 f"product? write {first.value}(...)^n or {first.value}^n \\cdot (...)",
                 nxt,
             )
@@ -158,7 +159,7 @@ class CalculusMixin:
             and self._starts_atom(nxt)
         ):
             self.fail(
-                f"{first.value} before a factor after \\frac{{d}}{{dx}}: a function or a "
+                f"{first.value} before a factor after {spelled}: a function or a "
                 f"product? write {first.value}(...) or put \\cdot between",
                 nxt,
             )
