@@ -16,6 +16,7 @@ import sympy as sp
 from sympy.core.function import AppliedUndef
 from sympy.matrices.expressions.matexpr import MatrixElement
 
+from symml.derivation._soundness import same_at_one_size
 from symml.errors import DerivationError
 
 __all__ = ["Entries", "UntiedSize", "entries_form", "tie_sizes"]
@@ -34,7 +35,11 @@ class Entries:
 
 
 def entries_form(expr: sp.Expr) -> Entries:
-    """Rewrite matrix elements as 1-based ``Indexed`` entries; name the made-up sizes."""
+    """Rewrite matrix elements as 1-based ``Indexed`` entries; name the made-up sizes.
+
+    The rewrite is checked: with every size 3, it and ``expr`` agree at seeded values.
+    """
+    original = expr
     expr = _separate_sizes(expr)
     if not expr.atoms(sp.MatrixSymbol):
         return Entries(expr)
@@ -48,14 +53,23 @@ def entries_form(expr: sp.Expr) -> Entries:
     taken = {s.name for s in expr.free_symbols}
     pool = [n for n in _INDEX_NAMES if n not in taken and n != "j"]
     pool += [f"i{n}" for n in range(1, 20)]
-    expr = _canonical_sums(expr, pool, 0)
+    # the written indices become dummies first: renaming the dot product's k to i, in
+    # sum_i w^T x_i, ran it together with the i still bound by the sum over samples
+    expr = _canonical_sums(_fresh_indices(expr), pool, 0)
     subs = {}
     for e in expr.atoms(MatrixElement):
         if not isinstance(e.parent, sp.MatrixSymbol):
             return Entries(expr, mats)
         base = sp.IndexedBase(e.parent.name)
         subs[e] = base[e.i + 1] if e.parent.shape[1] == 1 else base[e.i + 1, e.j + 1]
-    return Entries(expr.xreplace(subs), mats)
+    rewritten = expr.xreplace(subs)
+    if same_at_one_size(original, rewritten) is False:
+        # the rewrite is ours; a slip in it must not become a derivative printed as checked
+        raise DerivationError(
+            f"internal error: the entry form {rewritten} of {original} does not equal it; "
+            "not differentiated"
+        )
+    return Entries(rewritten, mats)
 
 
 def _separate_sizes(expr: sp.Expr) -> sp.Expr:
@@ -141,6 +155,21 @@ def _square(expr: sp.Expr) -> sp.Expr:
     return expr
 
 
+def _fresh_indices(e):
+    """Every summation index a Dummy of its own (an inner limit may use an outer index)."""
+    if not e.args:
+        return e
+    if isinstance(e, sp.Sum):
+        body, limits = e.function, []
+        for k, lo, hi in e.limits:
+            d = sp.Dummy(str(k), integer=True)
+            body = body.xreplace({k: d})
+            limits = [(v, a.xreplace({k: d}), b.xreplace({k: d})) for v, a, b in limits]
+            limits.append((d, lo, hi))
+        return sp.Sum(_fresh_indices(body), *limits)
+    return e.func(*[_fresh_indices(a) for a in e.args])
+
+
 def _canonical_sums(e, pool, depth):
     """1-based sums whose indices are named by depth: equal inner sums become equal."""
     if not e.args:
@@ -149,12 +178,10 @@ def _canonical_sums(e, pool, depth):
         body, limits = e.function, []
         for n, (k, lo, hi) in enumerate(e.limits):
             new = sp.Symbol(pool[min(depth + n, len(pool) - 1)], integer=True)
-            if lo == 0:
-                body = body.xreplace({k: new - 1})
-                limits.append((new, 1, hi + 1))
-            else:
-                body = body.xreplace({k: new})
-                limits.append((new, lo, hi))
+            to = new - 1 if lo == 0 else new
+            body = body.xreplace({k: to})
+            limits = [(v, a.xreplace({k: to}), b.xreplace({k: to})) for v, a, b in limits]
+            limits.append((new, sp.Integer(1), hi + 1) if lo == 0 else (new, lo, hi))
         return sp.Sum(_canonical_sums(body, pool, depth + len(limits)), *limits)
     return e.func(*[_canonical_sums(a, pool, depth) for a in e.args])
 

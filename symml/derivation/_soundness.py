@@ -283,3 +283,34 @@ def refuse_if_wrong(proof: Proof, what: str) -> None:
         raise DerivationError(
             f"{what} failed its finite-difference check, not printed: {proof.detail}"
         )
+
+
+def same_at_one_size(a: Any, b: Any, seed: int = 0, size: int = 3) -> bool | None:
+    """Do ``a`` and ``b`` agree with every size ``size``, every free index 2, and the same
+    seeded value for each entry and scalar of the same name (``X[0, 0]`` is ``X[1, 1]``)?
+
+    The check of a rewrite that renames sizes: with all sizes equal the renaming does not
+    matter, and an index that lost its place (two sums' indices run together) shows.
+    None when either side cannot be evaluated (an undefined function, a derivative).
+    """
+    point = _Point(np.random.default_rng(seed), {})
+    values = []
+    for e in (a, b):
+        if _unevaluable(e) is not None:
+            return None
+        dims = dict.fromkeys(dimensions(e), sp.Integer(size))
+        bound = {lim[0] for s in e.atoms(sp.Sum, sp.Product) for lim in s.limits}
+        free = {
+            s: sp.Integer(2)
+            for s in e.free_symbols
+            if isinstance(s, sp.Symbol) and s.is_integer and s not in dims and s not in bound
+        }
+        try:
+            v = _explicit(e.xreplace(free), dims, point)
+        except (DerivationError, TypeError, ValueError, ZeroDivisionError, AttributeError):
+            return None
+        if not (isinstance(v, sp.Expr) and v.is_number):
+            return None
+        values.append(complex(v))
+    gap = abs(values[0] - values[1])
+    return gap <= 1e-15 * (1 + abs(values[1]))

@@ -120,7 +120,10 @@ class ValueMixin:
             if isinstance(b, sp.Indexed) and not self._declared_scalar(str(b.base.label)):
                 # w^T x_i: the dot product with the i-th sample, x_i's k-th feature x[i, k]
                 kk = sp.Dummy("k", integer=True)
-                entry = sp.Indexed(b.base, *b.indices, kk)
+                # a's element kk is 0-based, an Indexed entry 1-based: x[i, 1] is the first
+                # feature (read as x[i, kk], d/dw_j printed x_{i,j-1}, and beside a sum over
+                # i, the entries of different samples ran together)
+                entry = sp.Indexed(b.base, *b.indices, kk + 1)
                 return sp.Sum(a[0, kk] * entry, (kk, 0, a.shape[1] - 1))
             # y_i x_i after w^T: an entry (a number) in a product, so this is no dot product
             self.fail(
