@@ -432,7 +432,7 @@ def prove_numeric(
             continue
         if not tol.allows(got, expected):
             detail = (
-                f"seed {seed}: at {_show(point)} got {got:.15g}, expected {expected:.15g} "
+                f"seed {seed}: at {_show(point)} got {_value(got)}, expected {_value(expected)} "
                 f"(rtol {tol.rtol:g})"
             )
             return verdict(
@@ -445,6 +445,10 @@ def prove_numeric(
         detail = f"only {agreed} evaluable points, {minimum} needed (seed {seed})"
         return verdict(None, detail=detail, points=agreed)
     return verdict(True, detail=f"{agreed} points, seed {seed}, rtol {tol.rtol:g}", points=agreed)
+
+
+def _value(v: complex) -> str:
+    return f"{v.real:.15g}" if v.imag == 0 else f"{v:.15g}"
 
 
 def _named(point: Mapping) -> tuple[tuple[str, Any], ...]:

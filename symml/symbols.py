@@ -24,7 +24,15 @@ from typing import Any
 
 from symml.errors import RegistryError
 
-__all__ = ["KINDS", "Domain", "SymbolSpec", "parse_kind", "parse_symbols", "try_parse_kind"]
+__all__ = [
+    "KINDS",
+    "Domain",
+    "SymbolSpec",
+    "literal_entries",
+    "parse_kind",
+    "parse_symbols",
+    "try_parse_kind",
+]
 
 _INF = math.inf
 
@@ -256,3 +264,45 @@ def parse_symbols(declarations: Mapping[str, str]) -> dict[str, SymbolSpec]:
         ['k', 'x']
     """
     return {name: parse_kind(name, kind) for name, kind in declarations.items()}
+
+
+_LITERAL_ENTRY = re.compile(r"(?P<head>.+)_\{?(?P<index>\d+)\}?")
+
+
+def literal_entries(exprs: list) -> list:
+    """``x_1`` is the entry ``x[1]`` where the same expressions index ``x`` (``x_i`` under a sum).
+
+    The grammar reads ``x_i`` under a sum as an entry of the vector ``x`` but a written-out
+    ``x_1`` as a scalar of its own, so ``\\sum_{i=1}^2 x_i`` and ``x_1 + x_2`` compared
+    unequal. A numbered symbol whose head is a vector indexed by one index elsewhere in
+    ``exprs`` is read as that entry; anything else (``x_1`` with no indexed ``x``, a matrix
+    ``w_{12}`` whose two indices cannot be told apart) is left as written.
+
+    Examples:
+        >>> import sympy
+        >>> x, i = sympy.IndexedBase("x"), sympy.Symbol("i", integer=True)
+        >>> literal_entries([sympy.Sum(x[i], (i, 1, 2)), sympy.Symbol("x_1")])[1]
+        x[1]
+    """
+    import sympy as sp
+
+    basics = [e for e in exprs if isinstance(e, sp.Basic)]
+    ranks: dict[str, set[int]] = {}
+    bases: dict[str, Any] = {}
+    for e in basics:
+        for entry in e.atoms(sp.Indexed):
+            name = str(entry.base.label)
+            ranks.setdefault(name, set()).add(entry.rank)
+            bases[name] = entry.base
+    vectors = {name for name, seen in ranks.items() if seen == {1}}
+    if not vectors:
+        return exprs
+    mapping = {}
+    for e in basics:
+        for sym in e.free_symbols:
+            m = _LITERAL_ENTRY.fullmatch(str(sym)) if isinstance(sym, sp.Symbol) else None
+            if m and m["head"] in vectors:
+                mapping[sym] = bases[m["head"]][sp.Integer(int(m["index"]))]
+    if not mapping:
+        return exprs
+    return [e.xreplace(mapping) if isinstance(e, sp.Basic) else e for e in exprs]

@@ -51,6 +51,7 @@ from symml.documents._rounding import rounded_value as _rounded
 from symml.documents._rounding import value as _value
 from symml.documents._sentence import lead_word
 from symml.documents._typography import FRAGMENT, PLACEHOLDER, RELATION, normalise
+from symml.symbols import literal_entries
 
 __all__ = ["parse_formula"]
 
@@ -256,7 +257,7 @@ def _chain(sides, ctx: Context, cls: Statement, first_side: int = 1) -> tuple[St
     import sympy as sp
 
     what = "identity" if cls is Statement.IDENTITY and len(sides) == 2 else "derivation"
-    expanded = [expand(s, ctx) for s in sides]
+    expanded = literal_entries([expand(s, ctx) for s in sides])  # x_1 beside a summed x_i
     done = [_done(e) for e in expanded]  # for the names only: d/dy (x^2 y) has no y
     names = [free_names(d) for d in done]
     if {"I"} & set().union(*names) and not all("I" in n for n in names):

@@ -25,6 +25,7 @@ from symml.functions import sigmoid
 from symml.latex import Aligned, Equation, Relation, parse_latex
 from symml.numeric import DEFAULT_POINTS, mp_reference_many, sample_inputs
 from symml.registry import ClaimKind, default_registry
+from symml.symbols import literal_entries
 from symml.verification._arrays import plain_derivative
 from symml.verification._claims import derivative_target
 from symml.verification._code import load_code
@@ -221,10 +222,11 @@ def equiv(
             return relations_equivalent(ra, rb, seed)
     ea, _ = _subject(a, symbols)
     eb, _ = _subject(b, symbols)
+    ea, eb = literal_entries([ea, eb])  # x_1 beside a summed x_i is the entry x[1]
     if prove_symbolic(ea, eb, timeout=PROOF_TIMEOUT):
         return {"equivalent": True, "method": "symbolic", "counterexample": None}
     try:
-        return _equiv_numeric(ea, eb, symbols, seed, points, tolerances)
+        result = _equiv_numeric(ea, eb, symbols, seed, points, tolerances)
     except (
         ArithmeticError,
         ValueError,
@@ -234,14 +236,18 @@ def equiv(
         NotImplementedError,
         IndexError,
     ) as exc:
-        # values too large for floats, shapes that do not meet, code SymPy cannot print:
-        # the question stays open, and the answer says why
-        return {
+        # values too large for floats, shapes that do not meet, code SymPy cannot print
+        result = {
             "equivalent": None,
             "method": "undecided",
             "counterexample": None,
             "reason": f"cannot compare numerically: {type(exc).__name__}: {exc}"[:300],
         }
+    if result["equivalent"] is None:
+        # vectorised sampling could not decide (a sum from 0 over a vector sampled from 1,
+        # say): compare at exact points one by one, every entry drawn
+        return _equiv_pointwise(ea, eb, seed) or result
+    return result
 
 
 def _equiv_numeric(
@@ -293,6 +299,32 @@ def _equiv_numeric(
                 "points": int(both.sum()),
             }
     return {"equivalent": None, "method": "undecided", "counterexample": None}
+
+
+def _equiv_pointwise(ea: sp.Basic, eb: sp.Basic, seed: int) -> dict[str, Any] | None:
+    """The verdict of :func:`symml.equality.prove_numeric` at 30-digit points (sums written
+    out at small sizes, every entry drawn), or None when it cannot decide."""
+    from symml.equality import prove_numeric
+
+    try:
+        proof = prove_numeric(ea, eb, purpose=Purpose.VERIFICATION, seed=seed, points=24)
+    except (ArithmeticError, ValueError, TypeError, KeyError, IndexError, RecursionError):
+        return None
+    if proof.ok is True:
+        return {
+            "equivalent": True,
+            "method": "numeric (30 digits, point by point)",
+            "counterexample": None,
+            "points": proof.points,
+        }
+    if proof.ok is False:  # the entries are drawn from the seed: the detail names it
+        return {
+            "equivalent": False,
+            "method": "numeric (30 digits, point by point)",
+            "counterexample": None,
+            "reason": f"A and B differ: {proof.detail}",
+        }
+    return None
 
 
 def _gap(ea: sp.Basic, eb: sp.Basic, samples: Any, ks: Any, names: list) -> dict | None:
