@@ -73,6 +73,10 @@ def lead_word(sentence: str) -> tuple[str, str] | None:
         ('condition', 'for')
         >>> lead_word("The gradient is") is None
         True
+        >>> lead_word("For least squares,") is None
+        True
+        >>> lead_word("For [math],")
+        ('condition', 'for')
     """
     # "if x = 4 then f(x) = -12": the condition ends at "then"
     sentence = re.split(_THEN, sentence)[-1]
@@ -82,4 +86,11 @@ def lead_word(sentence: str) -> tuple[str, str] | None:
         for m in re.finditer(rf"\b({words})\b", tail, re.I):
             if best is None or m.start() > best[2]:
                 best = (cls, m.group(1).lower(), m.start())
-    return (best[0], best[1]) if best else None
+    if best is None:
+        return None
+    after = tail[best[2] + len(best[1]) :]
+    if re.search(r"[,:;]", after) and "[math]" not in after:
+        # "For least squares, J(w) = ...": the words after "for" name a topic, and the
+        # clause ended before the formula; "for [math], f(x) = ..." keeps its condition
+        return None
+    return (best[0], best[1])
