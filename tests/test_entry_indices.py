@@ -158,6 +158,7 @@ def test_check_reads_written_out_entries_of_a_summed_vector(run, tmp_path):
         ("For [math],", ("condition", "for")),
         ("The identity holds for", ("condition", "for")),
         ("This holds for all", ("condition", "for")),
+        ("For a square matrix A, v and lambda satisfy:", ("condition", "satisfy")),
     ],
 )
 def test_a_topic_after_for_is_not_a_condition(sentence, expected):

@@ -77,6 +77,8 @@ def lead_word(sentence: str) -> tuple[str, str] | None:
         True
         >>> lead_word("For [math],")
         ('condition', 'for')
+        >>> lead_word("For a square matrix A, v and lambda satisfy:")
+        ('condition', 'satisfy')
     """
     # "if x = 4 then f(x) = -12": the condition ends at "then"
     sentence = re.split(_THEN, sentence)[-1]
@@ -89,7 +91,7 @@ def lead_word(sentence: str) -> tuple[str, str] | None:
     if best is None:
         return None
     after = tail[best[2] + len(best[1]) :]
-    if re.search(r"[,:;]", after) and "[math]" not in after:
+    if re.search(r"\w[^,:;]*[,:;]", after) and "[math]" not in after:
         # "For least squares, J(w) = ...": the words after "for" name a topic, and the
         # clause ended before the formula; "for [math], f(x) = ..." keeps its condition
         return None
