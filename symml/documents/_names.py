@@ -21,10 +21,14 @@ def defined_names(a: Any, b: Any, ctx: Context) -> dict:
 
     if not (isinstance(a, sp.Basic) and isinstance(b, sp.Basic)):
         return {}
-    if a.has(sp.Derivative, sp.Integral) or b.has(sp.Derivative, sp.Integral):
-        return {}  # d/da with a = log(...) defined: a variable, not the quantity
+    # d/da with a = log(...) defined: a is a variable there, not the quantity; the other
+    # names are (d/dz sigma(z) = sigma(1 - sigma) after sigma = sigma(z))
+    variables = {
+        v for e in (a, b) for d in e.atoms(sp.Derivative, sp.Integral) for v in d.variables
+    }
     out = {}
     bound = {lim[0] for e in (a, b) for s in e.atoms(sp.Sum, sp.Product) for lim in s.limits}
+    bound |= variables
     labels = {ix.base.label for e in (a, b) for ix in e.atoms(sp.Indexed)}
     for sym in (a.free_symbols | b.free_symbols) - labels - bound:
         params, body = ctx.defs.get(str(sym), ((None,), None))

@@ -59,7 +59,9 @@ _LEADS = {
     "solve": r"solv(?:e|ing)|root[s]?|solution[s]?|zero of|find",
 }
 _THEN = re.compile(
-    r"\b(?:then|so|hence|thus|therefore|gives?|get|obtain|yields?|we have|becomes?|equals?)\b", re.I
+    r"\b(?:then|so|hence|thus|therefore|gives?|get|obtain|yields?|we have|becomes?|equals?|"
+    r"compute[sd]?|calculate[sd]?)\b",
+    re.I,
 )
 
 
