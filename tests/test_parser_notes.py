@@ -205,10 +205,12 @@ def test_max_of_two_affine_scores():
 
 
 def test_dot_product_with_a_sample():
-    # w^T x_i: the i-th sample's features x[i, k] against w (it was the row vector x[i] w^T)
+    # w^T x_i: the i-th sample's features x[i, k] against w (it was the row vector x[i] w^T);
+    # w's element kk is 0-based, the entry x[i, kk + 1] 1-based as every Indexed entry is
     got = parse_latex(r"w^T x_i")
     [(kk, lo, hi)] = got.limits
-    assert got.function == idx("x", i, kk) * sp.MatrixSymbol("w", hi + 1, 1)[kk, 0] and lo == 0
+    w = sp.MatrixSymbol("w", hi + 1, 1)
+    assert got.function == idx("x", i, kk + 1) * w[kk, 0] and lo == 0
 
 
 def test_hinge_loss_needs_c_as_a_scalar():
