@@ -240,7 +240,10 @@ def equiv_command(
     elif result["equivalent"] is False:
         cx = result["counterexample"]
         point = ", ".join(f"{k} = {jsonable(v)}" for k, v in cx["point"].items())
-        click.echo(f"not equivalent: at {point}, A = {cx['a']:.10g} but B = {cx['b']:.10g}")
+        entry = f"entry {cx['entry']} of " if "entry" in cx else ""
+        click.echo(
+            f"not equivalent: at {point}, {entry}A = {cx['a']:.10g} but {entry}B = {cx['b']:.10g}"
+        )
     else:
         click.echo(f"unknown: {result.get('reason', 'neither proved nor refuted')}")
     if result["equivalent"] is not True:
