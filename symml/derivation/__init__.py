@@ -7,7 +7,7 @@ a textbook prints; :func:`matrix_gradient`, :func:`hessian`, :func:`stationary_p
 :func:`normal_equations` work on sums over samples. ``steps`` holds step-by-step derivations.
 """
 
-from symml.derivation._derive import Derivation, derive
+from symml.derivation._derive import Derivation, derive, expr_json
 from symml.derivation._entries import UntiedSize, entries_form, tie_sizes
 from symml.derivation._matrix import (
     Hessian,
@@ -35,6 +35,7 @@ __all__ = [
     "collapse_deltas",
     "derive",
     "entries_form",
+    "expr_json",
     "eliminate",
     "expand_function",
     "hessian",

@@ -19,6 +19,7 @@ class Context:
     def __init__(self, timeout: float | None):
         self.timeout = timeout
         self.defs: dict[str, tuple[tuple, object]] = {}  # name -> (parameters, body)
+        self.sources: dict[str, str] = {}  # name -> the LaTeX of its body, as written
         self.values: dict[str, object] = {}  # x -> 4: values the text gives its symbols
         self.simplex: set[str] = set()  # p: vectors the text calls distributions
         self.current = ""  # the LaTeX of the formula being checked
@@ -165,8 +166,12 @@ def match_registry(
         if not (same_name or same_title):
             continue
         if len(rparams) != len(params):
-            note = f"differs from registry: {rname} takes {len(rparams)} argument(s)"
-            return rname, note, None, False
+            # \rho(s) beside the registry's lasso_rho = ...: a name in common, no more
+            note = (
+                f"registry {rname} has this name with {len(rparams)} argument(s), here "
+                f"{len(params)}; not compared"
+            )
+            return None, note, None, False
         if not _kinds_fit(params, rparams):
             reason = "its arguments are matrices where these are scalars (or the reverse)"
             return None, f"registry {rname} has this name; not compared: {reason}", None, False

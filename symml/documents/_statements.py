@@ -43,6 +43,7 @@ from symml.documents._context import (
     match_registry,
 )
 from symml.documents._density import normal_density
+from symml.documents._gradient import gradient_claim
 from symml.documents._indexed import entries as _entries
 from symml.documents._model import Found, Statement, Status
 from symml.documents._names import defined_names
@@ -125,6 +126,9 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
     rounded = decimal_digits(pieces[-1][1])
     if rounded is not None and len(sides) == 2 and _value(sides[0], ctx) is not None:
         return _rounded(sides[0], rounded, ctx)  # f'(4) = 0.0013, sqrt(0.2 * 0.37) = 0.272
+    claimed = gradient_claim(sides, [t for _, t in pieces], ctx)
+    if claimed is not None and not (lead and lead[0] in ("assumption", "condition", "solve")):
+        return (*claimed, Statement.DERIVATIVE, None)  # nabla_w J(w) = X^T (Xw - y) / m
     if _is_derivative_notation(pieces[0][1], sides[0]) and not (
         lead and lead[0] in ("assumption", "condition", "solve")
     ):
@@ -233,6 +237,7 @@ def _definition(sides, heads: int, cls: Statement, ctx: Context, pieces) -> tupl
         name, params = _head(side, ctx)
         if cls is not Statement.UPDATE:
             ctx.defs[name] = (params, body)
+            ctx.sources[name] = pieces[body_at][1]
         names.append(f"{name}({', '.join(map(str, params))})" if params else name)
         if matched is None and cls is Statement.DEFINITION:
             matched, note, correction, refuted = match_registry(

@@ -1,0 +1,119 @@
+"""A gradient claimed in matrix form below the function it differentiates:
+``J(w) = \\frac{1}{2m}\\|Xw - y\\|^2`` and then ``\\nabla_w J(w) = \\frac{1}{m} X^T (Xw - y)``.
+
+The definition was read with every name a scalar; the claim's right side shows which names
+are matrices (``X``) and vectors (``w``, ``y``). The definition is parsed again with those
+kinds, :func:`symml.derivation.derive` finds the gradient's matrix form (checked there by
+finite differences of the definition), and the claim is compared with it at sampled data
+(:func:`symml.verification.equiv`). Every matrix is square and every vector as long: the
+only sizes at which a transposed ``X (Xw - y)`` is defined at all, and at which it still
+differs from ``X^T (Xw - y)`` for almost every ``X``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from symml.documents._context import Context
+from symml.documents._model import Status
+
+__all__ = ["gradient_claim"]
+
+#: Names for the common size, the first one the formulas do not use.
+_SIZE_NAMES = ("n", "d", "p", "q", "r", "k")
+
+
+def gradient_claim(sides: list, texts: list[str], ctx: Context) -> tuple[Status, str] | None:
+    """(status, message) for ``\\nabla_w J = <matrix expression>`` with J defined in the
+    document; None when the formula is not such a claim (the caller goes on as before)."""
+    import sympy as sp
+    from sympy.core.function import AppliedUndef
+
+    lhs = sides[0] if len(sides) == 2 else None
+    if type(lhs).__name__ not in ("GradientVector", "Grad") or len(lhs.args) < 2:
+        return None
+    f, var = lhs.args[0], lhs.args[1]
+    if isinstance(f, AppliedUndef):
+        name = f.func.__name__
+    elif isinstance(f, (sp.Symbol, sp.MatrixSymbol)):
+        name = str(f.name)
+    else:
+        return None
+    source = ctx.sources.get(name)
+    if source is None or not isinstance(var, (sp.Symbol, sp.MatrixSymbol)):
+        return None
+    return _check(name, str(var.name), source, texts[1], sides[1])
+
+
+def _check(name: str, var: str, source: str, rhs_text: str, rhs: Any) -> tuple[Status, str]:
+    import sympy as sp
+
+    from symml.derivation import derive, expr_json
+    from symml.errors import SymmlError
+    from symml.latex import parse_latex
+    from symml.verification import equiv
+
+    what = f"gradient of {name} by {var}"
+    written = _names(rhs)
+    size = next((n for n in _SIZE_NAMES if n not in written and n not in source), None)
+    if size is None:
+        return Status.UNCHECKED, f"{what} not checked: no name left for the sizes"
+    # the variable is a vector, a capital a matrix; the parser makes what is added to or
+    # multiplied with them a vector (y in Xw - y)
+    kinds = {var: f"vector[{size}]"}
+    for n in written - {var}:
+        if n[:1].isupper() and n.isalpha():
+            kinds[n] = f"matrix[{size},{size}]"
+    try:
+        body = parse_latex(source, symbols=kinds)
+        stated = parse_latex(rhs_text, symbols=kinds)
+        gradient = derive(body, var, steps=False).gradient
+    except SymmlError as exc:
+        return Status.UNCHECKED, f"{what} not checked: {exc}"
+    extra = _names(stated) - _names(body) - {var}
+    if extra:
+        # X in the claim, x_i in the definition: the rows of a matrix the text never tied
+        why = f"the right side uses {', '.join(sorted(extra))}, which {name} does not"
+        return Status.UNCHECKED, f"{what} not checked: {why}"
+    if gradient is None or not isinstance(stated, sp.MatrixExpr):
+        return Status.UNCHECKED, f"{what} not checked: it has no matrix form here"
+    shown = expr_json(gradient)["latex"]
+    result = equiv(stated, gradient, symbols=kinds)
+    if result["equivalent"] is True:
+        return (
+            Status.VERIFIED,
+            f"{what} holds (the matrix form {shown}, checked by finite differences of "
+            f"{name}; compared at sampled {size}-by-{size} data, {result['method']})",
+        )
+    if result["equivalent"] is False:
+        return Status.REFUTED, f"{what}: the right side differs from {shown}{_where(result)}"
+    reason = result.get("reason") or "neither proved nor refuted"
+    return Status.UNCHECKED, f"{what} not checked: {reason}"
+
+
+def _names(expr: Any) -> set[str]:
+    import sympy as sp
+
+    out = {str(M.name) for M in expr.atoms(sp.MatrixSymbol)}
+    out |= {str(b.label) for b in expr.atoms(sp.IndexedBase)}
+    dims = {d for M in expr.atoms(sp.MatrixSymbol) for d in M.shape if isinstance(d, sp.Symbol)}
+    bound = {lim[0] for s in expr.atoms(sp.Sum) for lim in s.limits}
+    out |= {str(s) for s in expr.free_symbols - dims - bound if isinstance(s, sp.Symbol)}
+    return out
+
+
+def _where(result: dict) -> str:
+    cx = result.get("counterexample")
+    if not cx:
+        return f" ({result.get('reason', result['method'])})"
+    at = cx.get("entry")
+    if at is None:
+        entry = "the value"
+    elif len(at) == 2 and at[1] == 1:  # a column vector's entry i
+        entry = f"entry {at[0]}"
+    else:
+        entry = f"entry {at}"
+    return (
+        f": at sampled data (seed 0), {entry} of the right side is {cx['a']:.6g}, "
+        f"of the gradient {cx['b']:.6g}"
+    )

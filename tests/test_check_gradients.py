@@ -1,0 +1,93 @@
+"""Gradients claimed in matrix form below the function they differentiate, in a document.
+
+``\\nabla_w J(w) = \\frac{1}{m} X (Xw - y)`` (a transpose missing) was "an equation in
+unknowns" and the right one "SymPy cannot compare the sides": neither was checked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from symml.cli import app
+from symml.verification import equiv
+
+NOTES = r"""# Least squares
+
+For least squares, $J(w) = \frac{1}{2m}\|Xw - y\|^2$.
+
+Its gradient is $\nabla_w J(w) = \frac{1}{m} X^T (Xw - y)$.
+
+A slip: $\nabla_w J(w) = \frac{1}{m} X (Xw - y)$.
+
+# Ridge
+
+Let $L(\theta) = \|X\theta - y\|^2 + \lambda \|\theta\|^2$.
+
+Then $\nabla_\theta L = 2X^T(X\theta - y) + 2\lambda\theta$.
+
+A slip: $\nabla_\theta L = 2X^T(X\theta - y) + \lambda\theta$.
+
+# Sum form
+
+The loss $K(w) = \frac{1}{2m}\sum_{i=1}^m (w^T x_i - y_i)^2$ has gradient
+$\nabla_w K = \frac{1}{m} X^T (Xw - y)$.
+"""
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    doc: Path = tmp_path_factory.mktemp("gradients") / "notes.md"
+    doc.write_text(NOTES, encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(doc), "--no-cache", "--format", "json"])
+    assert result.exit_code == 1, result.stderr
+    out: dict = {}
+    for r in json.loads(result.stdout):
+        out.setdefault(r["line"], []).append(r)
+    return out
+
+
+def test_the_right_matrix_gradient_is_verified(records: dict) -> None:
+    [ok] = records[5]
+    assert ok["status"] == "verified", ok
+    assert ok["message"].startswith("gradient of J by w holds (the matrix form \\frac{1}{m} X^{T}")
+    assert "checked by finite differences of J" in ok["message"]
+    [ridge] = records[13]
+    assert ridge["status"] == "verified", ridge
+
+
+def test_a_missing_transpose_is_refuted_with_the_gradient_and_an_entry(records: dict) -> None:
+    [slip] = records[7]
+    assert slip["status"] == "refuted", slip
+    message = slip["message"]
+    assert message.startswith(
+        "gradient of J by w: the right side differs from \\frac{1}{m} X^{T} \\left(X w - y\\right)"
+    )
+    assert "at sampled data (seed 0), entry " in message
+
+
+def test_a_missing_factor_is_refuted(records: dict) -> None:
+    [slip] = records[15]
+    assert slip["status"] == "refuted", slip
+    assert "2 \\lambda \\theta" in slip["message"]
+
+
+def test_a_matrix_the_definition_does_not_name_is_not_guessed(records: dict) -> None:
+    # K is a sum over samples x_i; the claim's X (their stack) is not tied to it in the text
+    definition, claim = records[19]
+    assert definition["message"].startswith("definition of K(w)")
+    assert claim["status"] == "unchecked"
+    assert "the right side uses X" in claim["message"]
+
+
+def test_equiv_refutes_matrix_expressions_by_the_entry_that_differs() -> None:
+    kinds = {"X": "matrix[n,n]", "w": "vector[n]", "y": "vector[n]"}
+    result = equiv(r"\frac{1}{m} X^T (Xw - y)", r"\frac{1}{m} X (Xw - y)", symbols=kinds)
+    assert result["equivalent"] is False
+    cx = result["counterexample"]
+    assert len(cx["entry"]) == 2 and cx["entry"][1] == 1
+    assert abs(cx["a"] - cx["b"]) > 1e-6 * (1 + abs(cx["b"]))
+    same = equiv(r"\frac{1}{m} X^T (Xw - y)", r"\frac{1}{m}(X^T X w - X^T y)", symbols=kinds)
+    assert same["equivalent"] is True
