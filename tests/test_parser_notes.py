@@ -213,6 +213,32 @@ def test_dot_product_with_a_sample():
     assert got.function == idx("x", i, kk + 1) * w[kk, 0] and lo == 0
 
 
+@pytest.mark.parametrize(
+    ("text", "coefficient"),
+    [
+        (r"2\mathbf{a}^\top\mathbf{b}", "2"),
+        (r"\lambda \mathbf{a}^\top\mathbf{b}", "lambda"),
+        (r"\frac{1}{2} \mathbf{a}^\top \mathbf{b}", "1/2"),
+    ],
+)
+def test_a_scalar_before_a_transposed_vector_multiplies_the_dot_product(text, coefficient):
+    # was "the transpose of vector a is used where a scalar is expected"
+    got = parse_latex(text)
+    [total] = got.atoms(sp.Sum)
+    names = {str(s): s for s in got.free_symbols}
+    factor = names["lambda"] if coefficient == "lambda" else sp.Rational(coefficient)
+    expected = factor * sp.Sum(idx("a", j) * idx("b", j), (j, 1, total.limits[0][2]))
+    assert got == expected
+
+
+def test_a_regulariser_lambda_w_transpose_w_differentiates_to_lambda_w():
+    from symml.derivation import derive
+
+    d = derive(parse_latex(r"\frac{\lambda}{2}\mathbf{w}^\top\mathbf{w}"), "w", steps=False)
+    [lam] = (s for s in d.simplified.free_symbols if str(s) == "lambda")
+    assert d.simplified == lam * d.wrt
+
+
 def test_hinge_loss_needs_c_as_a_scalar():
     # C beside vectors is read as a matrix: refused by name (it was a ValueError inside \max)
     text = r"L_i = C \max(0, 1 - y_i w^Tx_i) + R(W)"

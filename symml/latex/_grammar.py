@@ -329,6 +329,7 @@ class _Parser(
         # Scalar factors are collected and multiplied once (x x x ... x is not quadratic);
         # anything else (vectors, matrices, \times, /) multiplies what was collected so far.
         factors = [self.parse_unary()]
+        coefficient = None  # 2 in 2 a^T b, lambda in lambda w^T w: it waits for the dot
         while True:
             t = self.peek()
             times = (
@@ -341,6 +342,14 @@ class _Parser(
                 if times:
                     self.next()
                 right = self.parse_unary()
+                if (
+                    isinstance(right, Vec)
+                    and right.transposed
+                    and coefficient is None
+                    and all(_plain(f) for f in factors)
+                ):
+                    coefficient, factors = self._total(factors, sp.Mul), [right]
+                    continue
                 if _plain(right) and _plain(factors[0]):
                     factors.append(right)
                 else:
@@ -349,6 +358,8 @@ class _Parser(
                     ]
                 continue
             left = self._total(factors, sp.Mul)
+            if coefficient is not None:
+                left, coefficient = self.mul(coefficient, left), None
             if t.kind == "cmd" and t.value == r"\times":
                 self.next()
                 right = self.parse_unary()
