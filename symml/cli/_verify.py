@@ -239,7 +239,7 @@ def equiv_command(
         click.echo(f"not equivalent: {result.get('reason', result['method'])}")
     elif result["equivalent"] is False:
         cx = result["counterexample"]
-        point = ", ".join(f"{k} = {jsonable(v)}" for k, v in cx["point"].items())
+        point = ", ".join(f"{k} = {_shown(jsonable(v))}" for k, v in cx["point"].items())
         entry = f"entry {cx['entry']} of " if "entry" in cx else ""
         click.echo(
             f"not equivalent: at {point}, {entry}A = {cx['a']:.10g} but {entry}B = {cx['b']:.10g}"
@@ -248,3 +248,14 @@ def equiv_command(
         click.echo(f"unknown: {result.get('reason', 'neither proved nor refuted')}")
     if result["equivalent"] is not True:
         raise Exit(1)
+
+
+def _shown(value: object) -> str:
+    """A sampled value for one line: an array of more than six entries by its shape (the
+    whole point is in --json)."""
+    import numpy as np
+
+    a = np.asarray(value, dtype=object)
+    if a.ndim and a.size > 6:
+        return f"<{' x '.join(map(str, a.shape))} array; --json has it>"
+    return str(value)
