@@ -76,7 +76,7 @@ def test_a_missing_factor_is_refuted(records: dict) -> None:
 
 def test_a_matrix_the_definition_does_not_name_is_not_guessed(records: dict) -> None:
     # K is a sum over samples x_i; the claim's X (their stack) is not tied to it in the text
-    definition, claim = records[19]
+    [definition], [claim] = records[19], records[20]
     assert definition["message"].startswith("definition of K(w)")
     assert claim["status"] == "unchecked"
     assert "the right side uses X" in claim["message"]
