@@ -330,3 +330,27 @@ def test_internal_errors_become_parse_errors(monkeypatch):
 
 def test_indicator_with_braces_in_blackboard_bold():
     assert parse_latex(r"\mathbb{1}\{x > 0\}") == ind(x > 0)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"\left.\frac{d}{dx} x^3\right|_{x=2}",
+        r"\frac{d}{dx} x^3 \Big|_{x=2}",
+        r"\frac{d}{dx}x^3\bigg|_{x = 2}",
+    ],
+)
+def test_an_evaluation_bar_substitutes_the_point(text):
+    got = parse_latex(text)
+    assert isinstance(got, sp.Subs)
+    assert [str(v) for v in got.variables] == ["x"] and got.point == (2,)
+    # the derivative is taken first and evaluated at the point: 3 x^2 at 2
+    assert isinstance(got.expr, sp.Derivative) and got.doit() == 12
+
+
+def test_a_bar_that_closes_an_absolute_value_is_not_an_evaluation():
+    with pytest.raises(ParseError, match="a subscript after"):
+        parse_latex(r"|x|_{x=1}")
+    assert parse_latex(r"|x - y|").func is sp.Abs
+    with pytest.raises(ParseError, match="needs a variable"):
+        parse_latex(r"x^2 \Big|_{2=x}")

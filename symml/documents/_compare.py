@@ -185,6 +185,8 @@ def _sample_equal(
         at = {**{str(k): v for k, v in fixed.items()}, **dict(proof.point)}
         shown = ", ".join(f"{k} = {float(v):.4g}" for k, v in at.items())
         got, expected = proof.got.real, proof.expected.real
+        if not shown:  # no variable left: two numbers
+            return False, f"{got:.6g} != {expected:.6g}", proof.points
         return False, f"at {shown} (seed {seed}): {got:.6g} != {expected:.6g}", proof.points
     if proof.ok is None:
         return None, "could not be evaluated at sampled points", proof.points

@@ -113,7 +113,7 @@ class CalculusMixin:
         ):
             return self.parse_postfix(self.parse_atom())
         value = self._operand_factor(spelled)
-        while self._starts_atom(self.peek()):
+        while self._starts_atom(self.peek()) and not self._at_evaluation_bar():
             if self.peek().spaced:
                 self.fail(
                     f"{spelled} before a product with a space typed in it (\\, \\;): "

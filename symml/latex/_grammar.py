@@ -314,8 +314,33 @@ class _Parser(
                     self.scalar(self._total(terms, sp.Add)), self.scalar(right)
                 )
                 terms = [left]
+            elif self._at_evaluation_bar():
+                terms = [self._evaluated(self._total(terms, sp.Add))]
             else:
                 return self._total(terms, sp.Add)
+
+    def _at_evaluation_bar(self) -> bool:
+        """``\\right|_{x=a}`` after ``\\left.``, or a bare ``|_{x=a}`` (``\\Big|``) that closes
+        no ``|`` of its own: the expression before it, evaluated at ``x = a``."""
+        if self.at(r"\right") and self.at("|", 1) and self.at("_", 2):
+            return True
+        return self.at("|") and self.at("_", 1) and "|" not in self.closers
+
+    def _evaluated(self, expr):
+        if self.at(r"\right"):
+            self.next()
+        bar = self.next()
+        self.next()  # _
+        self.expect("{")
+        var = self.parse_atom()
+        if not isinstance(var, sp.Symbol):
+            self.fail("an evaluation bar |_{x=a} needs a variable before its =", bar)
+        self.expect("=")
+        at = self.scalar(self.parse_additive())
+        self.expect("}")
+        if isinstance(expr, MatrixExpr) or isinstance(expr, Vec):
+            self.fail("an evaluation bar after a vector or matrix is not supported", bar)
+        return sp.Subs(expr, var, at)
 
     def _total(self, values, op):
         """One Add or Mul of collected plain scalars (the first may be anything when alone)."""
@@ -338,7 +363,7 @@ class _Parser(
                 or t.kind == "cmd"
                 and t.value in (r"\ast", r"\cdot")
             )
-            if times or self._starts_atom(t):
+            if times or (self._starts_atom(t) and not self._at_evaluation_bar()):
                 if times:
                     self.next()
                 right = self.parse_unary()
