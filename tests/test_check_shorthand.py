@@ -77,3 +77,17 @@ def test_definitions_after_we_compute_are_recorded_and_used(records: dict) -> No
 def test_we_compute_ends_a_condition() -> None:
     assert lead_word("For an input [math] we compute") is None
     assert lead_word("For an input [math]") == ("condition", "for")
+
+
+def test_a_derivative_at_a_point_is_checked(tmp_path: Path) -> None:
+    doc = tmp_path / "bar.md"
+    doc.write_text(
+        "The slope at one is $\\left.\\frac{d}{dx} x^3\\right|_{x=1} = 3$.\n\n"
+        "A slip: $\\frac{d}{dx} x^3 \\Big|_{x=2} = 3$.\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["check", str(doc), "--no-cache", "--format", "json"])
+    right, slip = json.loads(result.stdout)
+    assert right["status"] == "verified"
+    assert slip["status"] == "refuted" and slip["message"].endswith("breaks: 12 != 3")
+    assert result.exit_code == 1
