@@ -354,3 +354,20 @@ def test_a_bar_that_closes_an_absolute_value_is_not_an_evaluation():
     assert parse_latex(r"|x - y|").func is sp.Abs
     with pytest.raises(ParseError, match="needs a variable"):
         parse_latex(r"x^2 \Big|_{2=x}")
+
+
+def test_a_prime_after_a_parenthesised_expression_in_one_variable_is_its_derivative():
+    got = parse_latex(r"(x^3)'")
+    [x] = got.free_symbols
+    assert got == sp.Derivative(x**3, x)
+    second = parse_latex(r"(\ln x)''")
+    assert second.doit() == -1 / x**2 and second.derivative_count == 2
+
+
+@pytest.mark.parametrize("text", [r"(fg)'", r"(xy)'", r"(3)'", r"(A + B)'"])
+def test_a_prime_that_could_mean_several_things_is_refused(text):
+    with pytest.raises(ParseError, match="for a derivative say by which variable"):
+        parse_latex(text)
+    # a declared matrix keeps the transpose
+    got = parse_latex(r"(A + B)'", symbols={"A": "matrix", "B": "matrix"})
+    assert got.has(sp.Transpose)

@@ -54,6 +54,8 @@ class CallMixin:
             elif self.at("'") and isinstance(base, (MatrixExpr, sp.MatrixBase)):
                 self.next()  # (A + B)': the transpose of a matrix
                 base = base.T
+            elif self.at("'") and self.peek(-1).value == ")" and isinstance(base, sp.Expr):
+                base = self._prime_of_group(base)  # (x^3)' = 3x^2
             elif self.at("'") and isinstance(base, sp.Symbol):
                 self.next()
                 base = self.symbol(f"{base.name}_prime")
@@ -64,6 +66,23 @@ class CallMixin:
             else:
                 return base
         self.fail(f"more than {MAX_POSTFIX} powers, factorials or primes in a row")
+
+    def _prime_of_group(self, base):
+        """``(e^x)'``: the derivative of a parenthesised expression in one variable."""
+        tok, order = self.peek(), 0
+        while self.at("'"):
+            self.next()
+            order += 1
+        bound = {lim[0] for s in base.atoms(sp.Sum, sp.Product) for lim in s.limits}
+        free = sorted((s for s in base.free_symbols - bound if isinstance(s, sp.Symbol)), key=str)
+        if len(free) != 1:
+            names = ", ".join(map(str, free)) or "no variable"
+            self.fail(
+                f"(...)' of an expression in {names}: for a derivative say by which variable "
+                "(\\frac{d}{dx}); for a transpose declare the matrices (-s A=matrix)",
+                tok,
+            )
+        return sp.Derivative(base, (free[0], order))
 
     def _power(self, base):
         tok = self.next()  # ^
