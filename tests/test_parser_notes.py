@@ -371,3 +371,15 @@ def test_a_prime_that_could_mean_several_things_is_refused(text):
     # a declared matrix keeps the transpose
     got = parse_latex(r"(A + B)'", symbols={"A": "matrix", "B": "matrix"})
     assert got.has(sp.Transpose)
+
+
+def test_partial_with_a_subscript_differentiates_what_follows():
+    got = parse_latex(r"\partial_x (x^2 y)")
+    x, y = sorted(got.free_symbols, key=str)
+    assert got == sp.Derivative(x**2 * y, x) and got.doit() == 2 * x * y
+    entry = parse_latex(r"\partial_{w_j} \sum_i w_i^2")
+    assert entry.variables == (idx("w", j),)
+    with pytest.raises(ParseError, match="is not a name"):
+        parse_latex(r"\partial_2 f")
+    with pytest.raises(ParseError, match="followed by a sum"):
+        parse_latex(r"\partial_x x^2 + y")

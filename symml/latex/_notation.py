@@ -256,8 +256,17 @@ class NotationMixin:
 
     # ------------------------------------------------------------------ inline derivatives
     def parse_inline_partial(self):
-        """``\\partial{L_i} / \\partial{f_j}``, ``\\partial L / \\partial w``: a derivative."""
+        """``\\partial{L_i} / \\partial{f_j}``, ``\\partial L / \\partial w``, ``\\partial_x f``: a
+        derivative."""
+        start = self.pos
         tok = self.next()  # \partial
+        if self.at("_"):  # \partial_x f: the operand is what follows, as for \frac{d}{dx}
+            self.next()
+            var = self.scalar(self.parse_arg())
+            if not isinstance(var, (sp.Symbol, sp.Indexed)):
+                self.fail(f"the variable of \\partial_{{{var}}} is not a name", tok)
+            body = self.scalar(self.derivative_operand(start, f"\\partial_{{{var}}}"))
+            return sp.Derivative(body, var)
         if self.at("/") or self.peek().kind == "end":
             self.fail("\\partial outside a derivative \\frac{\\partial ...}{\\partial ...}", tok)
         body = self.scalar(self.parse_postfix(self.parse_atom()))
