@@ -383,3 +383,10 @@ def test_partial_with_a_subscript_differentiates_what_follows():
         parse_latex(r"\partial_2 f")
     with pytest.raises(ParseError, match="followed by a sum"):
         parse_latex(r"\partial_x x^2 + y")
+
+
+@pytest.mark.parametrize("text", [r"\mathbb{1}[x > 0]", r"\mathbb{1}\left[x > 0\right]"])
+def test_an_indicator_in_brackets(text):
+    got = parse_latex(text)
+    [x] = got.free_symbols
+    assert got == sp.Piecewise((1, x > 0), (0, True))

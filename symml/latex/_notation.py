@@ -206,10 +206,11 @@ class NotationMixin:
 
     # ------------------------------------------------------------------ indicators
     def at_indicator_condition(self) -> bool:
-        """After ``\\mathbb{1}`` / ``\\mathbf{1}``: does a condition follow (``(`` or ``\\{``)?"""
+        """After ``\\mathbb{1}`` / ``\\mathbf{1}``: does a condition follow (``(``, ``[`` or
+        ``\\{``)?"""
         if self.at(r"\left"):
-            return self.peek(1).value in ("(", r"\{")
-        return self.at("(") or self.at(r"\{")
+            return self.peek(1).value in ("(", "[", r"\{")
+        return self.at("(") or self.at("[") or self.at(r"\{")
 
     def parse_indicator(self, tok=None):
         """The indicator of the condition after ``\\mathbb{1}``: 1 where it holds, else 0."""
@@ -221,7 +222,7 @@ class NotationMixin:
             if right:
                 self.next()
             opener = self.next().value
-            closer = ")" if opener == "(" else r"\}"
+            closer = {"(": ")", "[": "]"}.get(opener, r"\}")
             self.closers.append(closer)
             try:
                 cond = self.condition(self.parse_relation())
