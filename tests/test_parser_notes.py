@@ -390,3 +390,12 @@ def test_an_indicator_in_brackets(text):
     got = parse_latex(text)
     [x] = got.free_symbols
     assert got == sp.Piecewise((1, x > 0), (0, True))
+
+
+def test_a_conditional_expectation_is_given_as_a_conditional_probability_is():
+    got = parse_latex(r"\mathbb{E}[\mathbb{E}[X \mid Y]]")
+    X, Y = sorted(got.free_symbols, key=str)
+    given = sp.Function("Given")(X, Y)
+    assert got == sp.Function("Expectation")(sp.Function("Expectation")(given))
+    at = parse_latex(r"\mathbb{E}\left[X \mid Y = y\right]")
+    assert type(at.args[0]).__name__ == "Given"

@@ -122,6 +122,9 @@ class OperatorMixin:
         self.closers.append("]")
         try:
             body = self.scalar(self.parse_additive())
+            if self.at(r"\mid"):  # E[X \mid Y]: the conditional expectation, as P(A | B)
+                self.next()
+                body = sp.Function("Given")(body, self._arg(self.parse_relation()))
         finally:
             self.closers.pop()
         if right:
