@@ -91,3 +91,30 @@ def test_equiv_refutes_matrix_expressions_by_the_entry_that_differs() -> None:
     assert abs(cx["a"] - cx["b"]) > 1e-6 * (1 + abs(cx["b"]))
     same = equiv(r"\frac{1}{m} X^T (Xw - y)", r"\frac{1}{m}(X^T X w - X^T y)", symbols=kinds)
     assert same["equivalent"] is True
+
+
+QUADRATIC = r"""# Quadratic forms
+
+Let $f(x) = \frac{1}{2} x^T A x - b^T x$ with $A$ symmetric.
+
+Then $\nabla_x f(x) = A x - b$.
+
+In general $\nabla_x f(x) = \frac{1}{2}(A + A^T) x - b$.
+
+A slip: $\nabla_x f(x) = 2 A x - b$.
+"""
+
+
+def test_a_gradient_that_needs_a_symmetric_matrix_is_not_refuted(tmp_path: Path) -> None:
+    doc = tmp_path / "quadratic.md"
+    doc.write_text(QUADRATIC, encoding="utf-8")
+    result = CliRunner().invoke(app, ["check", str(doc), "--no-cache", "--format", "json"])
+    by_line = {r["line"]: r for r in json.loads(result.stdout) if r["latex"].startswith("\\nabla")}
+    symmetric, general, slip = by_line[5], by_line[7], by_line[9]
+    assert symmetric["status"] == "unchecked"
+    assert "not refuted: it holds if A is symmetric" in symmetric["message"]
+    assert general["status"] == "verified"
+    # wrong for a symmetric A too: refuted (X in ||Xw - y|| is not square, so it never gets
+    # the benefit of the doubt: see test_a_missing_transpose_is_refuted...)
+    assert slip["status"] == "refuted"
+    assert result.exit_code == 1

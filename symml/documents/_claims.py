@@ -49,6 +49,8 @@ def _hints(latex: str) -> tuple[dict[str, str], list[str]]:
     symbols = {}
     for m in re.finditer(r"\b([a-z])\^\{?(?:T|\\top)\}?\s*\\?([a-z])\b", latex):
         symbols[m.group(1)] = symbols[m.group(2)] = "vector"
+    for m in re.finditer(r"\b([a-z])\^\{?(?:T|\\top)\}?\s*([A-Z])\s*\1\b", latex):
+        symbols[m.group(1)], symbols[m.group(2)] = "vector", "matrix"  # x^T A x
     functions = []
     m = re.match(r"\s*(?:\\(hat|tilde|bar)\{([A-Za-z])\}|([A-Za-z]))\s*\(", latex)
     if m:
