@@ -239,14 +239,24 @@ CASES = [
         None,
     ),
     ("plain-sqrt-wrong", "As code: `sqrt(x - y - z) = sqrt(x) - sqrt(y + z)`.", REFUTED, None),
-    # a leaky slope is below 1 unsaid: max(alpha x, x) is x for positive x (not refuted)
+    # a leaky slope is below 1 unsaid: never refuted. The registry's LeakyReLU has the slope
+    # 0.01, the text an alpha: they agree for positive x only, so the first step is not
+    # verified either (it was, with x drawn in (0.1, 0.9) alone)
     (
         "leaky-relu-cases",
         r"$\operatorname{LeakyReLU}(x) = \max(\alpha x, x) = \begin{cases} x & x > 0 \\ "
         r"\alpha x & x \leq 0 \end{cases}$",
+        UNCHECKED,
+        None,
+    ),
+    (
+        "leaky-relu-steps",
+        r"$\max(\alpha x, x) = \begin{cases} x & x > 0 \\ "
+        r"\alpha x & x \leq 0 \end{cases}$",
         VERIFIED,
         None,
     ),
+    ("relu-is-not-x", r"$\max(0, x) = x$", UNCHECKED, None),
 ]
 
 

@@ -119,13 +119,28 @@ def _compare(a, b, seed: int = SEED, simplex: frozenset = frozenset()) -> tuple[
         how.append(detail)
     if all(h == "written out" for h in how):
         return True, "symbolically, once the sums are written out (lengths 3 and 4)"
+    fixed = {k: sp.Integer(3) for k in integers}
+    verdict, detail, _ = _sample_equal(
+        a, b, fixed, np.random.default_rng(seed + 1), seed + 1, simplex, wide=True
+    )
+    if verdict is False:
+        # max(0, x) = x, d/dx |x| = 1: true in (0.1, 0.9), where texts' unknowns were drawn
+        # (probabilities, rates), false for negative values; not verified, not refuted
+        return None, (
+            f"holds for values in (0.1, 0.9) but not {detail}: true only for some values "
+            "(it holds where the text restricts them, as x > 0, if it does)"
+        )
     return True, f"numerically at {agree} points (seed {seed})"
 
 
 def _sample_equal(
-    a, b, fixed: dict, rng, seed: int, simplex: frozenset = frozenset()
+    a, b, fixed: dict, rng, seed: int, simplex: frozenset = frozenset(), wide: bool = False
 ) -> tuple[bool | None, str, int]:
-    """Compare at random points once the integers are ``fixed``: (verdict, detail, points)."""
+    """Compare at random points once the integers are ``fixed``: (verdict, detail, points).
+
+    The unknowns are drawn in (0.1, 0.9); with ``wide``, those named by a Latin letter in
+    (-2, 2), both signs.
+    """
     import sympy as sp
 
     try:
@@ -142,8 +157,15 @@ def _sample_equal(
 
     constraints = domain(a) + domain(b)
 
+    # wide: the Latin variables take both signs; Greek parameters (alpha, lambda, sigma)
+    # stay in (0.1, 0.9), the rates, slopes and scales texts take positive and below 1
+    widened = {u for u in unknowns if wide and _latin(u)}
+
     def draw() -> dict:
-        point = {u: sp.Float(float(rng.uniform(0.1, 0.9))) for u in unknowns}
+        point = {
+            u: sp.Float(float(rng.uniform(-2.0, 2.0) if u in widened else rng.uniform(0.1, 0.9)))
+            for u in unknowns
+        }
         for name in simplex:  # a declared distribution: its entries on the simplex
             entries = [u for u in unknowns if isinstance(u, sp.Indexed) and str(u.base) == name]
             exact = {u: sp.Rational(point[u]) for u in entries}
@@ -251,6 +273,19 @@ def in_domain(constraints: list, point: Mapping[Any, Any]) -> bool:
         if (low is not None and v < low) or (high is not None and v > high):
             return False
     return True
+
+
+def _latin(unknown: Any) -> bool:
+    """``x``, ``w_1``, ``x[2]``: a variable named by a Latin letter (not alpha or sigma)."""
+    name = str(getattr(unknown, "base", unknown))
+    return name[:1].isascii() and name[:1].isalpha() and not name.startswith(_GREEK)
+
+
+_GREEK = (
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
+    "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "varphi",
+    "chi", "psi", "omega",
+)  # fmt: skip
 
 
 def _number(expr, point) -> float | None:

@@ -1,0 +1,42 @@
+"""Claims sampled where they are true only: unknowns drawn in (0.1, 0.9) passed
+max(0, x) = x and d/dx |x| = 1 as verified. A verified identity is now also compared with
+its Latin-letter variables of both signs; one that fails there is unchecked, with the
+point, never refuted (texts leave x > 0 unsaid)."""
+
+from __future__ import annotations
+
+import pytest
+
+from symml.documents import check_text
+from symml.documents._model import Status
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        r"\max(0, x) = x",
+        r"\frac{d}{dx}\operatorname{ReLU}(x) = 1",
+        r"\frac{d}{dx}|x| = 1",
+        r"|a + b| = |a| + |b|",
+        r"\frac{d}{dw}\lambda|w| = \lambda",
+    ],
+)
+def test_true_only_for_positive_values_is_not_verified(formula: str) -> None:
+    [found] = check_text(f"Recall ${formula}$.\n")
+    assert found.status is Status.UNCHECKED, found.message
+    assert "holds for values in (0.1, 0.9) but not at " in found.message
+    assert "(seed 1)" in found.message
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        r"(a + b)^2 = a^2 + 2ab + b^2",
+        r"\frac{d}{dx} x^3 = 3x^2",
+        r"\max(\alpha x, x) = \begin{cases} x & x > 0 \\ \alpha x & x \leq 0 \end{cases}",
+        r"\log(x^2) = 2\log x",  # where both sides are real: x > 0
+    ],
+)
+def test_identities_true_for_both_signs_stay_verified(formula: str) -> None:
+    [found] = check_text(f"Recall ${formula}$.\n")
+    assert found.status is Status.VERIFIED, found.message
