@@ -40,3 +40,21 @@ def test_true_only_for_positive_values_is_not_verified(formula: str) -> None:
 def test_identities_true_for_both_signs_stay_verified(formula: str) -> None:
     [found] = check_text(f"Recall ${formula}$.\n")
     assert found.status is Status.VERIFIED, found.message
+
+
+@pytest.mark.parametrize(
+    ("formula", "status"),
+    [
+        (r"\pi \approx 3.14", Status.VERIFIED),
+        (r"e^{10} \approx 22000", Status.VERIFIED),  # trailing zeros are not digits shown
+        (r"\pi \approx 3.24", Status.UNCHECKED),  # was verified: 5% was allowed
+        (r"\sigma(1) \approx 0.75", Status.UNCHECKED),
+        (r"\sigma(-10) \approx 4.45 \times 10^{-5}", Status.UNCHECKED),
+        (r"\sigma(-10) \approx 4.5 \times 10^{-5}", Status.VERIFIED),
+        (r"\sigma(-10) = 4.54 \times 10^{-5}", Status.VERIFIED),
+        (r"\sigma(-10) = 4.45 \times 10^{-5}", Status.REFUTED),
+    ],
+)
+def test_an_approximation_allows_one_unit_in_the_last_digit_shown(formula, status) -> None:
+    [found] = check_text(f"Numerically, ${formula}$.\n")
+    assert found.status is status, found.message

@@ -25,6 +25,9 @@ _APPROX_OPS = {r"\approx", r"\sim", r"\simeq", r"\propto", r"\cong", r"\asymp", 
 _SET_OPS = {r"\in", r"\notin", r"\subset", r"\subseteq", r"\supset", r"\supseteq", r"\ni"}
 _UPDATE_TEXT = re.compile(r"\\leftarrow|\\gets|\\mapsfrom|\+=|-=|\*=")
 _DECIMAL = re.compile(r"^\s*([-+]?)(\d*)\.(\d+)\s*(\\%|%)?\s*$")
+_SCIENTIFIC = re.compile(
+    r"^\s*[-+]?(\d+)(?:\.(\d+))?\s*(?:\\times|\\cdot|\*)\s*10\^\{?\s*([-+]?\d+)\s*\}?\s*$"
+)
 
 
 def is_name(value: Any) -> bool:
@@ -175,12 +178,50 @@ def decimal_digits(text: str) -> tuple[float, int, int] | None:
     Examples:
         >>> decimal_digits("0.272"), decimal_digits("0.0013"), decimal_digits("x")
         ((0.272, 3, 3), (0.0013, 2, 4), None)
+        >>> decimal_digits("4.54 \\\\times 10^{-5}")
+        (4.54e-05, 3, 7)
     """
     m = _DECIMAL.match(text)
     if not m:
-        return None
+        sci = _SCIENTIFIC.match(text)
+        if not sci or sci.group(2) is None:
+            return None
+        # 4.54 \times 10^{-5}: three significant digits, seven places
+        whole, frac, exponent = sci.group(1), sci.group(2), int(sci.group(3))
+        digits = (whole + frac).lstrip("0") or "0"
+        sign = -1.0 if text.strip().startswith("-") else 1.0
+        value = sign * float(f"{whole}.{frac}e{exponent}")
+        return value, len(digits), max(0, len(frac) - exponent)
     sign, whole, frac, percent = m.groups()
     digits = (whole + frac).lstrip("0") or "0"
     value = float(f"{sign}{whole or '0'}.{frac}") / (100 if percent else 1)
     places = len(frac) + (2 if percent else 0)
     return value, len(digits), places
+
+
+_INTEGER = re.compile(r"^\s*[-+]?\d+\s*$")
+
+
+def last_unit(text: str) -> float | None:
+    """How far a value may be from a number written after ``\\approx``: one unit in the last
+    digit of a decimal, half of one for an integer (its rounded value); else None.
+
+    Examples:
+        >>> last_unit("3.14"), last_unit("4.45 \\\\times 10^{-5}"), last_unit("12"), last_unit("x")
+        (0.01, 1e-07, 0.5, None)
+        >>> last_unit("22000")
+        500.0
+    """
+    written = decimal_digits(text)
+    if written is not None:
+        return 10.0 ** -written[2]
+    m = _SCIENTIFIC.match(text)
+    if m:
+        return 10.0 ** (int(m.group(3)) - len(m.group(2) or ""))
+    if _INTEGER.match(text):
+        # an integer is the rounded value (pi is not approximately 4): half a unit; 22000 is
+        # to the thousand (trailing zeros are not digits shown)
+        digits = text.strip().lstrip("+-")
+        zeros = len(digits) - len(digits.rstrip("0")) if digits.strip("0") else 0
+        return 0.5 * 10.0**zeros
+    return None

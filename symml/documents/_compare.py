@@ -216,7 +216,8 @@ def _sample_equal(
     if gap is not None:  # m/(sqrt(v) + 10^-8) = m/sqrt(v): equal to 8 digits, not exactly
         at = {**{str(k): v for k, v in fixed.items()}, **{str(k): v for k, v in gap[0].items()}}
         shown = ", ".join(f"{k} = {float(v):.4g}" for k, v in at.items())
-        why = f"the sides differ by a small amount: at {shown}, by {gap[1]:.3g} (at 50 digits)"
+        where = f"at {shown}, " if shown else ""
+        why = f"the sides differ by a small amount: {where}by {gap[1]:.3g} (at 50 digits)"
         return None, why, proof.points
     return True, "sampled", proof.points
 

@@ -32,6 +32,7 @@ from symml.documents._classes import (
     classify_equation,
     classify_relation,
     decimal_digits,
+    last_unit,
     notation,
 )
 from symml.documents._compare import free_names, short
@@ -371,7 +372,8 @@ def _approximation(value, ctx: Context) -> tuple:
         return Status.OK, "an approximation in unknowns, not checked", None, cls, None
     a, b = values
     rel = abs(a - b) / max(abs(a), abs(b), 1e-300)
-    if rel <= 0.05:
+    unit = last_unit(ctx.current.split(r"\approx")[-1])  # pi \approx 3.14: to 0.01
+    if abs(a - b) <= (unit if unit is not None else 0.05 * max(abs(a), abs(b))):
         return Status.VERIFIED, f"approximation holds ({a:.6g} vs {b:.6g})", None, cls, None
     why = f"approximation not confirmed: {a:.6g} vs {b:.6g} ({rel:.0%} apart)"
     return Status.UNCHECKED, why, None, cls, None
