@@ -58,3 +58,21 @@ def test_identities_true_for_both_signs_stay_verified(formula: str) -> None:
 def test_an_approximation_allows_one_unit_in_the_last_digit_shown(formula, status) -> None:
     [found] = check_text(f"Numerically, ${formula}$.\n")
     assert found.status is status, found.message
+
+
+@pytest.mark.parametrize(
+    ("formula", "status"),
+    [
+        (r"\tanh(x) < 1", Status.VERIFIED),  # was refuted: 1 < 1 in floats at x = 30
+        (r"\tanh(x) > -1", Status.VERIFIED),
+        (r"1 - \tanh^2(x) > 0", Status.VERIFIED),
+        (r"\mathrm{erf}(x) < 1", Status.VERIFIED),  # 1 - erf(1000) is unresolved: skipped
+        (r"e^{-x^2} > 0", Status.VERIFIED),
+        (r"\tanh(x) < 0.9", Status.REFUTED),
+        (r"x^2 > 0", Status.REFUTED),  # at 0
+        (r"x^2 \leq 1000", Status.REFUTED),  # at 1000, now on the grid
+    ],
+)
+def test_a_property_is_decided_beyond_float_rounding(formula, status) -> None:
+    [found] = check_text(f"Note that ${formula}$.\n")
+    assert found.status is status, found.message
