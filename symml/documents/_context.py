@@ -264,7 +264,10 @@ def _compare_meaning(meaning: str, params: tuple, body: Any, ctx: Context):
         if rname not in by_name:
             continue
         _rname, _title, _head, rparams, rbody = by_name[rname]
-        verdict, detail = compare_bounded(mine, as_vectors(rbody, rparams), ctx)
+        # by position: KL(q||p) = sum q log q/p is the registry's KL(P||Q) with q for P
+        verdict, detail = compare_bounded(
+            _by_position(mine, params, rparams), as_vectors(rbody, rparams), ctx
+        )
         if verdict is True:
             return rname, f"{meaning}, same as registry: {rname} ({detail})", None, False
         if verdict is False:
@@ -281,6 +284,26 @@ def _compare_meaning(meaning: str, params: tuple, body: Any, ctx: Context):
         f"{meaning} differs from registry: {rname}{also}: {detail}; the registry has {correction}"
     )
     return rname, note, correction, True
+
+
+def _by_position(expr: Any, params: tuple, rparams: tuple) -> Any:
+    """``expr`` (from :func:`as_vectors`) with its parameters' vectors renamed, all at once,
+    to the registry's parameters in the same places."""
+    import sympy as sp
+    from sympy.core.function import AppliedUndef
+
+    def name(p: Any) -> str:
+        if isinstance(p, sp.Indexed):
+            return str(p.base.label).lower()
+        return str(p.func.__name__ if isinstance(p, AppliedUndef) else p).lower()
+
+    if len(params) != len(rparams) or not isinstance(expr, sp.Basic):
+        return expr
+    renames = {name(a): name(b) for a, b in zip(params, rparams, strict=True)}
+    if all(a == b for a, b in renames.items()):
+        return expr
+    bases = {b for b in expr.atoms(sp.IndexedBase) if str(b.label) in renames}
+    return expr.xreplace({b: sp.IndexedBase(renames[str(b.label)]) for b in bases})
 
 
 def as_vectors(expr: Any, params: tuple = ()) -> Any:

@@ -1,0 +1,40 @@
+"""A well-known quantity's definition compared with the registry by argument position:
+KL(q||p) = sum q log q/p is the registry's KL(P||Q) with q for P, not a wrong KL(p||q)."""
+
+from __future__ import annotations
+
+import pytest
+
+from symml.documents import check_text
+from symml.documents._model import Status
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        r"\mathrm{KL}(q\|p) = \sum_i q_i \log\frac{q_i}{p_i}",
+        r"D_{KL}(q\|p) = \sum_i q_i \log\frac{q_i}{p_i}",
+        r"KL(Q\|P) = \sum_x Q(x)\log\frac{Q(x)}{P(x)}",
+        r"H(y, \hat{y}) = -\sum_k y_k \log\hat{y}_k",
+        r"H(a, b) = -\sum_k a_k \log b_k",
+        r"H(p, q) = -\sum_k p_k \log q_k",
+    ],
+)
+def test_any_argument_names_in_the_registry_order_are_the_registry_quantity(formula):
+    [found] = check_text(f"$${formula}$$\n")
+    assert found.status is Status.OK, found.message
+    assert "same as registry" in found.message
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        r"KL(p\|q) = \sum_i q_i \log\frac{q_i}{p_i}",
+        r"D_{KL}(q\|p) = \sum_i p_i \log\frac{p_i}{q_i}",
+        r"H(y, \hat{y}) = -\sum_k \hat{y}_k \log y_k",
+    ],
+)
+def test_a_body_with_the_arguments_swapped_is_still_refuted(formula):
+    [found] = check_text(f"$${formula}$$\n")
+    assert found.status is Status.REFUTED, found.message
+    assert found.correction
