@@ -76,3 +76,16 @@ def test_an_approximation_allows_one_unit_in_the_last_digit_shown(formula, statu
 def test_a_property_is_decided_beyond_float_rounding(formula, status) -> None:
     [found] = check_text(f"Note that ${formula}$.\n")
     assert found.status is status, found.message
+
+
+@pytest.mark.parametrize(
+    ("formula", "status"),
+    [
+        (r"\frac{d}{de}\frac{1}{2}e^2 = e", Status.VERIFIED),  # was refuted: 0 != 2.71828
+        (r"\frac{d}{de}\frac{1}{2}e^2 = 2e", Status.REFUTED),
+        (r"\frac{d}{d\pi}\log \pi = \frac{1}{\pi}", Status.VERIFIED),
+    ],
+)
+def test_a_derivative_by_e_or_pi_reads_them_as_the_variable_on_both_sides(formula, status):
+    [found] = check_text(f"With the error $e$, ${formula}$.\n")[-1:]
+    assert found.status is status, found.message

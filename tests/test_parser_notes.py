@@ -399,3 +399,17 @@ def test_a_conditional_expectation_is_given_as_a_conditional_probability_is():
     assert got == sp.Function("Expectation")(sp.Function("Expectation")(given))
     at = parse_latex(r"\mathbb{E}\left[X \mid Y = y\right]")
     assert type(at.args[0]).__name__ == "Given"
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [(r"\frac{d}{de}\frac{1}{2}e^2", "e"), (r"\frac{d}{d\pi}\log\pi", "pi")],
+)
+def test_a_constant_differentiated_by_is_a_variable(text, name):
+    got = parse_latex(text)
+    [var] = got.variables
+    assert str(var) == name and isinstance(var, sp.Symbol)
+    assert not got.has(sp.E) and not got.has(sp.pi)
+    # elsewhere e and pi stay the constants, and d e^x in a numerator is the exponential's
+    assert parse_latex(r"\frac{d}{dx} e^x").doit() == sp.exp(sp.Symbol("x", real=True))
+    assert parse_latex(r"\pi r^2").has(sp.pi)

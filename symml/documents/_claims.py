@@ -44,6 +44,21 @@ def parse(latex: str, offset: int = 0):
         raise Unparsed(f"does not parse: {e.reason}{where}") from e
 
 
+def parse_sides(pieces: list[tuple[int, str]], latex: str) -> list:
+    """Each side of ``latex`` (its ``pieces``), with e and pi names throughout where the
+    formula differentiates by them: d/de (1/2) e^2 = e has the variable e on both sides."""
+    from symml.latex import constants_differentiated
+
+    names = constants_differentiated(latex)
+    if not names:
+        return [parse(text, offset) for offset, text in pieces]
+    token = DECLARED.set({**dict.fromkeys(names, "scalar"), **(DECLARED.get() or {})})
+    try:
+        return [parse(text, offset) for offset, text in pieces]
+    finally:
+        DECLARED.reset(token)
+
+
 def _hints(latex: str) -> tuple[dict[str, str], list[str]]:
     """Declarations the notation implies: ``w^T x`` has vectors, ``d(x, y) =`` a function."""
     symbols = {}

@@ -24,6 +24,7 @@ from symml.documents._claims import (
     check_property,
     expand,
     parse,
+    parse_sides,
     split_conditions,
     split_equals,
     split_top,
@@ -110,7 +111,7 @@ def parse_formula(found: Found, ctx: Context, sentence: str = "") -> tuple:
     pieces = split_equals(latex)
     if any(not text.strip() for _, text in pieces):
         raise Unparsed("does not parse: an equation with an empty side")
-    sides = [parse(text, offset) for offset, text in pieces]
+    sides = parse_sides(pieces, latex)
     if _DISTRIBUTION.search(sentence):  # "for a distribution p", "the probabilities p_i"
         ctx.simplex |= _vectors(sides)
     if len(sides) == 1:

@@ -22,6 +22,7 @@ _LAZY = {
     "Aligned": "symml.latex._relations",
     "Equation": "symml.latex._relations",
     "ParseResult": "symml.latex._reader",
+    "constants_differentiated": "symml.latex._reader",
     "Relation": "symml.latex._relations",
     "latex2sympy_isolated": "symml.latex._reader",
     "parse_latex": "symml.latex._reader",
@@ -33,6 +34,7 @@ __all__ = [
     "Equation",
     "ParseResult",
     "Relation",
+    "constants_differentiated",
     "latex2sympy_isolated",
     "parse_latex",
     "parse_with_reader",
@@ -42,6 +44,7 @@ __all__ = [
 if TYPE_CHECKING:
     from symml.latex._reader import (
         ParseResult,
+        constants_differentiated,
         latex2sympy_isolated,
         parse_latex,
         parse_with_reader,

@@ -68,7 +68,7 @@ class NameMixin:
     def parse_name_atom(self, name: str, tok):
         after_number = self.peek(-1).kind == "num" and self.pos > 0
         self.next()
-        if name == "pi" and not self.at("_"):
+        if name == "pi" and not self.at("_") and "pi" not in self.kinds:
             opens = self.at("(") or (self.at(r"\left") and self.at("(", 1))
             if not opens or after_number or self._arithmetic_group():
                 return sp.pi  # 2\pi(1-a), \pi(1 - \rho^2): the constant times the group
@@ -394,7 +394,7 @@ class NameMixin:
             return sp.KroneckerDelta(*indices)  # \delta_{ij}: Kronecker's delta
         if indices:
             return sp.Indexed(sp.IndexedBase(full), *indices)
-        if full == "e":
+        if full == "e" and "e" not in self.kinds:  # declared (or differentiated by): a name
             return sp.E
         return self.symbol(full)
 

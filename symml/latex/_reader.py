@@ -23,6 +23,7 @@ Examples:
 from __future__ import annotations
 
 import copy
+import re
 import sys
 import threading
 from collections.abc import Iterable, Mapping
@@ -120,12 +121,38 @@ def _grammar_reading(text: str, symbols: Mapping[str, str], functions: Iterable[
     if not stripped.strip():
         raise ParseError("empty formula", text, 0)
     kinds = dict(symbols or {})
+    for name in constants_differentiated(stripped):
+        kinds.setdefault(name, "scalar")  # d/de (1/2) e^2: e is the variable, not Euler's
     try:
         return parse(stripped, kinds, frozenset(functions or ()))
     except ParseError as e:
         if e.text != stripped:
             raise
         raise ParseError(e.reason, text, e.column) from None  # quote what the user wrote
+
+
+#: A derivative by e or pi: \frac{d}{de}, \frac{\partial L}{\partial e}, \partial_e, d\pi.
+_BY_CONSTANT = re.compile(r"(?:\\partial|\bd)\s*(_\{?\s*)?(e|\\pi)(?![A-Za-z^])")
+_DENOMINATOR = re.compile(r"\}\s*\{\s*$")
+
+
+def constants_differentiated(text: str) -> set[str]:
+    """``e`` and ``pi`` where the formula differentiates by them: there they are variables.
+
+    Only a denominator (``}{de}``, ``}{\\partial e}``) or a subscript (``\\partial_e``) names the
+    variable; the numerator's ``d e^x`` is a differential of the exponential.
+
+    Examples:
+        >>> sorted(constants_differentiated(r"\frac{d}{de} \frac{1}{2} e^2"))
+        ['e']
+        >>> constants_differentiated(r"\frac{d e^x}{dx}")
+        set()
+    """
+    names = set()
+    for m in _BY_CONSTANT.finditer(text):
+        if m.group(1) or _DENOMINATOR.search(text[: m.start()]):
+            names.add("e" if m.group(2) == "e" else "pi")
+    return names
 
 
 def _strip_delimiters(text: str) -> str:
