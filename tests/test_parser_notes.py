@@ -413,3 +413,13 @@ def test_a_constant_differentiated_by_is_a_variable(text, name):
     # elsewhere e and pi stay the constants, and d e^x in a numerator is the exponential's
     assert parse_latex(r"\frac{d}{dx} e^x").doit() == sp.exp(sp.Symbol("x", real=True))
     assert parse_latex(r"\pi r^2").has(sp.pi)
+
+
+def test_a_derivative_by_sigma_squared_is_by_the_variable_sigma_squared():
+    # was the second derivative by sigma: d/d(sigma^2) of -log(sigma^2)/2 came out 1/sigma^2
+    got = parse_latex(r"\frac{d}{d\sigma^2}\left(-\frac{1}{2}\log\sigma^2\right)")
+    [s] = got.free_symbols
+    assert sp.simplify(got.doit() + 1 / (2 * s**2)) == 0
+    assert parse_latex(r"\frac{d^2}{dx^2} x^3").derivative_count == 2
+    with pytest.raises(ParseError, match="do not agree"):
+        parse_latex(r"\frac{d^3}{dx^2} x")

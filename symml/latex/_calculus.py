@@ -43,10 +43,11 @@ class CalculusMixin:
             return None
         self.next()  # {
         self.next()  # d / \partial
+        order = 1
         if self.at("^"):
             self.next()
-            # the order must be a digit (d^2 y); the powers in the denominator (dx^2) give it
-            int(self.next().value)
+            # the order must be a digit (d^2 y); the powers in the denominator (dx^2) agree
+            order = int(self.next().value)
         body = None
         if not self.at("}"):
             body = self.scalar(self.parse_relation())
@@ -91,6 +92,15 @@ class CalculusMixin:
                 wrt_args.append((sp.Symbol(str(var)), n))
             else:
                 wrt_args.append((var, n))
+        if order == 1 and len(wrt_args) == 1 and wrt_args[0][1] == 2:
+            # \frac{d}{d\sigma^2}: by the variable sigma^2, d/dsigma over d(sigma^2)/dsigma
+            var = wrt_args[0][0]
+            return sp.Derivative(body, var) / (2 * var)
+        if order != sum(n for _, n in wrt_args):
+            self.fail(
+                f"a derivative of order {order} by {sum(n for _, n in wrt_args)} variable(s): "
+                "the numerator's d^k and the denominator's powers do not agree"
+            )
         return sp.Derivative(body, *wrt_args)
 
     def derivative_operand(self, op_index, spelled="\\frac{d}{dx}"):
