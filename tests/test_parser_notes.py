@@ -423,3 +423,12 @@ def test_a_derivative_by_sigma_squared_is_by_the_variable_sigma_squared():
     assert parse_latex(r"\frac{d^2}{dx^2} x^3").derivative_count == 2
     with pytest.raises(ParseError, match="do not agree"):
         parse_latex(r"\frac{d^3}{dx^2} x")
+
+
+@pytest.mark.parametrize(
+    "text", [r"\mathrm{E}[X]", r"\operatorname{E}[X]", r"\mathbf{E}[X]", r"\mathbb{E}[X]", "E[X]"]
+)
+def test_every_spelling_of_the_expectation_operator(text):
+    got = parse_latex(text)
+    assert type(got).__name__ == "Expectation" and str(got.args[0]) == "X"
+    assert str(parse_latex(r"\mathrm{E} = mc^2").lhs) == "E"  # without a bracket: a name

@@ -126,6 +126,8 @@ class NameMixin:
             base = self._accent_base(None)
         name, vector = base
         bold = cmd in (r"\mathbf", r"\boldsymbol", r"\bm")
+        if name == "E" and bold and (self.at("[") or self._subscript_then_bracket(0)):
+            return self.parse_expectation()  # \mathbf{E}[X]: the expectation, in bold
         if name == "1" and bold and self.at_indicator_condition():
             # \mathbf{1}\{y_i = k\}: the indicator; \mathbf{1} alone is the ones vector
             return self.parse_indicator()
@@ -184,6 +186,12 @@ class NameMixin:
         ):  # \operatorname{sech}^2 x, \mathrm{log}_2 x: the function command, not a name
             return self.parse_function_command(FUNCTION_COMMANDS["\\" + word])
         self.next()
+        if (
+            word == "E"
+            and cmd in (r"\operatorname", r"\mathrm", r"\operatorname*", r"\mathbf", r"\text")
+            and (self.at("[") or self._subscript_then_bracket(0) or self._subscript_has_sim(0))
+        ):
+            return self.parse_expectation()  # \mathrm{E}[X], \operatorname{E}_{x \sim p}[f]
         if word in TEXT_WORDS or word.rstrip(" ,") in TEXT_WORDS:
             return sp.Function("Text")(sp.Symbol(word.replace(" ", "_") or "_"))
         if cmd == r"\mathrm" and word == "d" and self.integral_depth:
