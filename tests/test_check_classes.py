@@ -153,7 +153,7 @@ def test_a_declared_distribution_is_sampled_on_the_simplex() -> None:
     )[-1]
     assert declared.status is VERIFIED and declared.statement is S.IDENTITY
     undeclared = check_text(r"$$\sum_i p_i = 1$$", source="doc.md")[-1]
-    assert undeclared.status is UNCHECKED and "true for some values only" in undeclared.message
+    assert undeclared.status is UNCHECKED and "holds if p sums to 1" in undeclared.message
 
 
 def test_a_step_that_brings_in_a_constant_that_cancels_is_checked() -> None:

@@ -38,3 +38,25 @@ def test_a_body_with_the_arguments_swapped_is_still_refuted(formula):
     [found] = check_text(f"$${formula}$$\n")
     assert found.status is Status.REFUTED, found.message
     assert found.correction
+
+
+ONE_HOT = (
+    r"With a one-hot target $y$, the loss "
+    r"$L(z) = -\sum_{k=1}^K y_k \log\frac{e^{z_k}}{\sum_{j=1}^K e^{z_j}}$ has "
+    r"$\frac{\partial L}{\partial z_j} = \frac{e^{z_j}}{\sum_{k=1}^K e^{z_k}} - y_j$."
+    "\n"
+)
+
+
+def test_a_gradient_that_needs_a_distribution_is_not_refuted_and_says_how_to_declare_it():
+    claim = check_text(ONE_HOT)[-1]
+    assert claim.status is Status.UNCHECKED, claim.message
+    assert "holds if y sums to 1" in claim.message and "-s y=simplex" in claim.message
+    declared = check_text(ONE_HOT, symbols={"y": "simplex"})[-1]
+    assert declared.status is Status.VERIFIED, declared.message
+
+
+def test_a_gradient_wrong_for_distributions_too_is_refuted():
+    wrong = ONE_HOT.replace(r"} - y_j$", r"} + y_j$")
+    claim = check_text(wrong)[-1]
+    assert claim.status is Status.REFUTED, claim.message

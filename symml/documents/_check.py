@@ -113,6 +113,8 @@ def check_text(
     """
     fmt = format or format_of(source)
     context = Context(timeout=timeout)
+    # -s y=simplex: y is a distribution in every formula of the document
+    context.simplex |= {n for n, kind in (symbols or {}).items() if kind.startswith("simplex")}
     lines = text.splitlines()
     token = DECLARED.set(dict(symbols or {}))
     try:

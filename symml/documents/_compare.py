@@ -58,7 +58,17 @@ def compare(
     import sympy as sp
 
     try:
-        return _compare(a, b, seed, simplex)
+        verdict, detail = _compare(a, b, seed, simplex)
+        if verdict is False:
+            # softmax cross-entropy's gradient p - y needs sum(y) = 1 (a one-hot target):
+            # a claim that holds once a vector is a distribution is not refuted
+            for name in _vectors_of(a, b) - simplex:
+                if _compare(a, b, seed, simplex | {name})[0] is True:
+                    return None, (
+                        f"holds if {name} sums to 1 (a distribution, a one-hot vector); not "
+                        f"refuted ({detail}); -s {name}=simplex declares it"
+                    )
+        return verdict, detail
     except (
         TypeError,
         ValueError,
@@ -71,6 +81,14 @@ def compare(
         sp.ShapeError,
     ) as e:
         return None, f"SymPy cannot compare the sides ({type(e).__name__}: {e})"
+
+
+def _vectors_of(a: Any, b: Any) -> frozenset:
+    import sympy as sp
+
+    return frozenset(
+        str(ix.base.label) for e in (a, b) if isinstance(e, sp.Basic) for ix in e.atoms(sp.Indexed)
+    )
 
 
 def _compare(a, b, seed: int = SEED, simplex: frozenset = frozenset()) -> tuple[bool | None, str]:

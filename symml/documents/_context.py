@@ -265,9 +265,8 @@ def _compare_meaning(meaning: str, params: tuple, body: Any, ctx: Context):
             continue
         _rname, _title, _head, rparams, rbody = by_name[rname]
         # by position: KL(q||p) = sum q log q/p is the registry's KL(P||Q) with q for P
-        verdict, detail = compare_bounded(
-            _by_position(mine, params, rparams), as_vectors(rbody, rparams), ctx
-        )
+        theirs = as_vectors(rbody, rparams)
+        verdict, detail = compare_bounded(_by_position(mine, params, rparams, theirs), theirs, ctx)
         if verdict is True:
             return rname, f"{meaning}, same as registry: {rname} ({detail})", None, False
         if verdict is False:
@@ -286,9 +285,10 @@ def _compare_meaning(meaning: str, params: tuple, body: Any, ctx: Context):
     return rname, note, correction, True
 
 
-def _by_position(expr: Any, params: tuple, rparams: tuple) -> Any:
+def _by_position(expr: Any, params: tuple, rparams: tuple, theirs: Any) -> Any:
     """``expr`` (from :func:`as_vectors`) with its parameters' vectors renamed, all at once,
-    to the registry's parameters in the same places."""
+    to the registry's parameters in the same places, where those are vectors of the
+    registry's body ``theirs`` (KL(P||Q): p and q; not H(X), whose body sums P(x_i))."""
     import sympy as sp
     from sympy.core.function import AppliedUndef
 
@@ -299,8 +299,9 @@ def _by_position(expr: Any, params: tuple, rparams: tuple) -> Any:
 
     if len(params) != len(rparams) or not isinstance(expr, sp.Basic):
         return expr
+    vectors = {str(b.label) for b in getattr(theirs, "atoms", lambda *_: ())(sp.IndexedBase)}
     renames = {name(a): name(b) for a, b in zip(params, rparams, strict=True)}
-    if all(a == b for a, b in renames.items()):
+    if all(a == b for a, b in renames.items()) or not set(renames.values()) <= vectors:
         return expr
     bases = {b for b in expr.atoms(sp.IndexedBase) if str(b.label) in renames}
     return expr.xreplace({b: sp.IndexedBase(renames[str(b.label)]) for b in bases})
