@@ -157,7 +157,7 @@ def _sample_equal(
     """Compare at random points once the integers are ``fixed``: (verdict, detail, points).
 
     The unknowns are drawn in (0.1, 0.9); with ``wide``, those named by a Latin letter in
-    (-2, 2), both signs.
+    (-4, 4), both signs.
     """
     import sympy as sp
 
@@ -181,7 +181,7 @@ def _sample_equal(
 
     def draw() -> dict:
         point = {
-            u: sp.Float(float(rng.uniform(-2.0, 2.0) if u in widened else rng.uniform(0.1, 0.9)))
+            u: sp.Float(float(rng.uniform(-4.0, 4.0) if u in widened else rng.uniform(0.1, 0.9)))
             for u in unknowns
         }
         for name in simplex:  # a declared distribution: its entries on the simplex
