@@ -60,3 +60,20 @@ def test_a_gradient_wrong_for_distributions_too_is_refuted():
     wrong = ONE_HOT.replace(r"} - y_j$", r"} + y_j$")
     claim = check_text(wrong)[-1]
     assert claim.status is Status.REFUTED, claim.message
+
+
+@pytest.mark.parametrize(
+    ("formula", "status"),
+    [
+        (r"\sigma(z) = \frac{1}{1+e^{z}}", Status.REFUTED),  # the sign of the exponent
+        (r"\sigma(z) = \frac{1}{1+e^{-z}}", Status.OK),
+        (r"\sigma(x) = \frac{e^x}{1+e^x}", Status.OK),
+        (r"\sigma(x) = \max(0, x)", Status.OK),  # sigma as a generic activation
+        (r"\sigma(x) = \sqrt{x}", Status.OK),
+    ],
+)
+def test_a_wrong_sigmoid_is_refuted_but_sigma_may_name_another_activation(formula, status):
+    [found] = check_text(f"$${formula}$$\n")
+    assert found.status is status, found.message
+    if status is Status.REFUTED:
+        assert found.correction == r"\sigma(x) = \frac{1}{1 + e^{-x}}"

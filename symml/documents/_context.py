@@ -184,7 +184,7 @@ def match_registry(
                 f"differs from registry: {rname}: here {short(renamed)}, registry "
                 f"{short(rbody)}; {detail}"
             )
-            if name in KNOWN_BY_NAME and _no_new_names(renamed, rbody):
+            if name in KNOWN_BY_NAME and _no_new_names(renamed, rbody) and _attempt(name, renamed):
                 from symml.registry import get
 
                 correction = get(rname).latex
@@ -213,7 +213,18 @@ MEANINGS = {
 
 #: Names that mean one quantity whatever the document: a definition under this name that
 #: differs from the registry's, with no parameter of its own (a temperature T), is refuted.
-KNOWN_BY_NAME = {"softmax"}
+KNOWN_BY_NAME = {"softmax", "sigmoid"}
+
+
+def _attempt(name: str, body: Any) -> bool:
+    """Is ``body`` a try at the function ``name``? sigma names a generic activation too
+    (sigma(x) = max(0, x)): only an exponential alone, 1/(1 + e^{z}), is a wrong sigmoid."""
+    import sympy as sp
+
+    if name != "sigmoid":
+        return True
+    functions = {type(f) for f in body.atoms(sp.Function)}
+    return body.has(sp.exp) and functions <= {sp.exp}
 
 
 def known_correction(side: Any, ctx: Context) -> str | None:
