@@ -432,3 +432,13 @@ def test_every_spelling_of_the_expectation_operator(text):
     got = parse_latex(text)
     assert type(got).__name__ == "Expectation" and str(got.args[0]) == "X"
     assert str(parse_latex(r"\mathrm{E} = mc^2").lhs) == "E"  # without a bracket: a name
+
+
+def test_a_derivative_of_a_braced_order_and_a_power_of_a_set(recwarn):
+    got = parse_latex(r"\frac{d^{10}}{dx^{10}} e^{2x}")
+    assert got.derivative_count == 10
+    with pytest.raises(ParseError, match="must be a whole number"):
+        parse_latex(r"\frac{d^{n}}{dx^{n}} e^{x}")
+    cube = parse_latex(r"x \in [0, 1]^{n}")  # was a SymPyDeprecationWarning on stderr
+    assert "SetPower" in str(cube)
+    assert not [w for w in recwarn if "deprecated" in str(w.message).lower()]

@@ -46,8 +46,16 @@ class CalculusMixin:
         order = 1
         if self.at("^"):
             self.next()
-            # the order must be a digit (d^2 y); the powers in the denominator (dx^2) agree
-            order = int(self.next().value)
+            # the order is a number (d^2 y, d^{10} y); the powers in the denominator agree
+            braced = self.at("{")
+            if braced:
+                self.next()
+            tok = self.next()
+            if tok.kind != "num" or not tok.value.isdigit():
+                self.fail(f"the order of a derivative must be a whole number, not {tok.value!r}")
+            order = int(tok.value)
+            if braced:
+                self.expect("}")
         body = None
         if not self.at("}"):
             body = self.scalar(self.parse_relation())

@@ -129,6 +129,9 @@ class CallMixin:
             if base.shape == (1, 1):
                 return base[0, 0] ** exponent
             return sp.MatPow(base, exponent)
+        if isinstance(base, (sp.Set, sp.Tuple)) or isinstance(exponent, (sp.Set, sp.Tuple)):
+            # [0, 1]^n, \mathbb{R}^{n}: a product of sets, notation (no SymPy power of a set)
+            return sp.Function("SetPower")(base, exponent)
         if power_too_big(base, exponent):
             self.fail("a power too large to compute with exactly", tok)
         if exponent.is_Integer and abs(exponent) > 10**MAX_EXPONENT_DIGITS:
