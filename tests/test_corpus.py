@@ -512,3 +512,22 @@ def test_declarations_are_part_of_the_cache_key(tmp_path: Path, private_cache: P
     [c] = check_corpus([declared], jobs=1)
     assert [e.message for e in b.entries] == [e.message for e in c.entries]
     assert [e.message for e in a.entries] != [e.message for e in b.entries]
+
+
+def test_the_largest_documents_start_first_and_results_keep_document_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one worker runs the calls in the order they were handed out
+    order = tmp_path / "order.txt"
+    monkeypatch.setenv("SYMML_TEST_ORDER", str(order))
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(DATA), *filter(None, [os.environ.get("PYTHONPATH")])])
+    )
+    monkeypatch.syspath_prepend(str(DATA))
+    from corpus_helpers import recording_check
+
+    texts = {"small.md": b"$x$\n", "large.md": b"$x$ " * 50 + b"\n", "middle.md": b"$x$ $y$\n"}
+    sources = [Source(name, "markdown", data) for name, data in texts.items()]
+    results = list(check_corpus(sources, jobs=1, timeout=60, check=recording_check, cache=False))
+    assert [r.document for r in results] == ["small.md", "large.md", "middle.md"]
+    assert order.read_text(encoding="utf-8").split() == ["large.md", "middle.md", "small.md"]

@@ -111,6 +111,9 @@ def _run(
             done[k] = hit
             if on_done is not None:
                 on_done(hit)
+    # the largest documents first, so that no big one starts last and runs alone at the
+    # end (their size stands for their cost); results still come out in document order
+    misses.sort(key=lambda miss: -len(miss[1].data))
     if executor == "dask":
         finished = _dask(misses, jobs, scheduler, timeout, formula_timeout, check)
     else:

@@ -17,3 +17,10 @@ def dying_check(source, formula_timeout=None):
     if b"SLEEP" in source.data:
         time.sleep(120)
     return check_source(source, formula_timeout)
+
+
+def recording_check(source, formula_timeout=None):
+    """check_source, after appending the document's name to $SYMML_TEST_ORDER."""
+    with open(os.environ["SYMML_TEST_ORDER"], "a", encoding="utf-8") as log:
+        log.write(source.name + "\n")
+    return check_source(source, formula_timeout)
