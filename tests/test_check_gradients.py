@@ -118,3 +118,17 @@ def test_a_gradient_that_needs_a_symmetric_matrix_is_not_refuted(tmp_path: Path)
     # the benefit of the doubt: see test_a_missing_transpose_is_refuted...)
     assert slip["status"] == "refuted"
     assert result.exit_code == 1
+
+
+def test_a_gradient_by_a_scalar_is_the_derivative(tmp_path: Path) -> None:
+    doc = tmp_path / "scalar.md"
+    doc.write_text(
+        "Let $J(w) = (w - 3)^2$. Then $\\nabla_w J = 2(w - 3)$.\n\n"
+        "Let $f(x, y) = x^2 y$. Then $\\nabla_x f = 2xy$.\n\n"
+        "A slip: let $g(w) = w^3$; then $\\nabla_w g = 3w$.\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["check", str(doc), "--no-cache", "--format", "json"])
+    claims = [r for r in json.loads(result.stdout) if r["latex"].startswith("\\nabla")]
+    assert [r["status"] for r in claims] == ["verified", "verified", "refuted"], claims
+    assert claims[2]["message"].startswith("gradient of g by w: the right side differs")

@@ -55,6 +55,8 @@ def _check(name: str, var: str, source: str, rhs_text: str, rhs: Any) -> tuple[S
 
     what = f"gradient of {name} by {var}"
     written = _names(rhs)
+    if not any(n[:1].isupper() and n.isalpha() for n in written) and not _has_matrices(rhs):
+        return _scalar(what, var, source, rhs)  # nabla_w J = 2(w - 3): a plain derivative
     size = next((n for n in _SIZE_NAMES if n not in written and n not in source), None)
     if size is None:
         return Status.UNCHECKED, f"{what} not checked: no name left for the sizes"
@@ -134,6 +136,37 @@ def _holds_if_symmetric(
     if gradient is None:
         return False
     return equiv(stated, gradient, symbols=symmetric)["equivalent"] is True
+
+
+def _has_matrices(expr: Any) -> bool:
+    import sympy as sp
+
+    return isinstance(expr, sp.Basic) and bool(expr.atoms(sp.MatrixSymbol))
+
+
+def _scalar(what: str, var: str, source: str, rhs: Any) -> tuple[Status, str]:
+    """A gradient by a scalar: the derivative of the definition, compared with ``rhs``."""
+    import sympy as sp
+
+    from symml.documents._compare import compare
+    from symml.errors import SymmlError
+    from symml.latex import parse_latex
+
+    try:
+        body = parse_latex(source)
+    except SymmlError as exc:
+        return Status.UNCHECKED, f"{what} not checked: {exc}"
+    if not isinstance(body, sp.Expr) or not isinstance(rhs, sp.Expr):
+        return Status.UNCHECKED, f"{what} not checked: not an expression"
+    symbol = next((s for s in body.free_symbols if str(s) == var), None)
+    if symbol is None:
+        return Status.UNCHECKED, f"{what} not checked: the definition has no {var}"
+    verdict, detail = compare(sp.diff(body, symbol), rhs)
+    if verdict is True:
+        return Status.VERIFIED, f"{what} holds ({detail})"
+    if verdict is False:
+        return Status.REFUTED, f"{what}: the right side differs from the derivative: {detail}"
+    return Status.UNCHECKED, f"{what} not checked: {detail}"
 
 
 def _names(expr: Any) -> set[str]:
