@@ -277,7 +277,9 @@ def _exact_gap(a, b, var, x: float) -> float | None:
     import sympy as sp
 
     try:
-        d = sp.sympify(a) - sp.sympify(b)
+        d = a - b  # parsed SymPy objects (never text)
+        if not isinstance(d, sp.Basic):
+            return None
         if var is not None:
             d = d.xreplace({var: sp.Rational(x)})
         v = sp.N(d, 30, maxn=2000)
