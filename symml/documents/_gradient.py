@@ -42,10 +42,12 @@ def gradient_claim(sides: list, texts: list[str], ctx: Context) -> tuple[Status,
     source = ctx.sources.get(name)
     if source is None or not isinstance(var, (sp.Symbol, sp.MatrixSymbol)):
         return None
-    return _check(name, str(var.name), source, texts[1], sides[1])
+    return _check(name, str(var.name), source, ctx.defs[name][1], texts[1], sides[1])
 
 
-def _check(name: str, var: str, source: str, rhs_text: str, rhs: Any) -> tuple[Status, str]:
+def _check(
+    name: str, var: str, source: str, defined: Any, rhs_text: str, rhs: Any
+) -> tuple[Status, str]:
     import sympy as sp
 
     from symml.derivation import derive, expr_json
@@ -56,7 +58,7 @@ def _check(name: str, var: str, source: str, rhs_text: str, rhs: Any) -> tuple[S
     what = f"gradient of {name} by {var}"
     written = _names(rhs)
     if not any(n[:1].isupper() and n.isalpha() for n in written) and not _has_matrices(rhs):
-        return _scalar(what, var, source, rhs)  # nabla_w J = 2(w - 3): a plain derivative
+        return _scalar(what, var, defined, rhs)  # nabla_w J = 2(w - 3): a plain derivative
     size = next((n for n in _SIZE_NAMES if n not in written and n not in source), None)
     if size is None:
         return Status.UNCHECKED, f"{what} not checked: no name left for the sizes"
@@ -144,18 +146,13 @@ def _has_matrices(expr: Any) -> bool:
     return isinstance(expr, sp.Basic) and bool(expr.atoms(sp.MatrixSymbol))
 
 
-def _scalar(what: str, var: str, source: str, rhs: Any) -> tuple[Status, str]:
-    """A gradient by a scalar: the derivative of the definition, compared with ``rhs``."""
+def _scalar(what: str, var: str, body: Any, rhs: Any) -> tuple[Status, str]:
+    """A gradient by a scalar: the derivative of the definition (as the document read it),
+    compared with ``rhs``."""
     import sympy as sp
 
     from symml.documents._compare import compare
-    from symml.errors import SymmlError
-    from symml.latex import parse_latex
 
-    try:
-        body = parse_latex(source)
-    except SymmlError as exc:
-        return Status.UNCHECKED, f"{what} not checked: {exc}"
     if not isinstance(body, sp.Expr) or not isinstance(rhs, sp.Expr):
         return Status.UNCHECKED, f"{what} not checked: not an expression"
     symbol = next((s for s in body.free_symbols if str(s) == var), None)
