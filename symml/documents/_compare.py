@@ -295,16 +295,11 @@ def in_domain(constraints: list, point: Mapping[Any, Any]) -> bool:
 
 
 def _latin(unknown: Any) -> bool:
-    """``x``, ``w_1``, ``x[2]``: a variable named by a Latin letter (not alpha or sigma)."""
+    """``x``, ``w_1``, ``x[2]``: a variable named by a Latin letter (not alpha or sigma_t)."""
+    from symml.latex import GREEK
+
     name = str(getattr(unknown, "base", unknown))
-    return name[:1].isascii() and name[:1].isalpha() and not name.startswith(_GREEK)
-
-
-_GREEK = (
-    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta",
-    "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "phi", "varphi",
-    "chi", "psi", "omega",
-)  # fmt: skip
+    return name[:1].isascii() and name[:1].isalpha() and name.split("_")[0] not in GREEK
 
 
 def _number(expr, point) -> float | None:

@@ -19,6 +19,7 @@ from symml.latex._unicode import to_latex as plain_to_latex
 
 # name -> the private module that defines it, imported on first access
 _LAZY = {
+    "GREEK": "symml.latex._names",
     "Aligned": "symml.latex._relations",
     "Equation": "symml.latex._relations",
     "ParseResult": "symml.latex._reader",
@@ -30,6 +31,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "GREEK",
     "Aligned",
     "Equation",
     "ParseResult",
@@ -42,6 +44,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
+    from symml.latex._names import GREEK
     from symml.latex._reader import (
         ParseResult,
         constants_differentiated,
