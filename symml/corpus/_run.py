@@ -111,9 +111,6 @@ def _run(
             done[k] = hit
             if on_done is not None:
                 on_done(hit)
-    # the largest documents first, so that no big one starts last and runs alone at the
-    # end (their size stands for their cost); results still come out in document order
-    misses.sort(key=lambda miss: -len(miss[1].data))
     if executor == "dask":
         finished = _dask(misses, jobs, scheduler, timeout, formula_timeout, check)
     else:
@@ -176,6 +173,10 @@ def _local(
         return
     from symml.workers import run_parallel
 
+    # the largest documents first, so that no big one starts last and runs alone at the
+    # end (their size stands for their cost); results still come out in document order.
+    # (Dask places its tasks itself: its order is left as submitted.)
+    misses = sorted(misses, key=lambda miss: -len(miss[1].data))
     calls = [(source, formula_timeout) for _, source in misses]
     for finished in run_parallel(check, calls, jobs=jobs, timeout=timeout):
         k, source = misses[finished.index]
