@@ -132,3 +132,15 @@ def test_a_gradient_by_a_scalar_is_the_derivative(tmp_path: Path) -> None:
     claims = [r for r in json.loads(result.stdout) if r["latex"].startswith("\\nabla")]
     assert [r["status"] for r in claims] == ["verified", "verified", "refuted"], claims
     assert claims[2]["message"].startswith("gradient of g by w: the right side differs")
+
+
+def test_the_equiv_line_shows_a_sampled_matrix_by_its_shape() -> None:
+    args = ["equiv", r"\frac{1}{m} X^T (Xw - y)", r"\frac{1}{m} X (Xw - y)"]
+    args += ["-s", "X=matrix[n,n]", "-s", "w=vector[n]", "-s", "y=vector[n]"]
+    line = CliRunner().invoke(app, args)
+    assert line.exit_code == 1
+    assert line.stdout.startswith("not equivalent: at X = <")
+    assert "array; --json has it>" in line.stdout and "entry (" in line.stdout
+    assert len(line.stdout.splitlines()) == 1
+    data = CliRunner().invoke(app, [*args, "--json"])
+    assert len(json.loads(data.stdout)["counterexample"]["point"]["X"]) > 1  # all values there
